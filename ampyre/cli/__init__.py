@@ -1,0 +1,26 @@
+"""The `ampyre` command line: serve, operator sub-commands and the simulator."""
+
+from __future__ import annotations
+
+import click
+
+from ampyre import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ampyre")
+def main() -> None:
+    """Ampyre, an OCPP 1.6-J Charging Station Management System.
+
+    Start the server with `ampyre serve`; manage it from a shell with the other
+    sub-commands, which talk to a running server's REST API or directly to its database.
+    """
+
+
+def _register_commands() -> None:
+    from ampyre.cli import simulate as simulate_module
+
+    main.add_command(simulate_module.simulate)
+
+
+_register_commands()

@@ -1,0 +1,1 @@
+"""OCPP-J 1.6 transport: WebSocket endpoint, RPC framing, schema validation."""
