@@ -18,9 +18,17 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from ampyre.cli import simulate as simulate_module
+    from ampyre.cli import admin, serve
 
-    main.add_command(simulate_module.simulate)
+    main.add_command(serve.serve)
+    for command in admin.COMMANDS:
+        main.add_command(command)
+    try:  # TEMP until the simulator lands
+        from ampyre.cli import simulate as simulate_module
+
+        main.add_command(simulate_module.simulate)
+    except ImportError:
+        pass
 
 
 _register_commands()

@@ -1,0 +1,82 @@
+"""The REST API application: routers, operator authentication and error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ampyre.api import charge_points, commands, id_tags, reservations, transactions
+from ampyre.api.dependencies import require_operator
+from ampyre.services.errors import (
+    ChargePointCallError,
+    ChargePointTimeout,
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    NotFound,
+)
+
+_STATUS = {NotFound: 404, Conflict: 409, InvalidRequest: 422, ChargePointTimeout: 504}
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/health", tags=["health"], summary="Ready when this answers 200")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    protected = APIRouter(dependencies=[Depends(require_operator)])
+    for module in (charge_points, commands, id_tags, transactions, reservations):
+        protected.include_router(module.router)
+    router.include_router(protected)
+    return router
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, ChargePointCallError):
+            return JSONResponse(
+                {
+                    "detail": exc.detail,
+                    "errorCode": exc.code,
+                    "errorDescription": exc.description,
+                    "errorDetails": exc.details,
+                },
+                status_code=502,
+            )
+        status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+        return JSONResponse({"detail": exc.detail}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": _describe_validation(exc.errors()), "errors": _plain(exc.errors())},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+
+def _describe_validation(errors: Any) -> str:
+    parts = []
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "Invalid request"
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg"), "type": error.get("type")}
+        for error in errors
+    ]

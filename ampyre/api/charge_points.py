@@ -1,0 +1,123 @@
+"""`/charge-points`: registration, state, installed profiles and schema deviations."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ampyre.api import serializers
+from ampyre.api.dependencies import Page, get_csms
+from ampyre.services.central_system import CentralSystem
+
+router = APIRouter(prefix="/charge-points", tags=["charge points"])
+
+
+class ChargePointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=255, description="The charge point identity")
+    password: str | None = Field(None, min_length=1, max_length=255)
+    securityProfile: int | None = Field(None, ge=0, le=3)
+    registrationStatus: Literal["Accepted", "Pending", "Rejected"] = "Accepted"
+    lenient: bool = Field(False, description="Accept and record known schema deviations")
+
+
+class ChargePointUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    registrationStatus: Literal["Accepted", "Pending", "Rejected"] | None = None
+    password: str | None = Field(None, max_length=255)
+    securityProfile: int | None = Field(None, ge=0, le=3)
+    lenient: bool | None = None
+
+
+async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]:
+    charge_point = await csms.charge_points.get(charge_point_id)
+    connectors = await csms.charge_points.connectors(charge_point_id)
+    return serializers.charge_point(
+        charge_point,
+        connected=csms.gateway.is_connected(charge_point_id),
+        connectors=connectors,
+    )
+
+
+@router.post("", status_code=201, summary="Register a charge point")
+async def create_charge_point(
+    body: ChargePointCreate, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.register(
+        body.id,
+        password=body.password,
+        security_profile=body.securityProfile,
+        registration_status=body.registrationStatus,
+        lenient=body.lenient,
+    )
+    return await _describe(csms, body.id)
+
+
+@router.get("", summary="List charge points")
+async def list_charge_points(
+    page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    rows, total = await csms.charge_points.list(limit=page.limit, offset=page.offset)
+    items = []
+    for row in rows:
+        connectors = await csms.charge_points.connectors(row.id)
+        items.append(
+            serializers.charge_point(
+                row, connected=csms.gateway.is_connected(row.id), connectors=connectors
+            )
+        )
+    return serializers.page(items, total)
+
+
+@router.get("/{charge_point_id}", summary="A charge point with its connectors")
+async def get_charge_point(
+    charge_point_id: str, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    return await _describe(csms, charge_point_id)
+
+
+@router.patch("/{charge_point_id}", summary="Change registration status, password or profile")
+async def update_charge_point(
+    charge_point_id: str, body: ChargePointUpdate, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.update(charge_point_id, body.model_dump(exclude_unset=True))
+    return await _describe(csms, charge_point_id)
+
+
+@router.delete("/{charge_point_id}", status_code=204, summary="Remove a charge point")
+async def delete_charge_point(
+    charge_point_id: str, csms: CentralSystem = Depends(get_csms)
+) -> Response:
+    await csms.charge_points.delete(charge_point_id)
+    await csms.gateway.disconnect(charge_point_id, "charge point removed")
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{charge_point_id}/charging-profiles",
+    summary="Charging profiles the CSMS records as installed",
+)
+async def list_charging_profiles(
+    charge_point_id: str, page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.get(charge_point_id)
+    rows, total = await csms.charging_profiles.list(
+        charge_point_id, limit=page.limit, offset=page.offset
+    )
+    return serializers.page([serializers.charging_profile(r) for r in rows], total)
+
+
+@router.get(
+    "/{charge_point_id}/deviations",
+    summary="How a lenient charge point deviates from the OCPP 1.6 schemas",
+)
+async def list_deviations(
+    charge_point_id: str, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.get(charge_point_id)
+    rows = await csms.charge_points.deviations(charge_point_id)
+    return serializers.page([serializers.deviation(r) for r in rows], len(rows))

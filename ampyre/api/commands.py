@@ -1,0 +1,44 @@
+"""`/charge-points/{id}/commands/{Action}`: any CSMS-initiated OCPP message, forwarded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from ampyre.api.dependencies import get_csms
+from ampyre.services.central_system import CentralSystem
+
+router = APIRouter(tags=["commands"])
+
+
+@router.post(
+    "/charge-points/{charge_point_id}/commands/{action}",
+    summary="Send a CSMS-initiated OCPP 1.6 message and return the charge point's answer",
+    responses={
+        200: {"description": "The charge point's CALLRESULT payload, as it sent it"},
+        404: {"description": "Unknown charge point or action"},
+        409: {"description": "Not connected, or not allowed in its registration state"},
+        422: {"description": "The body is not valid against the action's schema"},
+        502: {"description": "The charge point answered CALLERROR"},
+        504: {"description": "The charge point did not answer in time"},
+    },
+)
+async def send_command(
+    request: Request,
+    charge_point_id: str,
+    action: str,
+    payload: Any = Body(default=None, description="The OCPP request payload, unchanged"),
+    timeout: float | None = Query(None, gt=0, le=3600, description="Seconds to wait"),
+    csms: CentralSystem = Depends(get_csms),
+) -> JSONResponse:
+    if payload is None:
+        payload = {}
+    wait = timeout if timeout is not None else request.app.state.settings.call_timeout
+    result = await csms.commands.send(charge_point_id, action, payload, timeout=wait)
+    headers = {}
+    if result.remote_start_id is not None:
+        headers["X-Remote-Start-Id"] = str(result.remote_start_id)
+        headers["Location"] = f"/api/v1/remote-starts/{result.remote_start_id}"
+    return JSONResponse(result.payload, headers=headers)

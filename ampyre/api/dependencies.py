@@ -1,0 +1,44 @@
+"""Request dependencies: the Central System, operator authentication and paging."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ampyre.services.central_system import CentralSystem
+
+_bearer = HTTPBearer(auto_error=False, description="The operator API token")
+
+
+def get_csms(request: Request) -> CentralSystem:
+    csms: CentralSystem = request.app.state.csms
+    return csms
+
+
+async def require_operator(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> None:
+    token: str = request.app.state.api_token
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401,
+            "Missing bearer token: send Authorization: Bearer TOKEN",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not secrets.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise HTTPException(401, "Invalid API token", headers={"WWW-Authenticate": "Bearer"})
+
+
+class Page:
+    """`limit` and `offset` of a list request."""
+
+    def __init__(
+        self,
+        limit: int = Query(50, ge=1, le=1000, description="Items per page"),
+        offset: int = Query(0, ge=0, description="Items to skip"),
+    ) -> None:
+        self.limit = limit
+        self.offset = offset

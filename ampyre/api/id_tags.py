@@ -1,0 +1,85 @@
+"""`/id-tags`: the id tag store the CSMS authorizes against."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ampyre.api import serializers
+from ampyre.api.dependencies import Page, get_csms
+from ampyre.services.central_system import CentralSystem
+
+router = APIRouter(prefix="/id-tags", tags=["id tags"])
+
+Status = Literal["Accepted", "Blocked", "Expired", "Invalid"]
+
+
+class IdTagCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idTag: str = Field(min_length=1, max_length=20)
+    status: Status = "Accepted"
+    expiryDate: AwareDatetime | None = None
+    parentIdTag: str | None = Field(None, min_length=1, max_length=20)
+    allowConcurrentTx: bool = Field(
+        False, description="May the tag be used in several transactions at once"
+    )
+
+
+class IdTagUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    expiryDate: AwareDatetime | None = None
+    parentIdTag: str | None = Field(None, max_length=20)
+    allowConcurrentTx: bool | None = None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+@router.post("", status_code=201, summary="Add an id tag")
+async def create_id_tag(
+    body: IdTagCreate, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    tag = await csms.id_tags.create(
+        body.idTag,
+        status=body.status,
+        expiry_date=_utc(body.expiryDate),
+        parent_id_tag=body.parentIdTag,
+        allow_concurrent_tx=body.allowConcurrentTx,
+    )
+    return serializers.id_tag(tag)
+
+
+@router.get("", summary="List id tags")
+async def list_id_tags(
+    page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    rows, total = await csms.id_tags.list(limit=page.limit, offset=page.offset)
+    return serializers.page([serializers.id_tag(r) for r in rows], total)
+
+
+@router.get("/{id_tag}", summary="One id tag (case-insensitive)")
+async def get_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> dict[str, Any]:
+    return serializers.id_tag(await csms.id_tags.get(id_tag))
+
+
+@router.patch("/{id_tag}", summary="Change an id tag")
+async def update_id_tag(
+    id_tag: str, body: IdTagUpdate, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    if "expiryDate" in changes:
+        changes["expiryDate"] = _utc(changes["expiryDate"])
+    return serializers.id_tag(await csms.id_tags.update(id_tag, changes))
+
+
+@router.delete("/{id_tag}", status_code=204, summary="Remove an id tag")
+async def delete_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> Response:
+    await csms.id_tags.delete(id_tag)
+    return Response(status_code=204)

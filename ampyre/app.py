@@ -1,0 +1,95 @@
+"""The whole CSMS as one ASGI application: OCPP endpoint, REST API and web console."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.routing import WebSocketRoute
+
+from ampyre import __version__
+from ampyre.api.app import api_router, install_error_handlers
+from ampyre.config import Settings
+from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.services.central_system import CentralSystem
+from ampyre.storage.database import Database
+from ampyre.transport.endpoint import OcppEndpoint
+from ampyre.transport.registry import ConnectionRegistry
+from ampyre.transport.validation import get_validator
+
+log = logging.getLogger("ampyre")
+
+SWEEP_INTERVAL = 5.0
+
+
+def create_app(settings: Settings) -> FastAPI:
+    state: dict[str, OcppEndpoint] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        await db.migrate()
+        validator = get_validator()
+        registry = ConnectionRegistry(validator)
+        csms = CentralSystem.build(
+            db,
+            registry,
+            heartbeat_interval=settings.heartbeat_interval,
+            auto_register=settings.auto_register,
+            remote_start_timeout=settings.remote_start_timeout,
+        )
+        token, generated = await csms.settings.api_token(settings.api_token)
+        if generated:
+            # Printed once, on the first start; `ampyre token` shows it again.
+            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+        app.state.csms = csms
+        app.state.registry = registry
+        app.state.api_token = token
+        app.state.settings = settings
+        state["endpoint"] = OcppEndpoint(
+            csms,
+            registry,
+            Dispatcher(),
+            validator,
+            client_certificates=settings.tls_client_ca is not None,
+        )
+        sweeper = asyncio.create_task(_sweep(csms), name="sweeper")
+        log.info(
+            "Ampyre %s ready on %s (database %s)",
+            __version__,
+            settings.port,
+            db.url.get_backend_name(),
+        )
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            for connection in registry.all():
+                await connection.finish()
+            await db.dispose()
+
+    async def ocpp(websocket: object) -> None:
+        await state["endpoint"](websocket)  # type: ignore[arg-type]
+
+    app = FastAPI(
+        title="Ampyre",
+        version=__version__,
+        description="OCPP 1.6-J Charging Station Management System: REST API",
+        lifespan=lifespan,
+        routes=[WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp)],
+    )
+    install_error_handlers(app)
+    app.include_router(api_router())
+    return app
+
+
+async def _sweep(csms: CentralSystem) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL)
+        try:
+            await csms.sweep()
+        except Exception:
+            log.exception("housekeeping failed")

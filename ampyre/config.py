@@ -1,0 +1,30 @@
+"""Server settings: every `ampyre serve` flag, each also read from `AMPYRE_*` variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8180
+    database_url: str = "sqlite:///ampyre.db"
+    api_token: str | None = None
+    auto_register: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
+    #: BootNotification.conf interval: how often charge points send Heartbeat (seconds).
+    heartbeat_interval: int = 300
+    #: WebSocket ping interval and pong timeout: a silent charge point shows offline
+    #: within interval + timeout seconds.
+    ws_ping_interval: float = 20.0
+    ws_ping_timeout: float = 20.0
+    #: Largest WebSocket message accepted, in bytes.
+    max_message_size: int = 1024 * 1024
+    #: How long a command waits for the charge point's answer by default (seconds).
+    call_timeout: float = 30.0
+    #: How long a remote start waits for the charge point's StartTransaction (seconds).
+    remote_start_timeout: float = 180.0
+    log_level: str = "info"

@@ -1,0 +1,33 @@
+"""What a handler knows about the message it handles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ampyre.services.central_system import CentralSystem
+
+
+@dataclass(slots=True)
+class ChargePointSession:
+    """Protocol state of one charge point across its messages on one connection."""
+
+    charge_point_id: str
+    #: The registration status of the last BootNotification answer (None: never booted).
+    boot_status: str | None = None
+    #: Messages the CSMS asked for with TriggerMessage, allowed even while Pending.
+    triggered: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class MessageContext:
+    csms: CentralSystem
+    session: ChargePointSession
+
+    @property
+    def charge_point_id(self) -> str:
+        return self.session.charge_point_id
+
+
+Handler = Callable[[MessageContext, dict[str, Any]], Awaitable[dict[str, Any]]]

@@ -1,0 +1,53 @@
+"""Routes a validated CALL to its handler and keeps the registration rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampyre.handlers import core, firmware
+from ampyre.handlers.context import Handler, MessageContext
+from ampyre.transport.errors import NotSupportedError, SecurityError
+
+
+def default_handlers() -> dict[str, Handler]:
+    return {**core.HANDLERS, **firmware.HANDLERS}
+
+
+class Dispatcher:
+    def __init__(self, handlers: dict[str, Handler] | None = None) -> None:
+        self.handlers = handlers if handlers is not None else default_handlers()
+
+    async def dispatch(
+        self, ctx: MessageContext, action: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        handler = self.handlers.get(action)
+        if handler is None:
+            raise NotSupportedError(f"{action} is recognised but not supported by this CSMS")
+        if action != "BootNotification":
+            self._check_registration(ctx, action)
+        return await handler(ctx, payload)
+
+    @staticmethod
+    def _check_registration(ctx: MessageContext, action: str) -> None:
+        """OCPP 1.6, 4.2: a Pending or Rejected charge point sends nothing but its boot.
+
+        While Pending, messages the CSMS asked for with TriggerMessage are still taken.
+        """
+        status = ctx.session.boot_status
+        if status is None or status == "Accepted":
+            return
+        if status == "Pending" and action in ctx.session.triggered:
+            ctx.session.triggered.discard(action)
+            return
+        raise SecurityError(
+            f"Charge point is {status}: only BootNotification is accepted until it is "
+            "Accepted (OCPP 1.6, 4.2)"
+        )
+
+    @staticmethod
+    def on_call_answered(
+        ctx: MessageContext, action: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """Protocol state that follows from the charge point's answer to a CSMS call."""
+        if action == "TriggerMessage" and response.get("status") == "Accepted":
+            ctx.session.triggered.add(request["requestedMessage"])

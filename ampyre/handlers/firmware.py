@@ -1,0 +1,27 @@
+"""Firmware Management profile messages from the charge point (OCPP 1.6, 4.4 and 4.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampyre.handlers.context import Handler, MessageContext
+
+
+async def firmware_status_notification(
+    ctx: MessageContext, request: dict[str, Any]
+) -> dict[str, Any]:
+    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request["status"])
+    return {}
+
+
+async def diagnostics_status_notification(
+    ctx: MessageContext, request: dict[str, Any]
+) -> dict[str, Any]:
+    await ctx.csms.charge_points.record_diagnostics_status(ctx.charge_point_id, request["status"])
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "FirmwareStatusNotification": firmware_status_notification,
+    "DiagnosticsStatusNotification": diagnostics_status_notification,
+}

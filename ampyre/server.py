@@ -1,0 +1,53 @@
+"""Running the CSMS: uvicorn with Ampyre's WebSocket, TLS and shutdown settings."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import ssl
+from types import FrameType
+
+import uvicorn
+
+from ampyre.app import create_app
+from ampyre.config import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    # Per-message lines are debug; the access log of the REST API stays at info.
+    logging.getLogger("ampyre").setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def run(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_message_size,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        ws_per_message_deflate=True,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+        ssl_ca_certs=settings.tls_client_ca,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if settings.tls_client_ca else ssl.CERT_NONE,
+        log_config=None,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
+    # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished
+    # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _ignore)
+    uvicorn.Server(config).run()
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""Domain services: the CSMS's decisions and records, independent of transport and API."""

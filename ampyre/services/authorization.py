@@ -1,0 +1,83 @@
+"""Authorization decisions: the IdTagInfo the CSMS answers Authorize, StartTransaction and
+StopTransaction with (OCPP 1.6, sections 4.1, 4.8, 4.10 and 7.24/7.25)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ampyre.services.clock import format_timestamp, now
+from ampyre.services.id_tags import id_tag_key
+from ampyre.services.remote_starts import RemoteStartService
+from ampyre.storage.database import Database
+from ampyre.storage.models import IdTag, Transaction
+
+
+class AuthorizationService:
+    def __init__(self, db: Database, remote_starts: RemoteStartService) -> None:
+        self.db = db
+        self.remote_starts = remote_starts
+
+    async def authorize(self, charge_point_id: str, id_tag: str) -> dict[str, Any]:
+        async with self.db.sessions() as session:
+            return await self.decide(session, charge_point_id, id_tag)
+
+    async def decide(
+        self, session: AsyncSession, charge_point_id: str, id_tag: str
+    ) -> dict[str, Any]:
+        """The IdTagInfo for `id_tag` at this charge point, read inside `session`."""
+        key = id_tag_key(id_tag)
+        tag = await session.get(IdTag, key)
+        if tag is None:
+            # A tag the operator used in a RemoteStartTransaction is a virtual token for
+            # that charge point until the remote start ends.
+            if await self.remote_starts.is_pending(session, charge_point_id, key):
+                return {"status": "Accepted"}
+            return {"status": "Invalid"}
+        info: dict[str, Any] = {"status": _effective_status(tag)}
+        if tag.expiry_date is not None:
+            info["expiryDate"] = format_timestamp(tag.expiry_date)
+        if tag.parent_id_tag:
+            info["parentIdTag"] = tag.parent_id_tag
+            if info["status"] == "Accepted":
+                # A blocked or expired group blocks its members.
+                parent = await session.get(IdTag, id_tag_key(tag.parent_id_tag))
+                if parent is not None and _effective_status(parent) in ("Blocked", "Expired"):
+                    info["status"] = _effective_status(parent)
+        return info
+
+    async def decide_for_start(
+        self, session: AsyncSession, charge_point_id: str, connector_id: int, id_tag: str
+    ) -> dict[str, Any]:
+        """Like `decide`, plus ConcurrentTx for a tag already charging elsewhere."""
+        info = await self.decide(session, charge_point_id, id_tag)
+        if info["status"] != "Accepted":
+            return info
+        key = id_tag_key(id_tag)
+        tag = await session.get(IdTag, key)
+        if tag is not None and tag.allow_concurrent_tx:
+            return info
+        active = await session.scalars(
+            select(Transaction).where(
+                Transaction.id_tag_key == key, Transaction.stop_timestamp.is_(None)
+            )
+        )
+        for transaction in active:
+            # An unfinished transaction on this same connector is stale (the charge point
+            # rebooted and its StopTransaction is still queued), not a concurrent one.
+            same_connector = (
+                transaction.charge_point_id == charge_point_id
+                and transaction.connector_id == connector_id
+            )
+            if not same_connector:
+                info["status"] = "ConcurrentTx"
+                break
+        return info
+
+
+def _effective_status(tag: IdTag) -> str:
+    if tag.status == "Accepted" and tag.expiry_date is not None and tag.expiry_date <= now():
+        return "Expired"
+    return tag.status

@@ -1,0 +1,75 @@
+"""The Central System: every domain service, wired together once per server process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ampyre.services.authorization import AuthorizationService
+from ampyre.services.charge_points import ChargePointService
+from ampyre.services.charging_profiles import ChargingProfileService
+from ampyre.services.commands import CommandService
+from ampyre.services.data_transfer import DataTransferService
+from ampyre.services.gateway import ChargePointGateway
+from ampyre.services.id_tags import IdTagService
+from ampyre.services.remote_starts import RemoteStartService
+from ampyre.services.reservations import ReservationService
+from ampyre.services.settings import SettingsService
+from ampyre.services.transactions import TransactionService
+from ampyre.storage.database import Database
+
+
+@dataclass(slots=True)
+class CentralSystem:
+    db: Database
+    gateway: ChargePointGateway
+    settings: SettingsService
+    charge_points: ChargePointService
+    id_tags: IdTagService
+    authorization: AuthorizationService
+    remote_starts: RemoteStartService
+    transactions: TransactionService
+    reservations: ReservationService
+    charging_profiles: ChargingProfileService
+    data_transfer: DataTransferService
+    commands: CommandService
+
+    @classmethod
+    def build(
+        cls,
+        db: Database,
+        gateway: ChargePointGateway,
+        *,
+        heartbeat_interval: int,
+        auto_register: bool,
+        remote_start_timeout: float,
+    ) -> CentralSystem:
+        charge_points = ChargePointService(
+            db, heartbeat_interval=heartbeat_interval, auto_register=auto_register
+        )
+        remote_starts = RemoteStartService(db, timeout=remote_start_timeout)
+        authorization = AuthorizationService(db, remote_starts)
+        reservations = ReservationService(db)
+        charging_profiles = ChargingProfileService(db)
+        data_transfer = DataTransferService()
+        data_transfer.load_plugins()
+        return cls(
+            db=db,
+            gateway=gateway,
+            settings=SettingsService(db),
+            charge_points=charge_points,
+            id_tags=IdTagService(db),
+            authorization=authorization,
+            remote_starts=remote_starts,
+            transactions=TransactionService(db, authorization, remote_starts),
+            reservations=reservations,
+            charging_profiles=charging_profiles,
+            data_transfer=data_transfer,
+            commands=CommandService(
+                gateway, charge_points, remote_starts, reservations, charging_profiles
+            ),
+        )
+
+    async def sweep(self) -> None:
+        """Periodic housekeeping: time out remote starts, expire reservations."""
+        await self.remote_starts.expire()
+        await self.reservations.expire()

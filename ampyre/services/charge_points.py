@@ -1,0 +1,287 @@
+"""Charge points: registration, boots, presence and connector status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ampyre.services.clock import now, parse_timestamp
+from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.passwords import hash_password, verify_password
+from ampyre.storage.database import Database
+from ampyre.storage.models import ChargePoint, Connector, SchemaDeviation
+
+REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+
+#: BootNotification.req fields -> ChargePoint columns.
+_BOOT_FIELDS = {
+    "chargePointVendor": "charge_point_vendor",
+    "chargePointModel": "charge_point_model",
+    "chargePointSerialNumber": "charge_point_serial_number",
+    "chargeBoxSerialNumber": "charge_box_serial_number",
+    "firmwareVersion": "firmware_version",
+    "iccid": "iccid",
+    "imsi": "imsi",
+    "meterType": "meter_type",
+    "meterSerialNumber": "meter_serial_number",
+}
+
+
+@dataclass(slots=True)
+class ConnectAuthorization:
+    """The outcome of a connection attempt's identity and credential check."""
+
+    allowed: bool
+    status: int = 200  # HTTP status to refuse with when not allowed
+    reason: str = ""
+    lenient: bool = False
+
+
+class ChargePointService:
+    def __init__(self, db: Database, *, heartbeat_interval: int, auto_register: bool) -> None:
+        self.db = db
+        self.heartbeat_interval = heartbeat_interval
+        self.auto_register = auto_register
+
+    async def register(
+        self,
+        charge_point_id: str,
+        *,
+        password: str | None = None,
+        security_profile: int | None = None,
+        registration_status: str = "Accepted",
+        lenient: bool = False,
+    ) -> ChargePoint:
+        profile = _security_profile(password, security_profile)
+        if registration_status not in REGISTRATION_STATUSES:
+            raise InvalidRequest(f"registrationStatus must be one of {REGISTRATION_STATUSES}")
+        charge_point = ChargePoint(
+            id=charge_point_id,
+            password_hash=hash_password(password) if password else None,
+            security_profile=profile,
+            registration_status=registration_status,
+            lenient=lenient,
+            created_at=now(),
+        )
+        async with self.db.sessions.begin() as session:
+            session.add(charge_point)
+            try:
+                await session.flush()
+            except IntegrityError:
+                raise Conflict(f"Charge point {charge_point_id!r} already exists") from None
+        return charge_point
+
+    async def get(self, charge_point_id: str) -> ChargePoint:
+        async with self.db.sessions() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+        if charge_point is None:
+            raise NotFound(f"Charge point {charge_point_id!r} not found")
+        return charge_point
+
+    async def find(self, charge_point_id: str) -> ChargePoint | None:
+        async with self.db.sessions() as session:
+            return await session.get(ChargePoint, charge_point_id)
+
+    async def list(self, *, limit: int, offset: int) -> tuple[list[ChargePoint], int]:
+        async with self.db.sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(ChargePoint))
+            rows = await session.scalars(
+                select(ChargePoint).order_by(ChargePoint.id).limit(limit).offset(offset)
+            )
+            return list(rows), int(total or 0)
+
+    async def connectors(self, charge_point_id: str) -> list[Connector]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(Connector)
+                .where(Connector.charge_point_id == charge_point_id)
+                .order_by(Connector.connector_id)
+            )
+            return list(rows)
+
+    async def update(self, charge_point_id: str, changes: dict[str, Any]) -> ChargePoint:
+        async with self.db.sessions.begin() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is None:
+                raise NotFound(f"Charge point {charge_point_id!r} not found")
+            if "registrationStatus" in changes:
+                status = changes["registrationStatus"]
+                if status not in REGISTRATION_STATUSES:
+                    raise InvalidRequest(
+                        f"registrationStatus must be one of {', '.join(REGISTRATION_STATUSES)}"
+                    )
+                charge_point.registration_status = status
+            if "password" in changes:
+                password = changes["password"]
+                charge_point.password_hash = hash_password(password) if password else None
+                if "securityProfile" not in changes:
+                    charge_point.security_profile = _security_profile(password, None)
+            if "securityProfile" in changes:
+                charge_point.security_profile = _security_profile(
+                    "set" if charge_point.password_hash else None, changes["securityProfile"]
+                )
+            if "lenient" in changes:
+                charge_point.lenient = bool(changes["lenient"])
+        return charge_point
+
+    async def delete(self, charge_point_id: str) -> None:
+        async with self.db.sessions.begin() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is None:
+                raise NotFound(f"Charge point {charge_point_id!r} not found")
+            await session.execute(
+                delete(Connector).where(Connector.charge_point_id == charge_point_id)
+            )
+            await session.delete(charge_point)
+
+    async def authorize_connection(
+        self, charge_point_id: str, password: str | None, *, tls: bool, client_cert: bool
+    ) -> ConnectAuthorization:
+        """Decide at the WebSocket upgrade whether this identity may connect."""
+        charge_point = await self.find(charge_point_id)
+        if charge_point is None:
+            if not self.auto_register:
+                return ConnectAuthorization(False, 404, "unknown charge point")
+            try:
+                charge_point = await self.register(charge_point_id)
+            except Conflict:
+                charge_point = await self.get(charge_point_id)
+        if charge_point.password_hash:
+            if password is None:
+                return ConnectAuthorization(False, 401, "credentials required")
+            if not verify_password(charge_point.password_hash, password):
+                return ConnectAuthorization(False, 401, "wrong credentials")
+        if charge_point.security_profile >= 2 and not tls:
+            return ConnectAuthorization(False, 401, "security profile requires TLS")
+        if charge_point.security_profile >= 3 and not client_cert:
+            return ConnectAuthorization(
+                False, 401, "security profile 3 requires a client certificate"
+            )
+        return ConnectAuthorization(True, lenient=charge_point.lenient)
+
+    async def record_boot(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Store what the charge point says of itself and answer from the operator's choice."""
+        timestamp = now()
+        async with self.db.sessions.begin() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is None:
+                raise NotFound(f"Charge point {charge_point_id!r} not found")
+            for field, column in _BOOT_FIELDS.items():
+                setattr(charge_point, column, request.get(field))
+            status = charge_point.registration_status
+            charge_point.boot_status = status
+            charge_point.last_boot = timestamp
+            charge_point.last_seen = timestamp
+        return {
+            "status": status,
+            "currentTime": timestamp,
+            "interval": self.heartbeat_interval,
+        }
+
+    async def boot_status(self, charge_point_id: str) -> str | None:
+        async with self.db.sessions() as session:
+            return await session.scalar(
+                select(ChargePoint.boot_status).where(ChargePoint.id == charge_point_id)
+            )
+
+    async def touch(self, charge_point_id: str, when: datetime | None = None) -> None:
+        async with self.db.sessions.begin() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is not None:
+                charge_point.last_seen = when or now()
+
+    async def record_status(self, charge_point_id: str, request: dict[str, Any]) -> None:
+        connector_id = int(request["connectorId"])
+        timestamp = parse_timestamp(request["timestamp"]) if request.get("timestamp") else now()
+        async with self.db.sessions.begin() as session:
+            connector = await session.get(Connector, (charge_point_id, connector_id))
+            if connector is None:
+                connector = Connector(charge_point_id=charge_point_id, connector_id=connector_id)
+                session.add(connector)
+            elif connector.timestamp is not None and request.get("timestamp"):
+                # Queued notifications may arrive out of order: keep the newest state.
+                if timestamp < connector.timestamp:
+                    return
+            connector.status = request["status"]
+            connector.error_code = request["errorCode"]
+            connector.info = request.get("info")
+            connector.vendor_id = request.get("vendorId")
+            connector.vendor_error_code = request.get("vendorErrorCode")
+            connector.timestamp = timestamp
+            connector.updated_at = now()
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is not None:
+                charge_point.last_seen = now()
+
+    async def record_firmware_status(self, charge_point_id: str, status: str) -> None:
+        await self._set(charge_point_id, firmware_status=status)
+
+    async def record_diagnostics_status(self, charge_point_id: str, status: str) -> None:
+        await self._set(charge_point_id, diagnostics_status=status)
+
+    async def set_local_list_version(self, charge_point_id: str, version: int | None) -> None:
+        await self._set(charge_point_id, local_list_version=version)
+
+    async def _set(self, charge_point_id: str, **values: Any) -> None:
+        async with self.db.sessions.begin() as session:
+            charge_point = await session.get(ChargePoint, charge_point_id)
+            if charge_point is not None:
+                for key, value in values.items():
+                    setattr(charge_point, key, value)
+                charge_point.last_seen = now()
+
+    async def deviations(self, charge_point_id: str) -> list[SchemaDeviation]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(SchemaDeviation)
+                .where(SchemaDeviation.charge_point_id == charge_point_id)
+                .order_by(SchemaDeviation.action, SchemaDeviation.path)
+            )
+            return list(rows)
+
+    async def record_deviations(
+        self, charge_point_id: str, deviations: list[tuple[str, str, str, str]]
+    ) -> None:
+        """Count each (action, path, kind, detail) a lenient charge point was forgiven."""
+        timestamp = now()
+        async with self.db.sessions.begin() as session:
+            for action, path, kind, detail in deviations:
+                row = await session.scalar(
+                    select(SchemaDeviation).where(
+                        SchemaDeviation.charge_point_id == charge_point_id,
+                        SchemaDeviation.action == action,
+                        SchemaDeviation.path == path,
+                        SchemaDeviation.kind == kind,
+                    )
+                )
+                if row is None:
+                    session.add(
+                        SchemaDeviation(
+                            charge_point_id=charge_point_id,
+                            action=action,
+                            path=path,
+                            kind=kind,
+                            detail=detail,
+                            count=1,
+                            first_seen=timestamp,
+                            last_seen=timestamp,
+                        )
+                    )
+                else:
+                    row.count += 1
+                    row.detail = detail
+                    row.last_seen = timestamp
+
+
+def _security_profile(password: str | None, requested: int | None) -> int:
+    if requested is None:
+        return 1 if password else 0
+    if requested not in (0, 1, 2, 3):
+        raise InvalidRequest("securityProfile must be 0, 1, 2 or 3")
+    if requested in (1, 2) and not password:
+        raise InvalidRequest(f"securityProfile {requested} needs a password")
+    return requested

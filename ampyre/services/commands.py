@@ -1,0 +1,111 @@
+"""Operator commands: any CSMS-initiated OCPP message, sent and its answer recorded.
+
+The body is forwarded unchanged; it is checked against the message's schema only, so an
+operator can send what a charge point will refuse (an unknown transaction id, a missing
+connector). What the answer means is recorded before the operator gets it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ampyre.services.charge_points import ChargePointService
+from ampyre.services.charging_profiles import ChargingProfileService
+from ampyre.services.errors import (
+    ChargePointCallError,
+    ChargePointTimeout,
+    Conflict,
+)
+from ampyre.services.gateway import ChargePointGateway
+from ampyre.services.remote_starts import RemoteStartService
+from ampyre.services.reservations import ReservationService
+
+log = logging.getLogger("ampyre.commands")
+
+#: OCPP 1.6, 4.2: while Pending, the CSMS must not send these.
+NOT_ALLOWED_WHILE_PENDING = frozenset({"RemoteStartTransaction", "RemoteStopTransaction"})
+
+Effect = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class CommandResult:
+    payload: dict[str, Any]
+    #: Set for RemoteStartTransaction: the id to follow it by (GET /remote-starts/{id}).
+    remote_start_id: int | None = None
+
+
+class CommandService:
+    def __init__(
+        self,
+        gateway: ChargePointGateway,
+        charge_points: ChargePointService,
+        remote_starts: RemoteStartService,
+        reservations: ReservationService,
+        charging_profiles: ChargingProfileService,
+    ) -> None:
+        self.gateway = gateway
+        self.charge_points = charge_points
+        self.remote_starts = remote_starts
+        self.effects: dict[str, Effect] = {
+            "ReserveNow": reservations.on_reserve_now_answered,
+            "CancelReservation": reservations.on_cancel_reservation_answered,
+            "SetChargingProfile": charging_profiles.on_set_answered,
+            "ClearChargingProfile": charging_profiles.on_clear_answered,
+            "SendLocalList": self._on_send_local_list_answered,
+            "GetLocalListVersion": self._on_get_local_list_version_answered,
+        }
+
+    def register_effect(self, action: str, effect: Effect) -> None:
+        """Let a domain service record what an answer to `action` means."""
+        self.effects[action] = effect
+
+    async def send(
+        self, charge_point_id: str, action: str, payload: Any, *, timeout: float
+    ) -> CommandResult:
+        charge_point = await self.charge_points.get(charge_point_id)
+        self.gateway.check_request(action, payload)
+        if not self.gateway.is_connected(charge_point_id):
+            raise Conflict(f"Charge point {charge_point_id!r} is not connected")
+        if charge_point.boot_status == "Rejected":
+            raise Conflict(
+                f"Charge point {charge_point_id!r} was Rejected at its last boot: "
+                "the CSMS sends it nothing (OCPP 1.6, 4.2)"
+            )
+        if charge_point.boot_status == "Pending" and action in NOT_ALLOWED_WHILE_PENDING:
+            raise Conflict(
+                f"{action} is not allowed while charge point {charge_point_id!r} is Pending "
+                "(OCPP 1.6, 4.2)"
+            )
+        remote_start_id = None
+        if action == "RemoteStartTransaction":
+            remote_start_id = await self.remote_starts.open(
+                charge_point_id, payload.get("connectorId"), payload["idTag"]
+            )
+        try:
+            answer = await self.gateway.call(charge_point_id, action, payload, timeout)
+        except (ChargePointCallError, ChargePointTimeout, Conflict):
+            if remote_start_id is not None:
+                await self.remote_starts.settle(remote_start_id, "Failed")
+            raise
+        if remote_start_id is not None and answer.get("status") != "Accepted":
+            await self.remote_starts.settle(remote_start_id, "Rejected")
+        effect = self.effects.get(action)
+        if effect is not None:
+            await effect(charge_point_id, payload, answer)
+        log.info("[%s] %s answered %s", charge_point_id, action, answer.get("status", "-"))
+        return CommandResult(answer, remote_start_id)
+
+    async def _on_send_local_list_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        if response.get("status") == "Accepted":
+            await self.charge_points.set_local_list_version(charge_point_id, request["listVersion"])
+
+    async def _on_get_local_list_version_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        await self.charge_points.set_local_list_version(charge_point_id, response["listVersion"])

@@ -1,0 +1,35 @@
+"""What the domain needs from the transport: a way to reach connected charge points.
+
+The transport layer implements this protocol; services and the API depend only on it, so
+they never reach into WebSocket internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class ChargePointGateway(Protocol):
+    def is_connected(self, charge_point_id: str) -> bool: ...
+
+    def connected_ids(self) -> set[str]: ...
+
+    async def call(
+        self, charge_point_id: str, action: str, payload: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        """Send a CALL and return the CALLRESULT payload.
+
+        Raises Conflict when the charge point is not connected, ChargePointCallError on a
+        CALLERROR answer and ChargePointTimeout when no answer comes in time.
+        """
+        ...
+
+    def check_request(self, action: str, payload: Any) -> None:
+        """Check a CSMS-initiated request against the action's schema before it is sent.
+
+        Raises NotFound for an action the CSMS cannot send and InvalidRequest, naming the
+        broken rule, for a payload the schema refuses.
+        """
+        ...
+
+    async def disconnect(self, charge_point_id: str, reason: str) -> None: ...

@@ -1,0 +1,126 @@
+"""Remote starts: an operator's RemoteStartTransaction, followed until it is a transaction.
+
+The charge point answers RemoteStartTransaction with Accepted only; the transaction id comes
+later in its StartTransaction. Ampyre links the two by charge point, id tag and (where
+given) connector, so the operator learns which transaction the remote start became.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ampyre.services.clock import now
+from ampyre.services.errors import NotFound
+from ampyre.services.id_tags import id_tag_key
+from ampyre.storage.database import Database
+from ampyre.storage.models import RemoteStart
+
+PENDING = "Pending"
+
+
+class RemoteStartService:
+    def __init__(self, db: Database, *, timeout: float) -> None:
+        self.db = db
+        self.timeout = timeout
+
+    async def open(self, charge_point_id: str, connector_id: int | None, id_tag: str) -> int:
+        """Record a remote start before it is sent, so a fast StartTransaction finds it."""
+        timestamp = now()
+        remote_start = RemoteStart(
+            charge_point_id=charge_point_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            id_tag_key=id_tag_key(id_tag),
+            state=PENDING,
+            requested_at=timestamp,
+            expires_at=timestamp + timedelta(seconds=self.timeout),
+            updated_at=timestamp,
+        )
+        async with self.db.sessions.begin() as session:
+            session.add(remote_start)
+            await session.flush()
+            return remote_start.id
+
+    async def settle(self, remote_start_id: int, state: str) -> None:
+        """Close a remote start that will not become a transaction (Rejected, Failed)."""
+        async with self.db.sessions.begin() as session:
+            await session.execute(
+                update(RemoteStart)
+                .where(RemoteStart.id == remote_start_id, RemoteStart.state == PENDING)
+                .values(state=state, updated_at=now())
+            )
+
+    async def is_pending(self, session: AsyncSession, charge_point_id: str, key: str) -> bool:
+        found = await session.scalar(
+            select(RemoteStart.id)
+            .where(
+                RemoteStart.charge_point_id == charge_point_id,
+                RemoteStart.id_tag_key == key,
+                RemoteStart.state == PENDING,
+                RemoteStart.expires_at > now(),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def claim(
+        self,
+        session: AsyncSession,
+        charge_point_id: str,
+        connector_id: int,
+        key: str,
+        transaction_id: int,
+    ) -> int | None:
+        """Link the oldest matching pending remote start to a new transaction."""
+        candidates = await session.scalars(
+            select(RemoteStart)
+            .where(
+                RemoteStart.charge_point_id == charge_point_id,
+                RemoteStart.id_tag_key == key,
+                RemoteStart.state == PENDING,
+                RemoteStart.expires_at > now(),
+            )
+            .order_by(RemoteStart.id)
+        )
+        for remote_start in candidates:
+            if remote_start.connector_id in (None, 0, connector_id):
+                remote_start.state = "Started"
+                remote_start.transaction_id = transaction_id
+                remote_start.updated_at = now()
+                return remote_start.id
+        return None
+
+    async def expire(self) -> int:
+        """Time out remote starts that never became a transaction; returns how many."""
+        async with self.db.sessions.begin() as session:
+            result = await session.execute(
+                update(RemoteStart)
+                .where(RemoteStart.state == PENDING, RemoteStart.expires_at <= now())
+                .values(state="TimedOut", updated_at=now())
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def get(self, remote_start_id: int) -> RemoteStart:
+        async with self.db.sessions() as session:
+            remote_start = await session.get(RemoteStart, remote_start_id)
+        if remote_start is None:
+            raise NotFound(f"Remote start {remote_start_id} not found")
+        if remote_start.state == PENDING and remote_start.expires_at <= now():
+            remote_start.state = "TimedOut"
+        return remote_start
+
+    async def list(
+        self, *, charge_point_id: str | None, limit: int, offset: int
+    ) -> tuple[list[RemoteStart], int]:
+        query = select(RemoteStart)
+        if charge_point_id is not None:
+            query = query.where(RemoteStart.charge_point_id == charge_point_id)
+        async with self.db.sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = await session.scalars(
+                query.order_by(RemoteStart.id.desc()).limit(limit).offset(offset)
+            )
+            return list(rows), int(total or 0)

@@ -1,0 +1,42 @@
+"""Server-wide settings kept in the database, such as the operator API token."""
+
+from __future__ import annotations
+
+import secrets
+
+from ampyre.storage.database import Database
+from ampyre.storage.models import Setting
+
+API_TOKEN_KEY = "api_token"
+
+
+class SettingsService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, key: str) -> str | None:
+        async with self.db.sessions() as session:
+            setting = await session.get(Setting, key)
+            return setting.value if setting else None
+
+    async def set(self, key: str, value: str) -> None:
+        async with self.db.sessions.begin() as session:
+            setting = await session.get(Setting, key)
+            if setting is None:
+                session.add(Setting(key=key, value=value))
+            else:
+                setting.value = value
+
+    async def api_token(self, configured: str | None) -> tuple[str, bool]:
+        """The operator token: the configured one, else the stored one, else a new one.
+
+        Returns the token and whether it was generated now (so it is printed once).
+        """
+        if configured:
+            return configured, False
+        stored = await self.get(API_TOKEN_KEY)
+        if stored:
+            return stored, False
+        token = secrets.token_urlsafe(32)
+        await self.set(API_TOKEN_KEY, token)
+        return token, True

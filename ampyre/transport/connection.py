@@ -1,0 +1,309 @@
+"""One charge point's WebSocket connection: the OCPP-J RPC state machine.
+
+Incoming CALLs are handled one after another in arrival order by a worker task, while the
+receive loop keeps reading, so answers to the CSMS's own CALLs are never stuck behind a
+slow handler. Outgoing CALLs go one at a time (OCPP-J 1.6, 4.1.1): the next waits until
+the previous is answered or timed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from ampyre.handlers.context import MessageContext
+from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.services.central_system import CentralSystem
+from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, Conflict
+from ampyre.transport.errors import InternalError, NotImplementedError_, OcppError
+from ampyre.transport.framing import (
+    Call,
+    CallError,
+    CallResult,
+    FrameError,
+    dumps,
+    parse_frame,
+)
+from ampyre.transport.validation import MessageValidator
+
+log = logging.getLogger("ampyre.ocpp")
+
+
+class MessageSocket(Protocol):
+    """The part of a WebSocket the connection needs (Starlette's WebSocket fits)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class ConnectionClosed(Exception):
+    """The connection ended before an outgoing CALL could be sent or answered."""
+
+    def __init__(self, message: str, *, sent: bool = False) -> None:
+        super().__init__(message)
+        #: Whether the CALL had reached the socket (then it must not be sent again).
+        self.sent = sent
+
+
+class AnswerCache:
+    """Answers to recent CALLs of one charge point, for CALLs repeated with the same id.
+
+    A charge point that lost an answer sends the CALL again with the same message id; it
+    gets the same answer and the message takes effect once. Keyed by id, action and payload
+    digest, since some charge points restart their message counters after a reboot.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str, str], asyncio.Future[str]] = OrderedDict()
+
+    @staticmethod
+    def key(call: Call) -> tuple[str, str, str]:
+        digest = hashlib.blake2b(dumps(call.payload).encode(), digest_size=16).hexdigest()
+        return (call.unique_id, call.action, digest)
+
+    def get(self, key: tuple[str, str, str]) -> asyncio.Future[str] | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple[str, str, str], answer: asyncio.Future[str]) -> None:
+        self._entries[key] = answer
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def discard(self, key: tuple[str, str, str]) -> None:
+        self._entries.pop(key, None)
+
+
+class ChargePointConnection:
+    def __init__(
+        self,
+        socket: MessageSocket,
+        ctx: MessageContext,
+        dispatcher: Dispatcher,
+        validator: MessageValidator,
+        answers: AnswerCache,
+        *,
+        lenient: bool = False,
+    ) -> None:
+        self.socket = socket
+        self.ctx = ctx
+        self.dispatcher = dispatcher
+        self.validator = validator
+        self.answers = answers
+        self.lenient = lenient
+        self.closed = False
+        self._incoming: asyncio.Queue[Call | None] = asyncio.Queue()
+        self._call_lock = asyncio.Lock()
+        self._pending: tuple[str, str, asyncio.Future[dict[str, Any]]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._in_flight = 0
+
+    @property
+    def charge_point_id(self) -> str:
+        return self.ctx.charge_point_id
+
+    @property
+    def csms(self) -> CentralSystem:
+        return self.ctx.csms
+
+    def start(self) -> None:
+        self._worker = asyncio.create_task(self._work(), name=f"ocpp-{self.charge_point_id}")
+
+    async def receive(self, text: str | bytes) -> None:
+        """Take one WebSocket message from the receive loop."""
+        try:
+            frame = parse_frame(text)
+        except FrameError as exc:
+            log.warning("[%s] bad frame: %s", self.charge_point_id, exc.error.description)
+            if exc.answerable:
+                await self._send(exc.to_call_error().encode())
+            return
+        if isinstance(frame, Call):
+            log.debug("[%s] <- CALL %s %s", self.charge_point_id, frame.action, frame.unique_id)
+            self._incoming.put_nowait(frame)
+        else:
+            self._resolve(frame)
+
+    async def finish(self, drain_timeout: float = 10.0) -> None:
+        """Stop after the CALLs already received are handled (graceful shutdown)."""
+        self.closed = True
+        self._incoming.put_nowait(None)
+        if self._worker is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._worker), drain_timeout)
+            except TimeoutError:
+                self._worker.cancel()
+        if self._pending is not None and not self._pending[2].done():
+            self._pending[2].set_exception(ConnectionClosed("connection closed", sent=True))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        try:
+            await self.socket.close(code, reason)
+        except Exception:  # the socket may already be gone
+            pass
+
+    # -- incoming CALLs -----------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while True:
+            call = await self._incoming.get()
+            if call is None:
+                return
+            try:
+                await self._handle_call(call)
+            except Exception:  # never let one message end the connection
+                log.exception("[%s] failed to answer %s", self.charge_point_id, call.action)
+
+    async def _handle_call(self, call: Call) -> None:
+        key = AnswerCache.key(call)
+        previous = self.answers.get(key)
+        if previous is not None:
+            log.info(
+                "[%s] %s %s repeated: answering as before",
+                self.charge_point_id,
+                call.action,
+                call.unique_id,
+            )
+            await self._send(await asyncio.shield(previous))
+            return
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.answers.put(key, answer)
+        try:
+            frame = await self._answer(call)
+        except BaseException:
+            self.answers.discard(key)
+            answer.cancel()
+            raise
+        answer.set_result(frame)
+        await self._send(frame)
+
+    async def _answer(self, call: Call) -> str:
+        try:
+            payload = self._validated(call)
+            response = await self.dispatcher.dispatch(self.ctx, call.action, payload)
+            try:
+                self.validator.validate_response(call.action, response)
+            except OcppError as exc:
+                raise InternalError(f"CSMS built an invalid answer: {exc.description}") from None
+        except OcppError as exc:
+            log.info(
+                "[%s] %s %s -> CALLERROR %s: %s",
+                self.charge_point_id,
+                call.action,
+                call.unique_id,
+                exc.code,
+                exc.description,
+            )
+            return CallError.from_exception(call.unique_id, exc).encode()
+        except Exception:
+            log.exception("[%s] %s handler failed", self.charge_point_id, call.action)
+            return CallError(
+                call.unique_id, InternalError.code, f"{call.action} could not be processed"
+            ).encode()
+        log.debug("[%s] -> CALLRESULT %s %s", self.charge_point_id, call.action, call.unique_id)
+        return CallResult(call.unique_id, response).encode()
+
+    def _validated(self, call: Call) -> dict[str, Any]:
+        if not self.validator.knows(call.action):
+            raise NotImplementedError_(f"Unknown action {call.action!r}")
+        try:
+            self.validator.validate_request(call.action, call.payload)
+            return call.payload
+        except OcppError:
+            if not self.lenient:
+                raise
+        from ampyre.transport.lenient import normalize_request  # only strict-failing input
+
+        payload, deviations = normalize_request(self.validator, call.action, call.payload)
+        self.validator.validate_request(call.action, payload)
+        if deviations:
+            log.info(
+                "[%s] %s accepted leniently: %s",
+                self.charge_point_id,
+                call.action,
+                "; ".join(d.detail for d in deviations),
+            )
+            self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
+        return payload
+
+    def _record_deviations(self, deviations: list[tuple[str, str, str, str]]) -> None:
+        task = asyncio.create_task(
+            self.csms.charge_points.record_deviations(self.charge_point_id, deviations)
+        )
+        task.add_done_callback(_log_task_failure)
+
+    # -- outgoing CALLs -----------------------------------------------------------------
+
+    async def call(self, action: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send a CALL and wait for its answer, one outstanding CALL at a time."""
+        async with self._call_lock:
+            if self.closed:
+                raise ConnectionClosed("connection closed")
+            unique_id = str(uuid.uuid4())
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._pending = (unique_id, action, future)
+            try:
+                log.debug("[%s] -> CALL %s %s", self.charge_point_id, action, unique_id)
+                await self._send(Call(unique_id, action, payload).encode())
+                try:
+                    response = await asyncio.wait_for(future, timeout)
+                except TimeoutError:
+                    raise ChargePointTimeout(
+                        f"Charge point {self.charge_point_id!r} did not answer {action} "
+                        f"within {timeout:g} s"
+                    ) from None
+            finally:
+                self._pending = None
+        self.dispatcher.on_call_answered(self.ctx, action, payload, response)
+        return response
+
+    def _resolve(self, frame: CallResult | CallError) -> None:
+        pending = self._pending
+        if pending is None or pending[0] != frame.unique_id:
+            log.warning(
+                "[%s] answer %s matches no outstanding CALL: ignored",
+                self.charge_point_id,
+                frame.unique_id,
+            )
+            return
+        _, action, future = pending
+        if future.done():
+            return
+        if isinstance(frame, CallError):
+            log.debug("[%s] <- CALLERROR %s %s", self.charge_point_id, action, frame.error_code)
+            future.set_exception(
+                ChargePointCallError(frame.error_code, frame.error_description, frame.error_details)
+            )
+            return
+        log.debug("[%s] <- CALLRESULT %s %s", self.charge_point_id, action, frame.unique_id)
+        try:
+            self.validator.validate_response(action, frame.payload)
+        except OcppError as exc:
+            future.set_exception(
+                ChargePointCallError(
+                    exc.code,
+                    f"The charge point's {action} answer is not valid: {exc.description}",
+                    {"payload": frame.payload},
+                )
+            )
+            return
+        future.set_result(frame.payload)
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.socket.send_text(text)
+        except Exception as exc:
+            raise ConnectionClosed(f"send failed: {exc}") from None
+
+
+def _log_task_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task failed", exc_info=task.exception())
+
+
+__all__ = ["AnswerCache", "ChargePointConnection", "Conflict", "ConnectionClosed"]

@@ -1,0 +1,144 @@
+"""The server as a process: auto-register, token generation, SIGTERM, SIGKILL under load."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import api_client, unique
+from tests.ocpp_client import OcppClient
+from tests.server import TOKEN, Server
+
+
+async def test_auto_register_accepts_unknown_identities(server_factory: object) -> None:
+    server = await server_factory("--auto-register")  # type: ignore[operator]
+    identity = unique("AUTO")
+    async with OcppClient.connect(server.ws_url, identity) as client:
+        assert (await client.boot())["status"] == "Accepted"
+    async with api_client(server) as api:
+        assert (await api.get(f"/charge-points/{identity}")).status_code == 200
+
+
+async def test_sigterm_exits_cleanly(server_factory: object) -> None:
+    server = await server_factory()  # type: ignore[operator]
+    assert server.stop(signal.SIGTERM) == 0
+
+
+async def test_generated_token_is_stored_and_printed_once(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'token.db'}"
+    shown = subprocess.run(
+        [sys.executable, "-m", "ampyre", "token", "--database", database],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    server = Server(database, tmp_path)
+    server.start = _start_without_token(server)  # type: ignore[method-assign]
+    server.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(
+                f"{server.http_url}/api/v1/charge-points",
+                headers={"Authorization": f"Bearer {shown}"},
+            )
+        assert response.status_code == 200
+    finally:
+        server.stop()
+
+
+def _start_without_token(server: Server):  # type: ignore[no-untyped-def]
+    def start() -> None:
+        server.log_path = server.workdir / "token-server.log"
+        server.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ampyre",
+                "serve",
+                "--port",
+                str(server.port),
+                "--database",
+                server.database_url,
+            ],
+            stdout=server.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=server.workdir,
+        )
+        server.wait_ready()
+
+    return start
+
+
+async def test_sigkill_under_load_loses_nothing_that_was_accepted(server_factory: object) -> None:
+    """Every transaction and meter value a charge point got an answer for survives."""
+    server = await server_factory()  # type: ignore[operator]
+    identities = [unique("LOAD") for _ in range(5)]
+    async with api_client(server) as api:
+        for identity in identities:
+            await api.post("/charge-points", json={"id": identity})
+    acknowledged: dict[int, int] = {}  # transaction id -> meter values acknowledged
+    stops: set[int] = set()
+
+    async def charge(identity: str) -> None:
+        try:
+            async with OcppClient.connect(server.ws_url, identity) as client:
+                await client.boot()
+                for session in range(1000):
+                    started = await client.call(
+                        "StartTransaction",
+                        {
+                            "connectorId": 1,
+                            "idTag": "LOADTAG",
+                            "meterStart": session,
+                            "timestamp": f"2026-01-01T00:{session // 60 % 60:02d}:{session % 60:02d}Z",
+                        },
+                    )
+                    transaction_id = started["transactionId"]
+                    acknowledged[transaction_id] = 0
+                    for value in range(3):
+                        await client.call(
+                            "MeterValues",
+                            {
+                                "connectorId": 1,
+                                "transactionId": transaction_id,
+                                "meterValue": [
+                                    {
+                                        "timestamp": "2026-01-01T00:00:00Z",
+                                        "sampledValue": [{"value": str(value)}],
+                                    }
+                                ],
+                            },
+                        )
+                        acknowledged[transaction_id] += 1
+                    await client.call(
+                        "StopTransaction",
+                        {
+                            "transactionId": transaction_id,
+                            "meterStop": session + 10,
+                            "timestamp": "2026-01-01T01:00:00Z",
+                        },
+                    )
+                    stops.add(transaction_id)
+        except Exception:
+            return  # the server died under us: that is the point
+
+    tasks = [asyncio.create_task(charge(identity)) for identity in identities]
+    await asyncio.sleep(2.0)
+    server.kill()
+    await asyncio.gather(*tasks)
+    assert len(acknowledged) > 5, "the load did not get going"
+
+    server.start()
+    async with api_client(server) as api:
+        for transaction_id, count in acknowledged.items():
+            record = (await api.get(f"/transactions/{transaction_id}")).json()
+            assert record["transactionId"] == transaction_id
+            assert len(record["meterValues"]) >= count
+            if transaction_id in stops:
+                assert record["stopTimestamp"] is not None
+    assert TOKEN
