@@ -11,6 +11,7 @@ import uvicorn
 
 from ampyre.app import create_app
 from ampyre.config import Settings
+from ampyre.transport.tls import ClientCertificateWebSocketProtocol
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -28,7 +29,7 @@ def run(settings: Settings) -> None:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=ClientCertificateWebSocketProtocol,
         ws_max_size=settings.max_message_size,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
@@ -36,7 +37,8 @@ def run(settings: Settings) -> None:
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
         ssl_ca_certs=settings.tls_client_ca,
-        ssl_cert_reqs=ssl.CERT_REQUIRED if settings.tls_client_ca else ssl.CERT_NONE,
+        # Asked for, verified when given, required only of security profile 3 charge points.
+        ssl_cert_reqs=ssl.CERT_OPTIONAL if settings.tls_client_ca else ssl.CERT_NONE,
         log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,

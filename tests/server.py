@@ -70,8 +70,12 @@ class Server:
     log_path: Path | None = None
 
     @property
+    def tls(self) -> bool:
+        return "--tls-cert" in self.extra_args
+
+    @property
     def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self) -> str:
@@ -108,7 +112,8 @@ class Server:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if httpx.get(f"{self.http_url}/api/v1/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.http_url}/api/v1/health", timeout=1, verify=False)
+                if health.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

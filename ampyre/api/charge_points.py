@@ -61,7 +61,7 @@ async def create_charge_point(
 async def list_charge_points(
     page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
-    rows, total = await csms.charge_points.list(limit=page.limit, offset=page.offset)
+    rows, total = await csms.charge_points.page(limit=page.limit, offset=page.offset)
     items = []
     for row in rows:
         connectors = await csms.charge_points.connectors(row.id)
@@ -105,7 +105,7 @@ async def list_charging_profiles(
     charge_point_id: str, page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
-    rows, total = await csms.charging_profiles.list(
+    rows, total = await csms.charging_profiles.page(
         charge_point_id, limit=page.limit, offset=page.offset
     )
     return serializers.page([serializers.charging_profile(r) for r in rows], total)

@@ -60,7 +60,7 @@ async def create_id_tag(
 async def list_id_tags(
     page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
-    rows, total = await csms.id_tags.list(limit=page.limit, offset=page.offset)
+    rows, total = await csms.id_tags.page(limit=page.limit, offset=page.offset)
     return serializers.page([serializers.id_tag(r) for r in rows], total)
 
 

@@ -20,7 +20,7 @@ async def list_reservations(
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
-    rows, total = await csms.reservations.list(
+    rows, total = await csms.reservations.page(
         charge_point_id=chargePointId, active=active, limit=page.limit, offset=page.offset
     )
     return serializers.page([serializers.reservation(r) for r in rows], total)

@@ -20,7 +20,7 @@ async def list_transactions(
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
-    rows, total = await csms.transactions.list(
+    rows, total = await csms.transactions.page(
         charge_point_id=chargePointId, active=active, limit=page.limit, offset=page.offset
     )
     return serializers.page([serializers.transaction(r) for r in rows], total)
@@ -55,7 +55,7 @@ async def list_remote_starts(
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
-    rows, total = await csms.remote_starts.list(
+    rows, total = await csms.remote_starts.page(
         charge_point_id=chargePointId, limit=page.limit, offset=page.offset
     )
     return serializers.page([serializers.remote_start(r) for r in rows], total)

@@ -129,7 +129,7 @@ def charge_point_list(limit: int, as_json: bool, database: str) -> None:
     """List registered charge points."""
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.charge_points.list(limit=limit, offset=0)
+        rows, total = await csms.charge_points.page(limit=limit, offset=0)
         return serializers.page([serializers.charge_point(r, connected=False) for r in rows], total)
 
     _print(
@@ -211,7 +211,7 @@ def id_tag_list(limit: int, as_json: bool, database: str) -> None:
     """List id tags."""
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.id_tags.list(limit=limit, offset=0)
+        rows, total = await csms.id_tags.page(limit=limit, offset=0)
         return serializers.page([serializers.id_tag(r) for r in rows], total)
 
     _print(_run(database, work), as_json, ["idTag", "status", "expiryDate", "parentIdTag"])
@@ -238,7 +238,7 @@ def transactions(
     """List transactions, newest first."""
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.transactions.list(
+        rows, total = await csms.transactions.page(
             charge_point_id=charge_point, active=active, limit=limit, offset=0
         )
         return serializers.page([serializers.transaction(r) for r in rows], total)

@@ -86,7 +86,7 @@ class ChargePointService:
         async with self.db.sessions() as session:
             return await session.get(ChargePoint, charge_point_id)
 
-    async def list(self, *, limit: int, offset: int) -> tuple[list[ChargePoint], int]:
+    async def page(self, *, limit: int, offset: int) -> tuple[list[ChargePoint], int]:
         async with self.db.sessions() as session:
             total = await session.scalar(select(func.count()).select_from(ChargePoint))
             rows = await session.scalars(

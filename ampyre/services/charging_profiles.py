@@ -81,7 +81,7 @@ class ChargingProfileService:
         async with self.db.sessions.begin() as session:
             await session.execute(delete(InstalledChargingProfile).where(*conditions))
 
-    async def list(
+    async def page(
         self, charge_point_id: str, *, limit: int, offset: int
     ) -> tuple[list[InstalledChargingProfile], int]:
         query = select(InstalledChargingProfile).where(

@@ -74,7 +74,7 @@ class IdTagService:
             raise NotFound(f"Id tag {id_tag!r} not found")
         return tag
 
-    async def list(self, *, limit: int, offset: int) -> tuple[list[IdTag], int]:
+    async def page(self, *, limit: int, offset: int) -> tuple[list[IdTag], int]:
         async with self.db.sessions() as session:
             total = await session.scalar(select(func.count()).select_from(IdTag))
             rows = await session.scalars(

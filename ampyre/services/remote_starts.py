@@ -112,7 +112,7 @@ class RemoteStartService:
             remote_start.state = "TimedOut"
         return remote_start
 
-    async def list(
+    async def page(
         self, *, charge_point_id: str | None, limit: int, offset: int
     ) -> tuple[list[RemoteStart], int]:
         query = select(RemoteStart)

@@ -71,7 +71,7 @@ class ReservationService:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    async def list(
+    async def page(
         self, *, charge_point_id: str | None, active: bool | None, limit: int, offset: int
     ) -> tuple[list[Reservation], int]:
         await self.expire()

@@ -242,7 +242,7 @@ class TransactionService:
             )
             return transaction, list(values)
 
-    async def list(
+    async def page(
         self,
         *,
         charge_point_id: str | None,

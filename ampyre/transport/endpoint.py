@@ -76,8 +76,14 @@ class OcppEndpoint:
         if credentials is not None and credentials[0] == charge_point_id:
             password = credentials[1]
         tls = websocket.url.scheme == "wss"
+        tls_info = websocket.scope.get("extensions", {}).get("tls") or {}
         decision = await self.csms.charge_points.authorize_connection(
-            charge_point_id, password, tls=tls, client_cert=tls and self.client_certificates
+            charge_point_id,
+            password,
+            tls=tls,
+            client_cert=tls
+            and self.client_certificates
+            and tls_info.get("client_cert_name") == charge_point_id,
         )
         if not decision.allowed:
             log.warning("[%s] connection refused: %s", charge_point_id, decision.reason)

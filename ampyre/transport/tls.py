@@ -1,0 +1,34 @@
+"""Client certificates for security profile 3, handed to the endpoint through the scope.
+
+uvicorn verifies a client certificate against `--tls-client-ca` during the handshake but
+does not pass it to the application. This protocol adds the ASGI TLS extension's
+`client_cert_name` (the subject's commonName) so the endpoint can check that the
+certificate belongs to the charge point that connects (security whitepaper A00.FR.405).
+Certificates are asked for, not required, so operators reach the REST API without one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+def client_common_name(peercert: Any) -> str | None:
+    """The commonName of a verified peer certificate (`SSLSocket.getpeercert()` form)."""
+    if not peercert:
+        return None
+    for rdn in peercert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
+
+
+class ClientCertificateWebSocketProtocol(WebSocketsSansIOProtocol):
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        peercert = self.transport.get_extra_info("peercert")
+        extensions = self.scope.setdefault("extensions", {})
+        assert extensions is not None
+        extensions["tls"] = {"client_cert_name": client_common_name(peercert)}
