@@ -62,7 +62,7 @@ class Database:
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
 
     async def migrate(self) -> None:
-        """Create or upgrade the schema to the newest Alembic revision."""
+        """Create or upgrade the schema to the newest Alembic revisions (every head)."""
         from alembic import command
         from alembic.config import Config
 
@@ -73,7 +73,7 @@ class Database:
 
             def upgrade(sync_connection: Any) -> None:
                 config.attributes["connection"] = sync_connection
-                command.upgrade(config, "head")
+                command.upgrade(config, "heads")
 
             await connection.run_sync(upgrade)
 
