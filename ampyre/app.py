@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             heartbeat_interval=settings.heartbeat_interval,
             auto_register=settings.auto_register,
             remote_start_timeout=settings.remote_start_timeout,
+            fetch_configuration_on_boot=settings.fetch_configuration_on_boot,
         )
         token, generated = await csms.settings.api_token(settings.api_token)
         if generated:

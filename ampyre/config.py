@@ -27,4 +27,7 @@ class Settings:
     call_timeout: float = 30.0
     #: How long a remote start waits for the charge point's StartTransaction (seconds).
     remote_start_timeout: float = 180.0
+    #: Ask every charge point for its whole configuration after an accepted boot (off:
+    #: by default the CSMS sends nothing the operator did not ask for).
+    fetch_configuration_on_boot: bool = False
     log_level: str = "info"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.clock import format_timestamp
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -109,6 +110,28 @@ async def list_charging_profiles(
         charge_point_id, limit=page.limit, offset=page.offset
     )
     return serializers.page([serializers.charging_profile(r) for r in rows], total)
+
+
+@router.get(
+    "/{charge_point_id}/configuration",
+    summary="Configuration keys as the charge point's last answers showed them",
+)
+async def list_configuration(
+    charge_point_id: str, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.get(charge_point_id)
+    rows = await csms.configuration.keys(charge_point_id)
+    items = [
+        {
+            "key": row.key,
+            "value": row.value,
+            "readonly": row.readonly,
+            "known": row.known,
+            "updatedAt": format_timestamp(row.updated_at),
+        }
+        for row in rows
+    ]
+    return serializers.page(items, len(items))
 
 
 @router.get(

@@ -106,6 +106,13 @@ from ampyre.config import Settings
     help="How long a remote start waits for the charge point's StartTransaction (s).",
 )
 @click.option(
+    "--fetch-configuration-on-boot/--no-fetch-configuration-on-boot",
+    envvar="AMPYRE_FETCH_CONFIGURATION_ON_BOOT",
+    default=False,
+    show_default=True,
+    help="Send GetConfiguration after each accepted boot and keep the answer.",
+)
+@click.option(
     "--log-level",
     envvar="AMPYRE_LOG_LEVEL",
     default="info",
@@ -128,6 +135,7 @@ def serve(
     max_message_size: int,
     call_timeout: float,
     remote_start_timeout: float,
+    fetch_configuration_on_boot: bool,
     log_level: str,
 ) -> None:
     """Start the CSMS: OCPP endpoint, REST API and web console on one port.
@@ -163,6 +171,7 @@ def serve(
             max_message_size=max_message_size,
             call_timeout=call_timeout,
             remote_start_timeout=remote_start_timeout,
+            fetch_configuration_on_boot=fetch_configuration_on_boot,
             log_level=log_level,
         )
     )

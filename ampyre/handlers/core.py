@@ -14,6 +14,7 @@ log = logging.getLogger("ampyre.core")
 async def boot_notification(ctx: MessageContext, request: dict[str, Any]) -> dict[str, Any]:
     answer = await ctx.csms.charge_points.record_boot(ctx.charge_point_id, request)
     ctx.session.boot_status = answer["status"]
+    ctx.csms.configuration.after_boot(ctx.charge_point_id, answer["status"])
     log.info(
         "[%s] booted: %s %s firmware %s -> %s",
         ctx.charge_point_id,

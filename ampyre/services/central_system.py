@@ -8,6 +8,7 @@ from ampyre.services.authorization import AuthorizationService
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.commands import CommandService
+from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
@@ -32,6 +33,7 @@ class CentralSystem:
     charging_profiles: ChargingProfileService
     data_transfer: DataTransferService
     commands: CommandService
+    configuration: ConfigurationService
 
     @classmethod
     def build(
@@ -42,6 +44,7 @@ class CentralSystem:
         heartbeat_interval: int,
         auto_register: bool,
         remote_start_timeout: float,
+        fetch_configuration_on_boot: bool = False,
     ) -> CentralSystem:
         charge_points = ChargePointService(
             db, heartbeat_interval=heartbeat_interval, auto_register=auto_register
@@ -52,6 +55,9 @@ class CentralSystem:
         charging_profiles = ChargingProfileService(db)
         data_transfer = DataTransferService()
         data_transfer.load_plugins()
+        commands = CommandService(
+            gateway, charge_points, remote_starts, reservations, charging_profiles
+        )
         return cls(
             db=db,
             gateway=gateway,
@@ -64,8 +70,9 @@ class CentralSystem:
             reservations=reservations,
             charging_profiles=charging_profiles,
             data_transfer=data_transfer,
-            commands=CommandService(
-                gateway, charge_points, remote_starts, reservations, charging_profiles
+            commands=commands,
+            configuration=ConfigurationService(
+                db, commands, fetch_on_boot=fetch_configuration_on_boot
             ),
         )
 

@@ -243,3 +243,19 @@ class SchemaDeviation(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+class ConfigurationKey(Base):
+    """A charge point's configuration key as its last answer showed it (OCPP 1.6, 9)."""
+
+    __tablename__ = "configuration_keys"
+
+    charge_point_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(500))
+    readonly: Mapped[bool | None] = mapped_column(Boolean)
+    #: False for a key the charge point reported in `unknownKey`.
+    known: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,104 @@
+"""What the CSMS knows of each charge point's configuration keys.
+
+Learned only from answers to operator commands (GetConfiguration, ChangeConfiguration):
+the CSMS sends nothing unasked. An operator may turn on a boot policy that asks for the
+whole configuration after each accepted boot; it is off by default (OCPP 1.6 leaves this
+to the CSMS, and certification tests expect no unrequested traffic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from ampyre.services.clock import now
+from ampyre.services.commands import CommandService
+from ampyre.storage.database import Database
+from ampyre.storage.models import ConfigurationKey
+
+log = logging.getLogger("ampyre.configuration")
+
+#: ChangeConfiguration answers after which the key holds the new value.
+_APPLIED = ("Accepted", "RebootRequired")
+
+
+class ConfigurationService:
+    def __init__(self, db: Database, commands: CommandService, *, fetch_on_boot: bool) -> None:
+        self.db = db
+        self.commands = commands
+        self.fetch_on_boot = fetch_on_boot
+        self._fetches: set[asyncio.Task[None]] = set()
+        commands.register_effect("GetConfiguration", self.on_get_configuration_answered)
+        commands.register_effect("ChangeConfiguration", self.on_change_configuration_answered)
+
+    async def on_get_configuration_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        timestamp = now()
+        async with self.db.sessions.begin() as session:
+            for entry in response.get("configurationKey") or []:
+                row = await self._row(session, charge_point_id, entry["key"])
+                row.value = entry.get("value")
+                row.readonly = entry.get("readonly")
+                row.known = True
+                row.updated_at = timestamp
+            for key in response.get("unknownKey") or []:
+                row = await self._row(session, charge_point_id, key)
+                row.known = False
+                row.updated_at = timestamp
+
+    async def on_change_configuration_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        status = response.get("status")
+        if status not in _APPLIED and status != "NotSupported":
+            return
+        async with self.db.sessions.begin() as session:
+            row = await self._row(session, charge_point_id, request["key"])
+            if status == "NotSupported":
+                row.known = False
+            else:
+                row.value = request["value"]
+                row.known = True
+            row.updated_at = now()
+
+    async def keys(self, charge_point_id: str) -> list[ConfigurationKey]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(ConfigurationKey)
+                .where(ConfigurationKey.charge_point_id == charge_point_id)
+                .order_by(ConfigurationKey.key)
+            )
+            return list(rows)
+
+    async def value(self, charge_point_id: str, key: str) -> str | None:
+        async with self.db.sessions() as session:
+            row = await session.get(ConfigurationKey, (charge_point_id, key))
+            return row.value if row is not None and row.known else None
+
+    def after_boot(self, charge_point_id: str, status: str) -> None:
+        """The operator's boot policy: fetch the configuration after an accepted boot."""
+        if not self.fetch_on_boot or status != "Accepted":
+            return
+        task = asyncio.create_task(self._fetch(charge_point_id))
+        self._fetches.add(task)
+        task.add_done_callback(self._fetches.discard)
+
+    async def _fetch(self, charge_point_id: str) -> None:
+        # Give the BootNotification answer time to go out and be taken in first.
+        await asyncio.sleep(1.0)
+        try:
+            await self.commands.send(charge_point_id, "GetConfiguration", {}, timeout=60)
+        except Exception as exc:
+            log.warning("[%s] configuration fetch after boot failed: %s", charge_point_id, exc)
+
+    @staticmethod
+    async def _row(session: Any, charge_point_id: str, key: str) -> ConfigurationKey:
+        row: ConfigurationKey | None = await session.get(ConfigurationKey, (charge_point_id, key))
+        if row is None:
+            row = ConfigurationKey(charge_point_id=charge_point_id, key=key, known=True)
+            session.add(row)
+        return row
