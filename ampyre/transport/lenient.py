@@ -53,6 +53,8 @@ class Deviation:
 # A schema deeper than this is either recursive or hostile; stop repairing below it.
 _MAX_DEPTH = 64
 _MAX_REF_HOPS = 16
+# Deviations are stored with their path; keep it within a VARCHAR(255).
+_MAX_PATH = 255
 
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*\Z", re.ASCII)
 _DECIMAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*\Z", re.ASCII)
@@ -214,6 +216,8 @@ class _Repairer:
         self.deviations: list[Deviation] = []
 
     def record(self, path: str, kind: str, detail: str) -> None:
+        if len(path) > _MAX_PATH:
+            path = path[: _MAX_PATH - 3] + "..."
         self.deviations.append(Deviation(self.action, path, kind, detail))
 
     def resolve(self, schema: Any) -> dict[str, Any]:
@@ -280,9 +284,12 @@ class _Repairer:
             if key in properties:
                 result[key] = self.walk(properties[key], item, item_path, key_text, depth + 1)
             elif additional is False:
+                # The key is the station's to choose: keep it from bloating path and detail.
                 label = key_text if len(key_text) <= 60 else key_text[:57] + "..."
                 self.record(
-                    item_path, "unknown_property", f"{label!r} is not in the schema, dropped"
+                    f"{path}.{label}" if path else label,
+                    "unknown_property",
+                    f"{label!r} is not in the schema, dropped",
                 )
             elif isinstance(additional, dict):
                 result[key] = self.walk(additional, item, item_path, key_text, depth + 1)

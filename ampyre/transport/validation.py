@@ -6,9 +6,9 @@ one is compiled to Python code once by `fastjsonschema`: a check then costs micr
 which matters because every CALL and CALLRESULT of every charge point goes through here.
 
 A failed check becomes the OCPP-J 1.6 CALLERROR code for the broken JSON-schema keyword
-(section 4.2.3 and errata 3.25/3.39: an invalid enumeration value is a
-PropertyConstraintViolation), with a description that names the field, because the
-engineer reading the charge point's log has nothing else to go on.
+(OCPP-J section 4.2.3; the OCPP 1.6 errata sheet v4 confirms that an invalid enumeration
+value is a PropertyConstraintViolation), with a description that names the field, because
+the engineer reading the charge point's log has nothing else to go on.
 
 Three deliberate departures from fastjsonschema's defaults, all stricter or more correct:
 
@@ -18,8 +18,9 @@ Three deliberate departures from fastjsonschema's defaults, all stricter or more
   same in every message and handlers can count on a Python `int`.
 * `date-time` is RFC 3339 with a mandatory zone (`Z` or `+hh:mm`; fractional seconds
   allowed) that `datetime.fromisoformat` can represent. fastjsonschema's own check also
-  accepts `+hhmm` offsets and the leap second `:60`, which the rest of Ampyre could not
-  parse; the lenient normaliser repairs the former.
+  accepts `+hhmm` offsets, which RFC 3339 does not, and the leap second `:60`, which Python
+  cannot represent, so the handler would fail on it instead; the lenient normaliser
+  repairs the former.
 * `uri` accepts any RFC 3986 scheme (`svn+ssh:`, `x-vendor.ftp:`), not only `\\w+`.
 """
 
@@ -284,7 +285,7 @@ Validate = Callable[[Any], Any]
 class MessageValidator:
     """The compiled request and response schemas of every action in one schema directory.
 
-    Compiling all of them up front (about 0.2 s) keeps the first message of each kind
+    Compiling all of them up front (about 0.3 s) keeps the first message of each kind
     from paying for it, and makes a broken schema file fail at start-up, not mid-session.
     """
 
