@@ -211,3 +211,20 @@ async def test_strict_charge_point_gets_errors_for_the_same_deviations(
                 },
             )
         assert info.value.code == "TypeConstraintViolation"
+
+
+async def test_lenient_charge_point_answers_are_normalised_too(
+    server: Server, api: httpx.AsyncClient
+) -> None:
+    identity = unique()
+    await api.post("/charge-points", json={"id": identity, "lenient": True})
+    async with OcppClient.connect(server.ws_url, identity) as client:
+        await client.boot()
+        client.answers["GetConfiguration"] = {
+            "configurationKey": [{"key": "HeartbeatInterval", "readonly": "false", "value": "60"}]
+        }
+        response = await api.post(f"/charge-points/{identity}/commands/GetConfiguration", json={})
+    assert response.status_code == 200
+    assert response.json()["configurationKey"][0]["readonly"] is False
+    deviations = (await api.get(f"/charge-points/{identity}/deviations")).json()["items"]
+    assert any(d["kind"] == "boolean_as_string" for d in deviations)

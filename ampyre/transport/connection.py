@@ -28,6 +28,7 @@ from ampyre.transport.framing import (
     dumps,
     parse_frame,
 )
+from ampyre.transport.lenient import normalize_request, normalize_response
 from ampyre.transport.validation import MessageValidator
 
 log = logging.getLogger("ampyre.ocpp")
@@ -217,8 +218,6 @@ class ChargePointConnection:
         except OcppError:
             if not self.lenient:
                 raise
-        from ampyre.transport.lenient import normalize_request  # only strict-failing input
-
         payload, deviations = normalize_request(self.validator, call.action, call.payload)
         self.validator.validate_request(call.action, payload)
         if deviations:
@@ -282,7 +281,7 @@ class ChargePointConnection:
             return
         log.debug("[%s] <- CALLRESULT %s %s", self.charge_point_id, action, frame.unique_id)
         try:
-            self.validator.validate_response(action, frame.payload)
+            payload = self._validated_response(action, frame.payload)
         except OcppError as exc:
             future.set_exception(
                 ChargePointCallError(
@@ -292,7 +291,20 @@ class ChargePointConnection:
                 )
             )
             return
-        future.set_result(frame.payload)
+        future.set_result(payload)
+
+    def _validated_response(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.validator.validate_response(action, payload)
+            return payload
+        except OcppError:
+            if not self.lenient:
+                raise
+        repaired, deviations = normalize_response(self.validator, action, payload)
+        self.validator.validate_response(action, repaired)
+        if deviations:
+            self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
+        return repaired
 
     async def _send(self, text: str) -> None:
         try:
