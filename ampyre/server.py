@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import ssl
 from types import FrameType
 
@@ -48,7 +49,20 @@ def run(settings: Settings) -> None:
     # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _ignore)
-    uvicorn.Server(config).run()
+    AmpyreServer(config).run()
+
+
+class AmpyreServer(uvicorn.Server):
+    """uvicorn, plus a drain step: in-flight OCPP messages are answered before the
+    WebSockets close, so a charge point is never left without an answer it was owed."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        registry = getattr(getattr(self.config.app, "state", None), "registry", None)
+        if registry is not None:
+            await registry.drain(timeout=self.config.timeout_graceful_shutdown or 10)
+        await super().shutdown(sockets)
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
@@ -142,3 +143,53 @@ async def test_sigkill_under_load_loses_nothing_that_was_accepted(server_factory
             if transaction_id in stops:
                 assert record["stopTimestamp"] is not None
     assert TOKEN
+
+
+async def test_sigterm_answers_in_flight_messages_before_closing(server_factory: object) -> None:
+    server = await server_factory()  # type: ignore[operator]
+    identity = unique("DRAIN")
+    async with api_client(server) as api:
+        await api.post("/charge-points", json={"id": identity})
+    answered: list[list[object]] = []
+    async with OcppClient.connect(server.ws_url, identity) as client:
+        await client.boot()
+        started = await client.call(
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
+        )
+        transaction_id = started["transactionId"]
+        # A burst of messages, then SIGTERM while they are being handled.
+        for number in range(200):
+            await client.ws.send(
+                json.dumps(
+                    [
+                        2,
+                        f"mv{number}",
+                        "MeterValues",
+                        {
+                            "connectorId": 1,
+                            "transactionId": transaction_id,
+                            "meterValue": [
+                                {
+                                    "timestamp": "2026-01-01T00:00:01Z",
+                                    "sampledValue": [{"value": str(number)}],
+                                }
+                            ],
+                        },
+                    ]
+                )
+            )
+        await asyncio.sleep(0.05)
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(client.ws.wait_closed(), 20)
+        await asyncio.sleep(0.1)
+        while not client.raw.empty():
+            answered.append(client.raw.get_nowait())
+    assert server.process.wait(20) == 0
+    assert answered, "nothing was answered before the shutdown"
+    assert all(frame[0] == 3 for frame in answered)
+    server.start()
+    async with api_client(server) as api:
+        record = (await api.get(f"/transactions/{transaction_id}")).json()
+    assert len(record["meterValues"]) >= len(answered)

@@ -98,6 +98,9 @@ class ChargePointConnection:
         self.answers = answers
         self.lenient = lenient
         self.closed = False
+        #: Set on shutdown: CALLs arriving now are left unanswered (the charge point
+        #: sends them again after it reconnects), those already taken are finished.
+        self.draining = False
         self._incoming: asyncio.Queue[Call | None] = asyncio.Queue()
         self._call_lock = asyncio.Lock()
         self._pending: tuple[str, str, asyncio.Future[dict[str, Any]]] | None = None
@@ -126,9 +129,16 @@ class ChargePointConnection:
             return
         if isinstance(frame, Call):
             log.debug("[%s] <- CALL %s %s", self.charge_point_id, frame.action, frame.unique_id)
+            if self.draining:
+                return
             self._incoming.put_nowait(frame)
         else:
             self._resolve(frame)
+
+    async def drain(self) -> None:
+        """Finish and answer the CALLs already taken, taking no new ones."""
+        self.draining = True
+        await self._incoming.join()
 
     async def finish(self, drain_timeout: float = 10.0) -> None:
         """Stop after the CALLs already received are handled (graceful shutdown)."""
@@ -154,11 +164,20 @@ class ChargePointConnection:
         while True:
             call = await self._incoming.get()
             if call is None:
+                self._incoming.task_done()
                 return
             try:
                 await self._handle_call(call)
+            except ConnectionClosed:
+                log.info(
+                    "[%s] %s handled, but the connection closed before the answer",
+                    self.charge_point_id,
+                    call.action,
+                )
             except Exception:  # never let one message end the connection
                 log.exception("[%s] failed to answer %s", self.charge_point_id, call.action)
+            finally:
+                self._incoming.task_done()
 
     async def _handle_call(self, call: Call) -> None:
         key = AnswerCache.key(call)

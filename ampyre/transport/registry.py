@@ -53,6 +53,19 @@ class ConnectionRegistry:
     def all(self) -> list[ChargePointConnection]:
         return list(self._connections.values())
 
+    async def drain(self, timeout: float) -> None:
+        """On shutdown: let every connection finish and answer what it has taken."""
+        connections = self.all()
+        if not connections:
+            return
+        log.info("finishing in-flight messages of %d connections", len(connections))
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(connection.drain() for connection in connections)), timeout
+            )
+        except TimeoutError:
+            log.warning("in-flight messages not finished after %.0f s", timeout)
+
     # -- ChargePointGateway -------------------------------------------------------------
 
     def is_connected(self, charge_point_id: str) -> bool:
