@@ -1,0 +1,61 @@
+"""The Local Authorization List (OCPP 1.6, 3.5.3) and the Authorization Cache (3.5.2).
+
+The simulator always asks the CSMS (Authorize.req) rather than authorizing locally, so that
+every session is visible on the server; the list and cache exist so that SendLocalList,
+GetLocalListVersion and ClearCache behave as on a real charge point.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+UpdateStatus = Literal["Accepted", "Failed", "VersionMismatch"]
+
+
+class LocalAuthList:
+    def __init__(self) -> None:
+        self.version = 0
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    @property
+    def reported_version(self) -> int:
+        """Version 0 means "empty list" to the CSMS, whatever version was last installed."""
+        return self.version if self.entries else 0
+
+    def update(
+        self,
+        list_version: int,
+        update_type: str,
+        entries: list[dict[str, Any]],
+        *,
+        max_length: int,
+    ) -> UpdateStatus:
+        if update_type == "Differential":
+            if list_version <= self.reported_version:
+                return "VersionMismatch"
+            updated = dict(self.entries)
+            for entry in entries:
+                if "idTagInfo" in entry:
+                    updated[entry["idTag"]] = entry["idTagInfo"]
+                else:
+                    updated.pop(entry["idTag"], None)
+        else:
+            if any("idTagInfo" not in entry for entry in entries):
+                return "Failed"
+            updated = {entry["idTag"]: entry["idTagInfo"] for entry in entries}
+        if len(updated) > max_length:
+            return "Failed"
+        self.entries = updated
+        self.version = list_version
+        return "Accepted"
+
+
+class AuthorizationCache:
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    def remember(self, id_tag: str, id_tag_info: dict[str, Any]) -> None:
+        self.entries[id_tag] = id_tag_info
+
+    def clear(self) -> None:
+        self.entries.clear()

@@ -1,0 +1,174 @@
+"""Answers to the Core profile's CSMS-initiated messages (OCPP 1.6, chapter 5)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ampyre.simulator.configuration import is_acceptable, normalized
+from ampyre.simulator.connectors import Connector
+from ampyre.simulator.responders.base import Answer, Responder
+
+if TYPE_CHECKING:
+    from ampyre.simulator.charge_point import SimulatedChargePoint
+
+
+def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    connector_id = payload["connectorId"]
+    if connector_id not in cp.connectors:
+        return Answer({"status": "Rejected"})
+    operative = payload["type"] == "Operative"
+    targets = list(cp.connectors.values()) if connector_id == 0 else [cp.connectors[connector_id]]
+    scheduled = False
+    changed: list[Connector] = []
+    for connector in targets:
+        if connector.busy:
+            # Applied when the session ends; asking for the current state cancels it.
+            connector.scheduled_operative = None if connector.operative == operative else operative
+            scheduled = scheduled or connector.scheduled_operative is not None
+        elif connector.operative != operative:
+            connector.operative = operative
+            connector.scheduled_operative = None
+            if not operative:
+                # OCPP 1.6, 5.13: an unavailable connector loses its reservation.
+                cp.drop_reservation(connector)
+            changed.append(connector)
+
+    async def report_new_availability() -> None:
+        for connector in changed:
+            await cp.status(connector.connector_id, connector.idle_status())
+
+    return Answer(
+        {"status": "Scheduled" if scheduled else "Accepted"},
+        report_new_availability if changed else None,
+    )
+
+
+def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    key, value = payload["key"], payload["value"]
+    entry = cp.configuration.get(key)
+    if entry is None:
+        return Answer({"status": "NotSupported"})
+    if entry["readonly"] or not is_acceptable(key, value):
+        return Answer({"status": "Rejected"})
+    entry["value"] = normalized(key, value)
+    if key == "HeartbeatInterval":
+        cp.restart_heartbeat()
+    return Answer({"status": "Accepted"})
+
+
+def get_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    requested: list[str] = payload.get("key") or list(cp.configuration)
+    known = [
+        {"key": key, "readonly": bool(entry["readonly"]), "value": str(entry["value"])}
+        for key in requested
+        if (entry := cp.configuration.get(key)) is not None
+    ]
+    answer: dict[str, Any] = {"configurationKey": known}
+    unknown = [key for key in requested if key not in cp.configuration]
+    if unknown:
+        answer["unknownKey"] = unknown
+    return Answer(answer)
+
+
+def clear_cache(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    cp.auth_cache.clear()
+    return Answer({"status": "Accepted"})
+
+
+def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    reason = "HardReset" if payload["type"] == "Hard" else "SoftReset"
+
+    async def restart() -> None:
+        await cp.reboot(reason)
+
+    return Answer({"status": "Accepted"}, restart)
+
+
+def unlock_connector(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    connector_id = payload["connectorId"]
+    if connector_id < 1 or connector_id not in cp.connectors:
+        return Answer({"status": "NotSupported"})
+    if cp.connectors[connector_id].transaction is None:
+        return Answer({"status": "Unlocked"})
+
+    async def end_session() -> None:
+        # OCPP 1.6, 5.18: a running transaction is finished before unlocking.
+        await cp.stop_transaction(connector_id, reason="UnlockCommand")
+
+    return Answer({"status": "Unlocked"}, end_session)
+
+
+def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> bool:
+    whole = cp.connectors[0]
+    if connector.busy or not connector.operative or not whole.operative:
+        return False
+    if connector.status in ("Faulted", "Unavailable") or whole.status == "Faulted":
+        return False
+    reservation = connector.reservation
+    return reservation is None or id_tag in (reservation.id_tag, reservation.parent_id_tag)
+
+
+def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    id_tag: str = payload["idTag"]
+    profile: dict[str, Any] | None = payload.get("chargingProfile")
+    if profile is not None and profile["chargingProfilePurpose"] != "TxProfile":
+        return Answer({"status": "Rejected"})
+    requested = payload.get("connectorId")
+    if requested is None:
+        candidates = [c for i, c in cp.connectors.items() if i > 0 and _can_start(cp, c, id_tag)]
+        connector = candidates[0] if candidates else None
+    else:
+        connector = cp.connectors.get(requested) if requested > 0 else None
+        if connector is not None and not _can_start(cp, connector, id_tag):
+            connector = None
+    if connector is None:
+        return Answer({"status": "Rejected"})
+    connector.claimed = True
+    connector_id = connector.connector_id
+
+    async def start() -> None:
+        try:
+            if cp.config_bool("AuthorizeRemoteTxRequests"):
+                info = await cp.authorize(id_tag)
+                if info["status"] != "Accepted":
+                    cp.emit("info", f"remote start for {id_tag} not authorized: {info['status']}")
+                    return
+            await cp.start_transaction(connector_id, id_tag, charging_profile=profile)
+        finally:
+            connector.claimed = False
+
+    return Answer({"status": "Accepted"}, start)
+
+
+def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    transaction_id = payload["transactionId"]
+    running = [
+        connector.connector_id
+        for connector in cp.connectors.values()
+        if connector.transaction is not None
+        and connector.transaction.transaction_id == transaction_id
+    ]
+    if not running:
+        return Answer({"status": "Rejected"})
+
+    async def stop() -> None:
+        await cp.stop_transaction(running[0], reason="Remote")
+
+    return Answer({"status": "Accepted"}, stop)
+
+
+def data_transfer(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    return Answer({"status": "UnknownVendorId"})
+
+
+RESPONDERS: dict[str, Responder] = {
+    "ChangeAvailability": change_availability,
+    "ChangeConfiguration": change_configuration,
+    "ClearCache": clear_cache,
+    "DataTransfer": data_transfer,
+    "GetConfiguration": get_configuration,
+    "RemoteStartTransaction": remote_start_transaction,
+    "RemoteStopTransaction": remote_stop_transaction,
+    "Reset": reset,
+    "UnlockConnector": unlock_connector,
+}

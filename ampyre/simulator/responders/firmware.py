@@ -1,0 +1,117 @@
+"""Answers to the Firmware Management profile (OCPP 1.6, 5.9 and 5.19).
+
+The files really travel (see `transfer`), and the progress notifications follow the
+spec's sequence diagrams, paced by the charge point's `follow_up_delay`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Any
+
+from ampyre.simulator import transfer
+from ampyre.simulator.clock import parse_timestamp, timestamp_now, utc_now
+from ampyre.simulator.responders.base import Answer, Responder
+
+if TYPE_CHECKING:
+    from ampyre.simulator.charge_point import SimulatedChargePoint
+
+#: How long to wait between attempts when the CSMS gives retries but no retryInterval.
+DEFAULT_RETRY_INTERVAL = 5.0
+
+
+def _attempts(payload: dict[str, Any]) -> tuple[int, float]:
+    retries = payload.get("retries")
+    interval = payload.get("retryInterval")
+    return (
+        max(1, retries if retries is not None else 1),
+        float(interval) if interval is not None else DEFAULT_RETRY_INTERVAL,
+    )
+
+
+def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    location: str = payload["location"]
+    retrieve_at = parse_timestamp(payload["retrieveDate"])
+    attempts, retry_interval = _attempts(payload)
+
+    async def install_firmware() -> None:
+        delay = (retrieve_at - utc_now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await cp.send_firmware_status("Downloading")
+        for attempt in range(1, attempts + 1):
+            try:
+                size = await transfer.download(location)
+                break
+            except transfer.TransferError as exc:
+                cp.emit("warning", f"firmware download attempt {attempt}/{attempts}: {exc}")
+                if attempt == attempts:
+                    await cp.send_firmware_status("DownloadFailed")
+                    cp.firmware_status = "Idle"
+                    return
+                await asyncio.sleep(retry_interval)
+        cp.emit("info", f"firmware downloaded: {size} bytes from {location}")
+        await asyncio.sleep(cp.follow_up_delay)
+        await cp.send_firmware_status("Downloaded")
+        # OCPP 1.6, 5.19: installation waits for running sessions to end.
+        await cp.wait_until(lambda: all(c.transaction is None for c in cp.connectors.values()))
+        await cp.send_firmware_status("Installing")
+        await asyncio.sleep(cp.follow_up_delay)
+        await cp.send_firmware_status("Installed")
+        cp.firmware_status = "Idle"
+
+    return Answer({}, install_firmware)
+
+
+def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    location: str = payload["location"]
+    attempts, retry_interval = _attempts(payload)
+    safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", cp.charge_point_id)
+    file_name = f"diag-{safe_id}-{utc_now():%Y%m%dT%H%M%SZ}.log"
+
+    async def upload_diagnostics() -> None:
+        await cp.send_diagnostics_status("Uploading")
+        content = _diagnostics_report(cp, payload).encode()
+        for attempt in range(1, attempts + 1):
+            try:
+                target = await transfer.upload(location, file_name, content)
+                break
+            except transfer.TransferError as exc:
+                cp.emit("warning", f"diagnostics upload attempt {attempt}/{attempts}: {exc}")
+                if attempt == attempts:
+                    await cp.send_diagnostics_status("UploadFailed")
+                    cp.diagnostics_status = "Idle"
+                    return
+                await asyncio.sleep(retry_interval)
+        cp.emit("info", f"diagnostics uploaded to {target}")
+        await asyncio.sleep(cp.follow_up_delay)
+        await cp.send_diagnostics_status("Uploaded")
+        cp.diagnostics_status = "Idle"
+
+    return Answer({"fileName": file_name}, upload_diagnostics)
+
+
+def _diagnostics_report(cp: SimulatedChargePoint, request: dict[str, Any]) -> str:
+    lines = [
+        f"Ampyre simulator diagnostics for {cp.charge_point_id}",
+        f"generated: {timestamp_now()}",
+        f"period: {request.get('startTime', '-')} .. {request.get('stopTime', '-')}",
+        f"vendor: {cp.vendor}, model: {cp.model}, firmware: {cp.firmware_version}",
+        f"registration: {cp.registration_status}",
+    ]
+    for connector in cp.connectors.values():
+        transaction = connector.transaction
+        lines.append(
+            f"connector {connector.connector_id}: {connector.status} {connector.error_code}"
+            + (f" transaction {transaction.transaction_id}" if transaction else "")
+        )
+    lines.extend(f"config {key}={entry['value']}" for key, entry in cp.configuration.items())
+    lines.extend(f"received {action}" for action, _ in cp.received[-50:])
+    return "\n".join(lines) + "\n"
+
+
+RESPONDERS: dict[str, Responder] = {
+    "GetDiagnostics": get_diagnostics,
+    "UpdateFirmware": update_firmware,
+}

@@ -1,0 +1,63 @@
+"""Answers to the Remote Trigger profile (OCPP 1.6, 5.17).
+
+A trigger without a connector id, for a message that is about a connector, means every
+connector: StatusNotification then covers connector 0 too, MeterValues only the real ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ampyre.simulator.responders.base import Answer, FollowUp, Responder
+
+if TYPE_CHECKING:
+    from ampyre.simulator.charge_point import SimulatedChargePoint
+
+
+def trigger_message(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    requested = payload["requestedMessage"]
+    connector_id = payload.get("connectorId")
+    if connector_id is not None and connector_id not in cp.connectors:
+        return Answer({"status": "Rejected"})
+    follow_up = _sender(cp, requested, connector_id)
+    if follow_up is None:
+        return Answer({"status": "NotImplemented"})
+    return Answer({"status": "Accepted"}, follow_up)
+
+
+def _sender(cp: SimulatedChargePoint, requested: str, connector_id: int | None) -> FollowUp | None:
+    async def boot() -> None:
+        await cp.boot()
+
+    async def heartbeat() -> None:
+        await cp.heartbeat()
+
+    async def firmware_status() -> None:
+        await cp.send_firmware_status(cp.firmware_status)
+
+    async def diagnostics_status() -> None:
+        await cp.send_diagnostics_status(cp.diagnostics_status)
+
+    async def meter_values() -> None:
+        targets = [connector_id] if connector_id is not None else range(1, len(cp.connectors))
+        for target in targets:
+            await cp.meter_values(target, context="Trigger")
+
+    async def status_notification() -> None:
+        targets = [connector_id] if connector_id is not None else list(cp.connectors)
+        for target in targets:
+            connector = cp.connectors[target]
+            await cp.status(target, connector.status, connector.error_code)
+
+    senders: dict[str, FollowUp] = {
+        "BootNotification": boot,
+        "DiagnosticsStatusNotification": diagnostics_status,
+        "FirmwareStatusNotification": firmware_status,
+        "Heartbeat": heartbeat,
+        "MeterValues": meter_values,
+        "StatusNotification": status_notification,
+    }
+    return senders.get(requested)
+
+
+RESPONDERS: dict[str, Responder] = {"TriggerMessage": trigger_message}

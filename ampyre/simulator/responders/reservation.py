@@ -1,0 +1,104 @@
+"""Answers to the Reservation profile (OCPP 1.6, 5.1 and 5.13)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ampyre.simulator.clock import parse_timestamp, utc_now
+from ampyre.simulator.connectors import Connector, Reservation
+from ampyre.simulator.responders.base import Answer, Responder
+
+if TYPE_CHECKING:
+    from ampyre.simulator.charge_point import SimulatedChargePoint
+
+
+def _find(cp: SimulatedChargePoint, reservation_id: int) -> Connector | None:
+    for connector in cp.connectors.values():
+        if connector.reservation and connector.reservation.reservation_id == reservation_id:
+            return connector
+    return None
+
+
+def _refusal(cp: SimulatedChargePoint, target: Connector) -> str | None:
+    """Why the target cannot be reserved, as a ReserveNow status; None if it can."""
+    whole = cp.connectors[0]
+    if "Faulted" in (target.status, whole.status):
+        return "Faulted"
+    if not target.operative or not whole.operative:
+        return "Unavailable"
+    if target.connector_id == 0:
+        free = [
+            c
+            for i, c in cp.connectors.items()
+            if i > 0 and not c.busy and c.reservation is None and c.operative
+        ]
+        return "Occupied" if whole.reservation is not None or not free else None
+    if target.busy or target.reservation is not None:
+        return "Occupied"
+    return None
+
+
+def reserve_now(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    connector_id = payload["connectorId"]
+    reservation_id = payload["reservationId"]
+    if connector_id not in cp.connectors:
+        return Answer({"status": "Rejected"})
+    if connector_id == 0 and not cp.config_bool("ReserveConnectorZeroSupported"):
+        return Answer({"status": "Rejected"})
+    target = cp.connectors[connector_id]
+    previous = _find(cp, reservation_id)
+    # OCPP 1.6, 5.13: a known reservation id replaces that reservation.
+    if previous is not target:
+        refusal = _refusal(cp, target)
+        if refusal is not None:
+            return Answer({"status": refusal})
+    if previous is not None:
+        cp.drop_reservation(previous)
+    reservation = Reservation(
+        reservation_id=reservation_id,
+        connector_id=connector_id,
+        id_tag=payload["idTag"],
+        parent_id_tag=payload.get("parentIdTag"),
+        expiry=parse_timestamp(payload["expiryDate"]),
+    )
+    target.reservation = reservation
+    reservation.expiry_task = asyncio.create_task(_expire(cp, target, reservation))
+
+    async def report() -> None:
+        if previous is not None and previous is not target and previous.connector_id > 0:
+            await cp.status(previous.connector_id, previous.idle_status())
+        if connector_id > 0 and not target.busy:
+            await cp.status(connector_id, "Reserved")
+
+    return Answer({"status": "Accepted"}, report)
+
+
+async def _expire(cp: SimulatedChargePoint, connector: Connector, reservation: Reservation) -> None:
+    await asyncio.sleep(max(0.0, (reservation.expiry - utc_now()).total_seconds()))
+    if connector.reservation is not reservation:
+        return
+    cp.drop_reservation(connector)
+    cp.emit("info", f"reservation {reservation.reservation_id} expired")
+    if connector.connector_id > 0 and not connector.busy:
+        cp.spawn(lambda: cp.status(connector.connector_id, connector.idle_status()))
+
+
+def cancel_reservation(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    connector = _find(cp, payload["reservationId"])
+    if connector is None:
+        return Answer({"status": "Rejected"})
+    cp.drop_reservation(connector)
+    if connector.connector_id == 0 or connector.busy:
+        return Answer({"status": "Accepted"})
+
+    async def report() -> None:
+        await cp.status(connector.connector_id, connector.idle_status())
+
+    return Answer({"status": "Accepted"}, report)
+
+
+RESPONDERS: dict[str, Responder] = {
+    "CancelReservation": cancel_reservation,
+    "ReserveNow": reserve_now,
+}
