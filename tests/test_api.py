@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.conftest import unique
@@ -91,3 +93,32 @@ async def test_id_tag_crud_is_case_insensitive(api: httpx.AsyncClient) -> None:
 async def test_unknown_transaction_is_404(api: httpx.AsyncClient) -> None:
     response = await api.get("/transactions/999999999")
     assert response.status_code == 404 and "999999999" in response.json()["detail"]
+
+
+async def test_password_changes_keep_the_security_profile_sensible(
+    api: httpx.AsyncClient,
+) -> None:
+    identity = unique()
+    await api.post(
+        "/charge-points", json={"id": identity, "password": "first-pass", "securityProfile": 2}
+    )
+    changed = await api.patch(f"/charge-points/{identity}", json={"password": "second-pass"})
+    assert changed.json()["securityProfile"] == 2
+    removed = await api.patch(f"/charge-points/{identity}", json={"password": None})
+    assert removed.json()["securityProfile"] == 0 and removed.json()["hasPassword"] is False
+
+
+async def test_last_seen_follows_every_message(
+    server: Server, cp_id: str, api: httpx.AsyncClient
+) -> None:
+    from tests.ocpp_client import OcppClient
+
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        booted = (await api.get(f"/charge-points/{cp_id}")).json()["lastSeen"]
+        await asyncio.sleep(0.05)
+        await client.call("Authorize", {"idTag": "WHOEVER"})
+        after = (await api.get(f"/charge-points/{cp_id}")).json()["lastSeen"]
+    assert after > booted
+    await asyncio.sleep(0.2)
+    assert (await api.get(f"/charge-points/{cp_id}")).json()["lastSeen"] >= after

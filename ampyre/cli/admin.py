@@ -29,6 +29,9 @@ class _Offline:
     def connected_ids(self) -> set[str]:
         return set()
 
+    def last_seen(self, charge_point_id: str) -> None:
+        return None
+
     def check_request(self, action: str, payload: Any) -> None:
         raise click.ClickException("Commands to charge points go through a running server")
 

@@ -6,6 +6,7 @@ they never reach into WebSocket internals.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -13,6 +14,10 @@ class ChargePointGateway(Protocol):
     def is_connected(self, charge_point_id: str) -> bool: ...
 
     def connected_ids(self) -> set[str]: ...
+
+    def last_seen(self, charge_point_id: str) -> datetime | None:
+        """When a connected charge point last sent anything (None when not connected)."""
+        ...
 
     async def call(
         self, charge_point_id: str, action: str, payload: dict[str, Any], timeout: float

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,32 @@ def normalize_url(url: str) -> URL:
     )
 
 
+class Sessions:
+    """Hands out sessions: `sessions()` to read, `sessions.begin()` for a transaction.
+
+    On SQLite, transactions are serialised in-process (one writer at a time), while reads
+    run beside them under WAL.
+    """
+
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], *, write_lock: asyncio.Lock | None
+    ) -> None:
+        self.maker = maker
+        self.write_lock = write_lock
+
+    def __call__(self) -> AsyncSession:
+        return self.maker()
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        if self.write_lock is None:
+            async with self.maker.begin() as session:
+                yield session
+            return
+        async with self.write_lock, self.maker.begin() as session:
+            yield session
+
+
 class Database:
     """Owns the engine and hands out sessions; one per server process."""
 
@@ -55,11 +83,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
-        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
+        self.sessions = Sessions(
+            async_sessionmaker(self.engine, expire_on_commit=False),
+            # SQLite has one writer. Without this lock concurrent writers meet in SQLite's
+            # busy handler, which sleeps in steps of up to 100 ms: a long latency tail.
+            write_lock=asyncio.Lock() if self.is_sqlite else None,
         )
-        # SQLite has one writer; serialising writers in-process avoids busy waits.
-        self.write_lock = asyncio.Lock() if self.is_sqlite else None
 
     async def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revisions (every head)."""

@@ -122,6 +122,7 @@ class OcppEndpoint:
             await connection.finish()
             if self.registry.remove(connection):
                 log.info("[%s] disconnected", charge_point_id)
+            await self.csms.charge_points.touch(charge_point_id, connection.last_activity)
 
     @staticmethod
     async def _refuse(websocket: WebSocket, status: int, reason: str) -> None:

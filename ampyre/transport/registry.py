@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
@@ -71,6 +72,10 @@ class ConnectionRegistry:
     def is_connected(self, charge_point_id: str) -> bool:
         connection = self._connections.get(charge_point_id)
         return connection is not None and not connection.closed
+
+    def last_seen(self, charge_point_id: str) -> datetime | None:
+        connection = self._connections.get(charge_point_id)
+        return connection.last_activity if connection is not None else None
 
     def connected_ids(self) -> set[str]:
         return {cp for cp, connection in self._connections.items() if not connection.closed}

@@ -1,4 +1,4 @@
-"""Client certificates for security profile 3, handed to the endpoint through the scope.
+"""The WebSocket protocol under the OCPP endpoint: client certificates (profile 3).
 
 uvicorn verifies a client certificate against `--tls-client-ca` during the handshake but
 does not pass it to the application. This protocol adds the ASGI TLS extension's
@@ -26,9 +26,20 @@ def client_common_name(peercert: Any) -> str | None:
 
 
 class ClientCertificateWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol with the TLS client certificate in the scope.
+
+    It also counts a refusal at the upgrade (an HTTP denial response) as a finished
+    handshake, which uvicorn otherwise logs as an error for every refused charge point.
+    """
+
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         peercert = self.transport.get_extra_info("peercert")
         extensions = self.scope.setdefault("extensions", {})
         assert extensions is not None
         extensions["tls"] = {"client_cert_name": client_common_name(peercert)}
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+            self.handshake_complete = True
