@@ -1,0 +1,160 @@
+"""Sub-commands that need a running server talk to its REST API through this client.
+
+Commands to charge points must go through the server that holds their WebSocket
+connections, so such sub-commands take `--url` and `--token` (or AMPYRE_URL and
+AMPYRE_API_TOKEN) and turn the API's error answers into one-line messages, not tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import click
+import httpx
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_URL = "http://127.0.0.1:8180"
+#: Long enough for a charge point's answer (the server waits up to 30 s) and for uploads.
+TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+CHUNK_SIZE = 1 << 16
+
+
+class RestClient:
+    """The operator's side of the REST API: one base URL, one bearer token."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        content: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Send one request and return its JSON answer (None when it has no body)."""
+        with self._client() as client:
+            try:
+                response = client.request(
+                    method,
+                    path,
+                    params=_without_none(params),
+                    json=json,
+                    content=content,
+                    headers=headers,
+                )
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from None
+            _raise_for_error(response)
+            return response.json() if response.content else None
+
+    def download(self, path: str, target: Callable[[str | None], Path]) -> Path:
+        """Stream a file to disk; `target` picks the path from the server's file name."""
+        with self._client() as client:
+            try:
+                with client.stream("GET", path) as response:
+                    if response.is_error:
+                        response.read()
+                        _raise_for_error(response)
+                    destination = target(_file_name(response))
+                    with destination.open("wb") as output:
+                        for chunk in response.iter_bytes(CHUNK_SIZE):
+                            output.write(chunk)
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from None
+        return destination
+
+    def _client(self) -> httpx.Client:
+        if not self.token:
+            raise click.ClickException(
+                "No API token: pass --token or set AMPYRE_API_TOKEN "
+                "(`ampyre token` shows the one stored in the database)"
+            )
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=TIMEOUT,
+        )
+
+    def _unreachable(self, exc: httpx.HTTPError) -> click.ClickException:
+        return click.ClickException(f"Cannot reach Ampyre at {self.url}: {exc}")
+
+
+def rest_options(command: F) -> F:
+    """Give a command `--url` and `--token` and pass it an `api: RestClient`."""
+
+    @click.option(
+        "--url",
+        envvar="AMPYRE_URL",
+        default=DEFAULT_URL,
+        show_default=True,
+        help="Base URL of the running Ampyre server (env AMPYRE_URL).",
+    )
+    @click.option(
+        "--token",
+        envvar="AMPYRE_API_TOKEN",
+        help="The operator API token (env AMPYRE_API_TOKEN; `ampyre token` shows it).",
+    )
+    @functools.wraps(command)
+    def with_client(*args: Any, url: str, token: str | None, **kwargs: Any) -> Any:
+        return command(*args, api=RestClient(url, token), **kwargs)
+
+    return with_client  # type: ignore[return-value]
+
+
+def chunks_of(file: Path) -> Iterator[bytes]:
+    """A file's bytes in pieces, so an upload never holds the whole file in memory."""
+    with file.open("rb") as source:
+        while chunk := source.read(CHUNK_SIZE):
+            yield chunk
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2))
+
+
+def echo_table(items: list[dict[str, Any]], columns: list[str], total: int | None = None) -> None:
+    """Items as aligned columns; with `total`, how many of how many were shown."""
+    rows = [["" if item.get(c) is None else str(item.get(c)) for c in columns] for item in items]
+    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if total is not None:
+        click.echo(f"({len(items)} of {total})")
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    if not response.is_error:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    raise click.ClickException(f"{response.status_code}: {detail or response.text}")
+
+
+def _without_none(params: dict[str, Any] | None) -> dict[str, Any]:
+    return {key: value for key, value in (params or {}).items() if value is not None}
+
+
+def _file_name(response: httpx.Response) -> str | None:
+    """The file name of a Content-Disposition header, without any directory part."""
+    disposition = response.headers.get("content-disposition", "")
+    match = re.search(r"filename\*=(?:UTF-8'')?([^;]+)|filename=\"?([^\";]+)\"?", disposition)
+    if match is None:
+        return None
+    name = unquote(match.group(1) or match.group(2)).strip()
+    return Path(name).name or None
