@@ -11,18 +11,19 @@ from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
 
 from ampyre import __version__
+from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers
 from ampyre.config import Settings
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
 from ampyre.storage.database import Database
 from ampyre.transport.endpoint import OcppEndpoint
+from ampyre.transport.ftp import start_ftp_server
 from ampyre.transport.registry import ConnectionRegistry
 from ampyre.transport.validation import get_validator
+from ampyre.web import console_routes
 
 log = logging.getLogger("ampyre")
-
-SWEEP_INTERVAL = 5.0
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -40,8 +41,13 @@ def create_app(settings: Settings) -> FastAPI:
             heartbeat_interval=settings.heartbeat_interval,
             auto_register=settings.auto_register,
             remote_start_timeout=settings.remote_start_timeout,
+            trigger_arrival_window=settings.trigger_arrival_window,
             fetch_configuration_on_boot=settings.fetch_configuration_on_boot,
+            data_dir=settings.data_dir,
+            max_upload_size=settings.max_upload_size,
+            call_timeout=settings.call_timeout,
         )
+        ftp = await start_ftp_server(settings, csms.diagnostics)
         token, generated = await csms.settings.api_token(settings.api_token)
         if generated:
             # Printed once, on the first start; `ampyre token` shows it again.
@@ -57,7 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
             validator,
             client_certificates=settings.tls_client_ca is not None,
         )
-        sweeper = asyncio.create_task(_sweep(csms), name="sweeper")
+        sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval), name="sweeper")
         log.info(
             "Ampyre %s ready on %s (database %s)",
             __version__,
@@ -68,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             sweeper.cancel()
+            if ftp is not None:
+                ftp.stop()
+            await csms.firmware_rollouts.stop()
             for connection in registry.all():
                 await connection.finish()
             await db.dispose()
@@ -80,16 +89,17 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="OCPP 1.6-J Charging Station Management System: REST API",
         lifespan=lifespan,
-        routes=[WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp)],
+        routes=[WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp), *console_routes()],
     )
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(files.router)
     return app
 
 
-async def _sweep(csms: CentralSystem) -> None:
+async def _sweep(csms: CentralSystem, interval: float) -> None:
     while True:
-        await asyncio.sleep(SWEEP_INTERVAL)
+        await asyncio.sleep(interval)
         try:
             await csms.sweep()
         except Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 
+from ampyre.cli import main
 from tests.server import (
     POSTGRES_ENV,
     TOKEN,
@@ -78,6 +81,13 @@ def api_client(server: Server) -> httpx.AsyncClient:
         headers={"Authorization": f"Bearer {TOKEN}"},
         timeout=30,
     )
+
+
+async def run_cli(server: Server, *args: str) -> Result:
+    """`ampyre ARGS` against `server`, in a thread: the test's charge points, answering on
+    this loop, keep answering what the command makes the server send them."""
+    env = {"AMPYRE_URL": server.http_url, "AMPYRE_API_TOKEN": TOKEN}
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
 
 
 @pytest.fixture

@@ -122,3 +122,9 @@ async def test_last_seen_follows_every_message(
     assert after > booted
     await asyncio.sleep(0.2)
     assert (await api.get(f"/charge-points/{cp_id}")).json()["lastSeen"] >= after
+
+
+async def test_charge_point_ids_with_a_slash_are_refused(api: httpx.AsyncClient) -> None:
+    response = await api.post("/charge-points", json={"id": "depot/4"})
+    assert response.status_code == 422
+    assert "/" in response.json()["detail"]

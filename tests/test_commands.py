@@ -269,3 +269,51 @@ async def test_answers_are_recorded_before_the_http_answer(
             await api.get("/reservations", params={"chargePointId": cp_id, "active": "false"})
         ).json()
         assert {r["status"] for r in rejected["items"]} == {"Cancelled", "Rejected"}
+
+
+async def test_timeout_covers_the_wait_behind_other_commands(
+    server: Server, cp_id: str, api: httpx.AsyncClient
+) -> None:
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        client.answers["ClearCache"] = SILENT
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        responses = await asyncio.gather(
+            *[
+                api.post(f"/charge-points/{cp_id}/commands/ClearCache?timeout=1", json={})
+                for _ in range(3)
+            ]
+        )
+        assert [r.status_code for r in responses] == [504, 504, 504]
+        assert loop.time() - began < 2.9  # not 1 + 1 + 1 queued behind each other
+
+
+async def test_virtual_token_stays_valid_for_its_own_stop(
+    server: Server, cp_id: str, api: httpx.AsyncClient
+) -> None:
+    virtual = unique("V")[:20]
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        await api.post(
+            f"/charge-points/{cp_id}/commands/RemoteStartTransaction", json={"idTag": virtual}
+        )
+        started = await client.call(
+            "StartTransaction",
+            {
+                "connectorId": 1,
+                "idTag": virtual,
+                "meterStart": 0,
+                "timestamp": "2026-03-01T08:00:00Z",
+            },
+        )
+        stopped = await client.call(
+            "StopTransaction",
+            {
+                "transactionId": started["transactionId"],
+                "idTag": virtual,
+                "meterStop": 5,
+                "timestamp": "2026-03-01T09:00:00Z",
+            },
+        )
+    assert stopped["idTagInfo"]["status"] == "Accepted"

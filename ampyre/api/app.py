@@ -9,7 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ampyre.api import charge_points, commands, id_tags, reservations, transactions
+from ampyre.api import (
+    charge_points,
+    commands,
+    firmware,
+    id_tags,
+    local_lists,
+    reservations,
+    smart_charging,
+    transactions,
+    triggers,
+)
 from ampyre.api.dependencies import require_operator
 from ampyre.services.errors import (
     ChargePointCallError,
@@ -31,7 +41,17 @@ def api_router() -> APIRouter:
         return {"status": "ok"}
 
     protected = APIRouter(dependencies=[Depends(require_operator)])
-    for module in (charge_points, commands, id_tags, transactions, reservations):
+    for module in (
+        charge_points,
+        commands,
+        id_tags,
+        transactions,
+        reservations,
+        local_lists,
+        smart_charging,
+        triggers,
+        firmware,
+    ):
         protected.include_router(module.router)
     router.include_router(protected)
     return router

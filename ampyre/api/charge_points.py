@@ -41,6 +41,7 @@ async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]
         charge_point,
         connected=csms.gateway.is_connected(charge_point_id),
         connectors=connectors,
+        last_seen=csms.gateway.last_seen(charge_point_id),
     )
 
 
@@ -68,7 +69,10 @@ async def list_charge_points(
         connectors = await csms.charge_points.connectors(row.id)
         items.append(
             serializers.charge_point(
-                row, connected=csms.gateway.is_connected(row.id), connectors=connectors
+                row,
+                connected=csms.gateway.is_connected(row.id),
+                connectors=connectors,
+                last_seen=csms.gateway.last_seen(row.id),
             )
         )
     return serializers.page(items, total)
@@ -96,20 +100,6 @@ async def delete_charge_point(
     await csms.charge_points.delete(charge_point_id)
     await csms.gateway.disconnect(charge_point_id, "charge point removed")
     return Response(status_code=204)
-
-
-@router.get(
-    "/{charge_point_id}/charging-profiles",
-    summary="Charging profiles the CSMS records as installed",
-)
-async def list_charging_profiles(
-    charge_point_id: str, page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
-    await csms.charge_points.get(charge_point_id)
-    rows, total = await csms.charging_profiles.page(
-        charge_point_id, limit=page.limit, offset=page.offset
-    )
-    return serializers.page([serializers.charging_profile(r) for r in rows], total)
 
 
 @router.get(

@@ -42,3 +42,15 @@ class Page:
     ) -> None:
         self.limit = limit
         self.offset = offset
+
+
+def call_timeout(
+    request: Request,
+    timeout: float | None = Query(
+        None, gt=0, le=3600, description="Seconds to wait for the charge point's answer"
+    ),
+) -> float:
+    """How long a command waits for the charge point: `?timeout=`, else `--call-timeout`."""
+    if timeout is not None:
+        return timeout
+    return float(request.app.state.settings.call_timeout)

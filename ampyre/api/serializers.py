@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ampyre.services.clock import format_timestamp
@@ -36,8 +37,14 @@ def connector(row: Connector) -> dict[str, Any]:
 
 
 def charge_point(
-    row: ChargePoint, *, connected: bool, connectors: list[Connector] | None = None
+    row: ChargePoint,
+    *,
+    connected: bool,
+    connectors: list[Connector] | None = None,
+    last_seen: datetime | None = None,
 ) -> dict[str, Any]:
+    if row.last_seen is not None and (last_seen is None or row.last_seen > last_seen):
+        last_seen = row.last_seen
     return {
         "id": row.id,
         "connected": connected,
@@ -52,7 +59,7 @@ def charge_point(
         "imsi": row.imsi,
         "meterType": row.meter_type,
         "meterSerialNumber": row.meter_serial_number,
-        "lastSeen": format_timestamp(row.last_seen),
+        "lastSeen": format_timestamp(last_seen),
         "lastBoot": format_timestamp(row.last_boot),
         "firmwareStatus": row.firmware_status,
         "diagnosticsStatus": row.diagnostics_status,
@@ -146,6 +153,8 @@ def reservation(row: Reservation) -> dict[str, Any]:
         "status": row.status,
         "reason": row.reason,
         "transactionId": row.transaction_id,
+        "createdAt": format_timestamp(row.created_at),
+        "updatedAt": format_timestamp(row.updated_at),
     }
 
 

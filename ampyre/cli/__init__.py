@@ -18,17 +18,28 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from ampyre.cli import admin, serve
+    from ampyre.cli import (
+        admin,
+        firmware,
+        local_list,
+        reservations,
+        serve,
+        simulate,
+        smart_charging,
+        triggers,
+    )
 
     main.add_command(serve.serve)
-    for command in admin.COMMANDS:
+    for command in [
+        *admin.COMMANDS,
+        *local_list.COMMANDS,
+        *firmware.COMMANDS,
+        *smart_charging.COMMANDS,
+        *reservations.COMMANDS,
+        *triggers.COMMANDS,
+    ]:
         main.add_command(command)
-    try:  # TEMP until the simulator lands
-        from ampyre.cli import simulate as simulate_module
-
-        main.add_command(simulate_module.simulate)
-    except ImportError:
-        pass
+    main.add_command(simulate.simulate)
 
 
 _register_commands()

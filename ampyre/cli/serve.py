@@ -106,11 +106,70 @@ from ampyre.config import Settings
     help="How long a remote start waits for the charge point's StartTransaction (s).",
 )
 @click.option(
+    "--trigger-arrival-window",
+    envvar="AMPYRE_TRIGGER_ARRIVAL_WINDOW",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="How long the message an accepted TriggerMessage asked for is awaited (s).",
+)
+@click.option(
+    "--sweep-interval",
+    envvar="AMPYRE_SWEEP_INTERVAL",
+    default=5.0,
+    type=click.FloatRange(min=0.05),
+    hidden=True,
+    help="Housekeeping period (s): reservation expiry, remote start time-outs.",
+)
+@click.option(
     "--fetch-configuration-on-boot/--no-fetch-configuration-on-boot",
     envvar="AMPYRE_FETCH_CONFIGURATION_ON_BOOT",
     default=False,
     show_default=True,
     help="Send GetConfiguration after each accepted boot and keep the answer.",
+)
+@click.option(
+    "--data-dir",
+    envvar="AMPYRE_DATA_DIR",
+    default="ampyre-data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where hosted firmware and received diagnostics files are kept.",
+)
+@click.option(
+    "--public-url",
+    envvar="AMPYRE_PUBLIC_URL",
+    default=None,
+    help="Base URL charge points reach this server by (firmware and upload locations). "
+    "Default: the base URL of the operator's request.",
+)
+@click.option(
+    "--max-upload-size",
+    envvar="AMPYRE_MAX_UPLOAD_SIZE",
+    default=256 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest firmware or diagnostics upload accepted (bytes); larger ones get 413.",
+)
+@click.option(
+    "--ftp-port",
+    envvar="AMPYRE_FTP_PORT",
+    default=None,
+    type=click.IntRange(min=0, max=65535),
+    help="Run the FTP server for diagnostics uploads on this port (off by default).",
+)
+@click.option(
+    "--ftp-host",
+    envvar="AMPYRE_FTP_HOST",
+    default=None,
+    help="Address the FTP server listens on. Default: --host.",
+)
+@click.option(
+    "--ftp-passive-ports",
+    envvar="AMPYRE_FTP_PASSIVE_PORTS",
+    default=None,
+    callback=lambda ctx, param, value: _port_range(value),
+    help="Port range for FTP passive data connections, e.g. 60000-60100. Default: any.",
 )
 @click.option(
     "--log-level",
@@ -135,7 +194,15 @@ def serve(
     max_message_size: int,
     call_timeout: float,
     remote_start_timeout: float,
+    trigger_arrival_window: float,
+    sweep_interval: float,
     fetch_configuration_on_boot: bool,
+    data_dir: str,
+    public_url: str | None,
+    max_upload_size: int,
+    ftp_port: int | None,
+    ftp_host: str | None,
+    ftp_passive_ports: tuple[int, int] | None,
     log_level: str,
 ) -> None:
     """Start the CSMS: OCPP endpoint, REST API and web console on one port.
@@ -151,6 +218,8 @@ def serve(
         raise click.UsageError("--tls-cert and --tls-key go together")
     if tls_client_ca and not tls_cert:
         raise click.UsageError("--tls-client-ca needs --tls-cert and --tls-key")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise click.BadParameter("use http(s)://HOST[:PORT][/PATH]", param_hint="--public-url")
     try:
         normalize_url(database)
     except DatabaseURLError as exc:
@@ -171,7 +240,28 @@ def serve(
             max_message_size=max_message_size,
             call_timeout=call_timeout,
             remote_start_timeout=remote_start_timeout,
+            trigger_arrival_window=trigger_arrival_window,
+            sweep_interval=sweep_interval,
             fetch_configuration_on_boot=fetch_configuration_on_boot,
+            data_dir=data_dir,
+            public_url=public_url,
+            max_upload_size=max_upload_size,
+            ftp_port=ftp_port,
+            ftp_host=ftp_host,
+            ftp_passive_ports=ftp_passive_ports,
             log_level=log_level,
         )
     )
+
+
+def _port_range(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    low, _, high = value.partition("-")
+    try:
+        first, last = int(low), int(high or low)
+    except ValueError:
+        raise click.BadParameter("use FIRST-LAST, e.g. 60000-60100") from None
+    if not 0 < first <= last <= 65535:
+        raise click.BadParameter("ports must be 1-65535, FIRST <= LAST")
+    return first, last

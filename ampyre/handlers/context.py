@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ampyre.services.central_system import CentralSystem
@@ -16,8 +16,6 @@ class ChargePointSession:
     charge_point_id: str
     #: The registration status of the last BootNotification answer (None: never booted).
     boot_status: str | None = None
-    #: Messages the CSMS asked for with TriggerMessage, allowed even while Pending.
-    triggered: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

@@ -24,11 +24,14 @@ class Dispatcher:
         if handler is None:
             raise NotSupportedError(f"{action} is recognised but not supported by this CSMS")
         if action != "BootNotification":
-            self._check_registration(ctx, action)
-        return await handler(ctx, payload)
+            self._check_registration(ctx, action, payload)
+        response = await handler(ctx, payload)
+        # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
+        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, payload)
+        return response
 
     @staticmethod
-    def _check_registration(ctx: MessageContext, action: str) -> None:
+    def _check_registration(ctx: MessageContext, action: str, payload: dict[str, Any]) -> None:
         """OCPP 1.6, 4.2: a Pending or Rejected charge point sends nothing but its boot.
 
         While Pending, messages the CSMS asked for with TriggerMessage are still taken.
@@ -36,8 +39,7 @@ class Dispatcher:
         status = ctx.session.boot_status
         if status is None or status == "Accepted":
             return
-        if status == "Pending" and action in ctx.session.triggered:
-            ctx.session.triggered.discard(action)
+        if status == "Pending" and ctx.csms.triggers.admits(ctx.charge_point_id, action, payload):
             return
         raise SecurityError(
             f"Charge point is {status}: only BootNotification is accepted until it is "
@@ -48,6 +50,9 @@ class Dispatcher:
     def on_call_answered(
         ctx: MessageContext, action: str, request: dict[str, Any], response: dict[str, Any]
     ) -> None:
-        """Protocol state that follows from the charge point's answer to a CSMS call."""
-        if action == "TriggerMessage" and response.get("status") == "Accepted":
-            ctx.session.triggered.add(request["requestedMessage"])
+        """Protocol state that follows from the charge point's answer to a CSMS call.
+
+        Runs as the answer is received, before the charge point's next message is handled.
+        """
+        if action == "TriggerMessage":
+            ctx.csms.triggers.on_answer_received(ctx.charge_point_id, request, response)

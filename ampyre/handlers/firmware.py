@@ -1,4 +1,8 @@
-"""Firmware Management profile messages from the charge point (OCPP 1.6, 4.4 and 4.5)."""
+"""Firmware Management profile messages from the charge point (OCPP 1.6, 4.4 and 4.5).
+
+Each notification sets the charge point's current status (firmwareStatus,
+diagnosticsStatus) and is kept in the history of the attempt it reports on.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ async def firmware_status_notification(
     ctx: MessageContext, request: dict[str, Any]
 ) -> dict[str, Any]:
     await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request["status"])
+    await ctx.csms.firmware.record_status(ctx.charge_point_id, request["status"])
     return {}
 
 
@@ -18,6 +23,7 @@ async def diagnostics_status_notification(
     ctx: MessageContext, request: dict[str, Any]
 ) -> dict[str, Any]:
     await ctx.csms.charge_points.record_diagnostics_status(ctx.charge_point_id, request["status"])
+    await ctx.csms.diagnostics.record_status(ctx.charge_point_id, request["status"])
     return {}
 
 

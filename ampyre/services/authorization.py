@@ -11,14 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.id_tags import id_tag_key
 from ampyre.services.remote_starts import RemoteStartService
+from ampyre.services.reservations import ReservationService
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Transaction
 
 
 class AuthorizationService:
-    def __init__(self, db: Database, remote_starts: RemoteStartService) -> None:
+    def __init__(
+        self, db: Database, remote_starts: RemoteStartService, reservations: ReservationService
+    ) -> None:
         self.db = db
         self.remote_starts = remote_starts
+        self.reservations = reservations
 
     async def authorize(self, charge_point_id: str, id_tag: str) -> dict[str, Any]:
         async with self.db.sessions() as session:
@@ -35,7 +39,9 @@ class AuthorizationService:
             # that charge point until the remote start ends.
             if await self.remote_starts.is_pending(session, charge_point_id, key):
                 return {"status": "Accepted"}
-            return {"status": "Invalid"}
+            # So is a tag the operator reserved a connector for, while it holds (5.13).
+            reserved = await self.reservations.reserved_tag_info(session, charge_point_id, key)
+            return reserved if reserved is not None else {"status": "Invalid"}
         info: dict[str, Any] = {"status": _effective_status(tag)}
         if tag.expiry_date is not None:
             info["expiryDate"] = format_timestamp(tag.expiry_date)

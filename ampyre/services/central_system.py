@@ -10,12 +10,18 @@ from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
+from ampyre.services.diagnostics import DiagnosticsService
+from ampyre.services.file_store import DEFAULT_MAX_UPLOAD_SIZE, FileStore
+from ampyre.services.firmware import FirmwareService
+from ampyre.services.firmware_rollouts import FirmwareRolloutService
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
+from ampyre.services.local_lists import LocalListService
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
 from ampyre.services.transactions import TransactionService
+from ampyre.services.triggers import TriggerService
 from ampyre.storage.database import Database
 
 
@@ -34,6 +40,11 @@ class CentralSystem:
     data_transfer: DataTransferService
     commands: CommandService
     configuration: ConfigurationService
+    local_lists: LocalListService
+    triggers: TriggerService
+    firmware: FirmwareService
+    firmware_rollouts: FirmwareRolloutService
+    diagnostics: DiagnosticsService
 
     @classmethod
     def build(
@@ -45,19 +56,26 @@ class CentralSystem:
         auto_register: bool,
         remote_start_timeout: float,
         fetch_configuration_on_boot: bool = False,
+        trigger_arrival_window: float = 60.0,
+        data_dir: str = "ampyre-data",
+        max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
+        call_timeout: float = 30.0,
     ) -> CentralSystem:
         charge_points = ChargePointService(
             db, heartbeat_interval=heartbeat_interval, auto_register=auto_register
         )
         remote_starts = RemoteStartService(db, timeout=remote_start_timeout)
-        authorization = AuthorizationService(db, remote_starts)
-        reservations = ReservationService(db)
         charging_profiles = ChargingProfileService(db)
         data_transfer = DataTransferService()
         data_transfer.load_plugins()
-        commands = CommandService(
-            gateway, charge_points, remote_starts, reservations, charging_profiles
+        commands = CommandService(gateway, charge_points, remote_starts, charging_profiles)
+        configuration = ConfigurationService(
+            db, commands, fetch_on_boot=fetch_configuration_on_boot
         )
+        reservations = ReservationService(db, charge_points, commands, configuration)
+        authorization = AuthorizationService(db, remote_starts, reservations)
+        file_store = FileStore(data_dir, max_upload_size=max_upload_size)
+        firmware = FirmwareService(db, file_store, commands)
         return cls(
             db=db,
             gateway=gateway,
@@ -66,17 +84,28 @@ class CentralSystem:
             id_tags=IdTagService(db),
             authorization=authorization,
             remote_starts=remote_starts,
-            transactions=TransactionService(db, authorization, remote_starts),
+            transactions=TransactionService(
+                db, authorization, remote_starts, charging_profiles, reservations
+            ),
             reservations=reservations,
             charging_profiles=charging_profiles,
             data_transfer=data_transfer,
             commands=commands,
-            configuration=ConfigurationService(
-                db, commands, fetch_on_boot=fetch_configuration_on_boot
+            configuration=configuration,
+            local_lists=LocalListService(db, commands, charge_points, configuration),
+            triggers=TriggerService(
+                db, charge_points, commands, arrival_window=trigger_arrival_window
             ),
+            firmware=firmware,
+            firmware_rollouts=FirmwareRolloutService(
+                db, firmware, gateway, call_timeout=call_timeout
+            ),
+            diagnostics=DiagnosticsService(db, file_store, commands),
         )
 
     async def sweep(self) -> None:
         """Periodic housekeeping: time out remote starts, expire reservations."""
         await self.remote_starts.expire()
         await self.reservations.expire()
+        await self.firmware_rollouts.resume()
+        self.triggers.close_ended_windows()

@@ -13,7 +13,13 @@ from ampyre.services.clock import now, parse_timestamp
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage.database import Database
-from ampyre.storage.models import ChargePoint, Connector, SchemaDeviation
+from ampyre.storage.models import (
+    ChargePoint,
+    ConfigurationKey,
+    Connector,
+    InstalledChargingProfile,
+    SchemaDeviation,
+)
 
 REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
 
@@ -56,6 +62,10 @@ class ChargePointService:
         registration_status: str = "Accepted",
         lenient: bool = False,
     ) -> ChargePoint:
+        if "/" in charge_point_id or not charge_point_id.strip():
+            # The REST API addresses charge points by a path segment, where "/" (even as
+            # %2F) cannot stand; OCPP identities in the field never contain one.
+            raise InvalidRequest("A charge point id must not be empty or contain '/'")
         profile = _security_profile(password, security_profile)
         if registration_status not in REGISTRATION_STATUSES:
             raise InvalidRequest(f"registrationStatus must be one of {REGISTRATION_STATUSES}")
@@ -119,7 +129,13 @@ class ChargePointService:
                 password = changes["password"]
                 charge_point.password_hash = hash_password(password) if password else None
                 if "securityProfile" not in changes:
-                    charge_point.security_profile = _security_profile(password, None)
+                    # A new password keeps profile 2 or 3; it lifts 0 to 1. Removing the
+                    # password drops 1 and 2 (they need one) to 0; 3 uses certificates.
+                    current = charge_point.security_profile
+                    if password:
+                        charge_point.security_profile = max(current, 1)
+                    elif current in (1, 2):
+                        charge_point.security_profile = 0
             if "securityProfile" in changes:
                 charge_point.security_profile = _security_profile(
                     "set" if charge_point.password_hash else None, changes["securityProfile"]
@@ -133,9 +149,10 @@ class ChargePointService:
             charge_point = await session.get(ChargePoint, charge_point_id)
             if charge_point is None:
                 raise NotFound(f"Charge point {charge_point_id!r} not found")
-            await session.execute(
-                delete(Connector).where(Connector.charge_point_id == charge_point_id)
-            )
+            # What describes the charge point goes with it; transactions and meter
+            # values stay: they are billing records.
+            for model in (Connector, SchemaDeviation, InstalledChargingProfile, ConfigurationKey):
+                await session.execute(delete(model).where(model.charge_point_id == charge_point_id))
             await session.delete(charge_point)
 
     async def authorize_connection(
@@ -150,6 +167,8 @@ class ChargePointService:
                 charge_point = await self.register(charge_point_id)
             except Conflict:
                 charge_point = await self.get(charge_point_id)
+            except InvalidRequest as exc:
+                return ConnectAuthorization(False, 404, exc.detail)
         if charge_point.password_hash:
             if password is None:
                 return ConnectAuthorization(False, 401, "credentials required")

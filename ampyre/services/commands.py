@@ -21,7 +21,6 @@ from ampyre.services.errors import (
 )
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.remote_starts import RemoteStartService
-from ampyre.services.reservations import ReservationService
 
 log = logging.getLogger("ampyre.commands")
 
@@ -29,6 +28,8 @@ log = logging.getLogger("ampyre.commands")
 NOT_ALLOWED_WHILE_PENDING = frozenset({"RemoteStartTransaction", "RemoteStopTransaction"})
 
 Effect = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
+#: A domain rule a request must keep beyond its schema: raises InvalidRequest (nothing sent).
+Check = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -44,30 +45,39 @@ class CommandService:
         gateway: ChargePointGateway,
         charge_points: ChargePointService,
         remote_starts: RemoteStartService,
-        reservations: ReservationService,
         charging_profiles: ChargingProfileService,
     ) -> None:
         self.gateway = gateway
         self.charge_points = charge_points
         self.remote_starts = remote_starts
+        self.charging_profiles = charging_profiles
+        self.checks: dict[str, Check] = {
+            "SetChargingProfile": charging_profiles.check_set_request,
+            "RemoteStartTransaction": charging_profiles.check_remote_start_request,
+        }
         self.effects: dict[str, Effect] = {
-            "ReserveNow": reservations.on_reserve_now_answered,
-            "CancelReservation": reservations.on_cancel_reservation_answered,
             "SetChargingProfile": charging_profiles.on_set_answered,
             "ClearChargingProfile": charging_profiles.on_clear_answered,
-            "SendLocalList": self._on_send_local_list_answered,
-            "GetLocalListVersion": self._on_get_local_list_version_answered,
+            # SendLocalList and GetLocalListVersion: registered by LocalListService;
+            # ReserveNow, CancelReservation: ReservationService; TriggerMessage: TriggerService.
         }
 
     def register_effect(self, action: str, effect: Effect) -> None:
         """Let a domain service record what an answer to `action` means."""
         self.effects[action] = effect
 
+    def register_check(self, action: str, check: Check) -> None:
+        """Let a domain service refuse a schema-valid `action` request before it is sent."""
+        self.checks[action] = check
+
     async def send(
         self, charge_point_id: str, action: str, payload: Any, *, timeout: float
     ) -> CommandResult:
         charge_point = await self.charge_points.get(charge_point_id)
         self.gateway.check_request(action, payload)
+        check = self.checks.get(action)
+        if check is not None:
+            await check(charge_point_id, payload)
         if not self.gateway.is_connected(charge_point_id):
             raise Conflict(f"Charge point {charge_point_id!r} is not connected")
         if charge_point.boot_status == "Rejected":
@@ -85,6 +95,10 @@ class CommandService:
             remote_start_id = await self.remote_starts.open(
                 charge_point_id, payload.get("connectorId"), payload["idTag"]
             )
+            if payload.get("chargingProfile") is not None:
+                await self.charging_profiles.hold_for_remote_start(
+                    charge_point_id, remote_start_id, payload["chargingProfile"]
+                )
         try:
             answer = await self.gateway.call(charge_point_id, action, payload, timeout)
         except (ChargePointCallError, ChargePointTimeout, Conflict):
@@ -98,14 +112,3 @@ class CommandService:
             await effect(charge_point_id, payload, answer)
         log.info("[%s] %s answered %s", charge_point_id, action, answer.get("status", "-"))
         return CommandResult(answer, remote_start_id)
-
-    async def _on_send_local_list_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
-    ) -> None:
-        if response.get("status") == "Accepted":
-            await self.charge_points.set_local_list_version(charge_point_id, request["listVersion"])
-
-    async def _on_get_local_list_version_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
-    ) -> None:
-        await self.charge_points.set_local_list_version(charge_point_id, response["listVersion"])

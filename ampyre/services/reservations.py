@@ -1,75 +1,485 @@
-"""Reservations (OCPP 1.6 Reservation profile, sections 5.13 and 5.2).
+"""Reservations (OCPP 1.6 Reservation profile: 3.11, 5.1 Cancel Reservation, 5.13 Reserve Now).
 
-A reservation is recorded from the charge point's answer to ReserveNow: Accepted makes it
-`Reserved`; any other answer (Faulted, Occupied, Rejected, Unavailable) makes it `Rejected`
-with that answer kept as the reason.
+A reservation is what the charge point's answers made it, whether the operator used
+`POST /reservations` (the CSMS assigns the id) or sent ReserveNow through the generic
+commands endpoint (the operator chose the id):
+
+- ReserveNow Accepted: `Reserved`. Any other answer (Faulted, Occupied, Rejected,
+  Unavailable): `Rejected`, with the answer kept as `reason`. An id that names an existing
+  reservation replaces it (5.13); a refused replacement leaves the existing one standing.
+- It ends `Used` when a transaction starts for it: StartTransaction names its reservationId
+  (4.8), or starts on the reserved connector (any connector for connector 0) with the
+  reserved idTag or a tag of the same parentIdTag (5.13 "terminated ... when a transaction
+  is started for the reserved idTag or parent idTag").
+- `Expired` when its expiryDate passed (the periodic sweep, or at once when the charge point
+  reports the reserved connector Available after the expiry, 5.13).
+- `Cancelled` when CancelReservation is Accepted; also when the charge point answers it
+  Rejected, which means it holds no such reservation (7.5), so the record must not say it
+  holds one (reason `NotActiveOnChargePoint`); and when the charge point or the connector
+  turns Faulted or Unavailable, which terminates it on the charge point (5.13 (3); reason
+  `Faulted`/`Unavailable`).
+
+While a reservation holds, its idTag is a token the CSMS accepts at that charge point even
+if the id tag store does not know it: the operator reserved for it (see `reserved_tag_info`).
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ampyre.services.clock import now, parse_timestamp
+from ampyre.services.charge_points import ChargePointService
+from ampyre.services.clock import format_timestamp, now, parse_timestamp
+from ampyre.services.commands import CommandService
+from ampyre.services.configuration import ConfigurationService
+from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.id_tags import id_tag_key
 from ampyre.storage.database import Database
-from ampyre.storage.models import Reservation
+from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
+
+log = logging.getLogger("ampyre.reservations")
+
+RESERVED = "Reserved"
+USED = "Used"
+CANCELLED = "Cancelled"
+EXPIRED = "Expired"
+REJECTED = "Rejected"
+
+#: Why a reservation was Cancelled when the charge point said it holds none (7.5).
+NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
+
+#: The key of the charge point's configuration that allows connector 0 reservations (9.3.1).
+CONNECTOR_ZERO_KEY = "ReserveConnectorZeroSupported"
 
 
 class ReservationService:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        charge_points: ChargePointService,
+        commands: CommandService,
+        configuration: ConfigurationService,
+    ) -> None:
         self.db = db
+        self.charge_points = charge_points
+        self.commands = commands
+        self.configuration = configuration
+        commands.register_effect("ReserveNow", self.on_reserve_now_answered)
+        commands.register_effect("CancelReservation", self.on_cancel_reservation_answered)
+
+    # -- operator requests ---------------------------------------------------------------
+
+    async def create(
+        self,
+        charge_point_id: str,
+        *,
+        connector_id: int,
+        id_tag: str,
+        expiry_date: datetime,
+        parent_id_tag: str | None,
+        timeout: float,
+    ) -> Reservation:
+        """Reserve with a CSMS-assigned id; the charge point's answer decides the status.
+
+        Without a parentIdTag the id tag store's parent of `id_tag` is sent, so a group
+        member can use the reservation (5.13).
+        """
+        await self.charge_points.get(charge_point_id)
+        if parent_id_tag is None:
+            parent_id_tag = await self._parent_of(id_tag)
+        reservation_id, _answer = await self._send_reserve_now(
+            charge_point_id,
+            None,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            expiry_date=expiry_date,
+            parent_id_tag=parent_id_tag,
+            timeout=timeout,
+        )
+        return await self.get(reservation_id)
+
+    async def replace(
+        self, reservation_id: int, changes: dict[str, Any], *, timeout: float
+    ) -> tuple[Reservation, str]:
+        """Send ReserveNow again under the same id: the charge point replaces the reservation
+        (5.13). Returns the reservation as it now stands and the charge point's answer."""
+        reservation = await self.get(reservation_id)
+        if reservation.status != RESERVED:
+            raise Conflict(
+                f"Reservation {reservation_id} is {reservation.status}: only a Reserved one "
+                "can be changed"
+            )
+        id_tag = changes.get("idTag", reservation.id_tag)
+        parent_id_tag = changes.get("parentIdTag", reservation.parent_id_tag)
+        if "idTag" in changes and "parentIdTag" not in changes:
+            parent_id_tag = await self._parent_of(id_tag)
+        _id, answer = await self._send_reserve_now(
+            reservation.charge_point_id,
+            reservation_id,
+            connector_id=changes.get("connectorId", reservation.connector_id),
+            id_tag=id_tag,
+            expiry_date=changes.get("expiryDate", reservation.expiry_date),
+            parent_id_tag=parent_id_tag,
+            timeout=timeout,
+        )
+        return await self.get(reservation_id), answer
+
+    async def cancel(self, reservation_id: int, *, timeout: float) -> tuple[Reservation, bool]:
+        """Send CancelReservation; returns the reservation and whether it was Accepted."""
+        reservation = await self.get(reservation_id)
+        if reservation.status != RESERVED:
+            raise Conflict(
+                f"Reservation {reservation_id} is {reservation.status}: there is nothing to cancel"
+            )
+        result = await self.commands.send(
+            reservation.charge_point_id,
+            "CancelReservation",
+            {"reservationId": reservation_id},
+            timeout=timeout,
+        )
+        return await self.get(reservation_id), result.payload["status"] == "Accepted"
+
+    async def _send_reserve_now(
+        self,
+        charge_point_id: str,
+        reservation_id: int | None,
+        *,
+        connector_id: int,
+        id_tag: str,
+        expiry_date: datetime,
+        parent_id_tag: str | None,
+        timeout: float,
+    ) -> tuple[int, str]:
+        """Send ReserveNow under `reservation_id`, or a new one when None (its effect records
+        the answer); returns the id and the answer's status."""
+        if expiry_date <= now():
+            raise InvalidRequest("expiryDate must be in the future")
+        if connector_id == 0:
+            await self._check_connector_zero(charge_point_id)
+        if reservation_id is None:
+            reservation_id = await self._next_reservation_id()
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "expiryDate": format_timestamp(expiry_date),
+            "idTag": id_tag,
+            "reservationId": reservation_id,
+        }
+        if parent_id_tag is not None:
+            payload["parentIdTag"] = parent_id_tag
+        result = await self.commands.send(charge_point_id, "ReserveNow", payload, timeout=timeout)
+        return reservation_id, str(result.payload["status"])
+
+    async def _check_connector_zero(self, charge_point_id: str) -> None:
+        """Refuse what the charge point is known to refuse; send when the CSMS doesn't know."""
+        value = await self.configuration.value(charge_point_id, CONNECTOR_ZERO_KEY)
+        if value is not None and value.strip().lower() != "true":
+            raise Conflict(
+                f"Charge point {charge_point_id!r} has {CONNECTOR_ZERO_KEY}={value}: it "
+                "does not take reservations of connector 0 (OCPP 1.6, 5.13)"
+            )
+
+    async def _parent_of(self, id_tag: str) -> str | None:
+        async with self.db.sessions() as session:
+            tag = await session.get(IdTag, id_tag_key(id_tag))
+            return tag.parent_id_tag if tag is not None else None
+
+    async def _next_reservation_id(self) -> int:
+        """A reservationId no reservation has: one atomic step on the sequence row.
+
+        The row is created on first use from the highest id recorded, and jumps past ids an
+        operator chose through the generic commands endpoint.
+        """
+        for _attempt in range(5):
+            try:
+                async with self.db.sessions.begin() as session:
+                    taken = await session.scalar(
+                        update(ReservationIdSequence)
+                        .where(ReservationIdSequence.id == 1)
+                        .values(last_id=ReservationIdSequence.last_id + 1)
+                        .returning(ReservationIdSequence.last_id)
+                    )
+                    if taken is not None and not await self._id_in_use(session, taken):
+                        return taken
+                    highest = await session.scalar(select(func.max(Reservation.reservation_id)))
+                    if taken is None:
+                        # First use: an INSERT, so a concurrent first use fails on the key.
+                        taken = (highest or 0) + 1
+                        session.add(ReservationIdSequence(id=1, last_id=taken))
+                        await session.flush()
+                        return taken
+                    # The UPDATE above holds the row: jumping past the ids in use is safe.
+                    taken = max(taken, highest or 0) + 1
+                    await session.execute(
+                        update(ReservationIdSequence)
+                        .where(ReservationIdSequence.id == 1)
+                        .values(last_id=taken)
+                    )
+                    return taken
+            except IntegrityError:
+                continue  # a concurrent first use created the row: take the next id from it
+        raise RuntimeError("No reservation id could be assigned")
+
+    @staticmethod
+    async def _id_in_use(session: AsyncSession, reservation_id: int) -> bool:
+        found = await session.scalar(
+            select(Reservation.reservation_id).where(Reservation.reservation_id == reservation_id)
+        )
+        return found is not None
+
+    # -- what the charge point's answers and messages mean -------------------------------
 
     async def on_reserve_now_answered(
         self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
     ) -> None:
         status = response.get("status")
+        accepted = status == "Accepted"
         timestamp = now()
         async with self.db.sessions.begin() as session:
             reservation = await session.get(Reservation, request["reservationId"])
+            is_new = reservation is None
             if reservation is None:
                 reservation = Reservation(
                     reservation_id=request["reservationId"], created_at=timestamp
                 )
                 session.add(reservation)
-            elif status != "Accepted" and reservation.status == "Reserved":
-                # OCPP 1.6, 5.13: a refused re-reservation leaves the existing one alone.
-                if reservation.charge_point_id == charge_point_id:
-                    return
+            elif not accepted and reservation.status == RESERVED:
+                # 5.13: a refused replacement leaves the reservation the id names standing.
+                log.info(
+                    "[%s] ReserveNow %d answered %s: reservation %d stays as it was",
+                    charge_point_id,
+                    reservation.reservation_id,
+                    status,
+                    reservation.reservation_id,
+                )
+                return
+            elif reservation.charge_point_id != charge_point_id and reservation.status == RESERVED:
+                log.warning(
+                    "[%s] reservation id %d, still Reserved on %s, now names a reservation "
+                    "here: the record follows the newest",
+                    charge_point_id,
+                    reservation.reservation_id,
+                    reservation.charge_point_id,
+                )
             reservation.charge_point_id = charge_point_id
             reservation.connector_id = int(request["connectorId"])
             reservation.id_tag = request["idTag"]
             reservation.parent_id_tag = request.get("parentIdTag")
             reservation.expiry_date = parse_timestamp(request["expiryDate"])
-            reservation.status = "Reserved" if status == "Accepted" else "Rejected"
-            reservation.reason = None if status == "Accepted" else status
+            reservation.status = RESERVED if accepted else REJECTED
+            reservation.reason = None if accepted else status
             reservation.transaction_id = None
             reservation.updated_at = timestamp
+            if accepted and is_new:
+                # A StartTransaction for it may have overtaken this answer's recording.
+                started = await session.scalar(
+                    select(Transaction.id).where(
+                        Transaction.charge_point_id == charge_point_id,
+                        Transaction.reservation_id == reservation.reservation_id,
+                        Transaction.stop_timestamp.is_(None),
+                    )
+                )
+                if started is not None:
+                    reservation.status = USED
+                    reservation.transaction_id = started
 
     async def on_cancel_reservation_answered(
         self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
     ) -> None:
-        if response.get("status") != "Accepted":
-            return
+        accepted = response.get("status") == "Accepted"
+        timestamp = now()
         async with self.db.sessions.begin() as session:
+            reservation = await session.get(Reservation, request["reservationId"])
+            if (
+                reservation is None
+                or reservation.charge_point_id != charge_point_id
+                or reservation.status != RESERVED
+            ):
+                return
+            if accepted:
+                reservation.status = CANCELLED
+                reservation.reason = None
+            elif reservation.expiry_date <= timestamp:
+                reservation.status = EXPIRED
+            else:
+                # 7.5: Rejected means the charge point has no such reservation active.
+                reservation.status = CANCELLED
+                reservation.reason = NOT_ON_CHARGE_POINT
+            reservation.updated_at = timestamp
+
+    async def on_status_notification(self, charge_point_id: str, request: dict[str, Any]) -> None:
+        """End reservations the charge point's connector status shows ended (5.13)."""
+        status = request["status"]
+        connector_id = int(request["connectorId"])
+        if status == "Available" and connector_id > 0:
+            # An expired reservation makes its connector Available again: ended now rather
+            # than at the next sweep. Available before the expiry ends nothing.
+            reported = parse_timestamp(request["timestamp"]) if request.get("timestamp") else now()
+            conditions = [
+                Reservation.connector_id == connector_id,
+                Reservation.expiry_date <= max(reported, now()),
+            ]
+            values: dict[str, Any] = {"status": EXPIRED}
+        elif status in ("Faulted", "Unavailable"):
+            # 5.13 (3): the charge point terminates the reservations of a Faulted or
+            # Unavailable connector, or all of them when connector 0 (itself) is.
+            conditions = [] if connector_id == 0 else [Reservation.connector_id == connector_id]
+            values = {"status": CANCELLED, "reason": status}
+        else:
+            return
+        query = [
+            Reservation.charge_point_id == charge_point_id,
+            Reservation.status == RESERVED,
+            *conditions,
+        ]
+        async with self.db.sessions.begin() as session:
+            ended = list(await session.scalars(select(Reservation.reservation_id).where(*query)))
+            if not ended:
+                return
             await session.execute(
                 update(Reservation)
-                .where(
-                    Reservation.reservation_id == request["reservationId"],
-                    Reservation.charge_point_id == charge_point_id,
-                    Reservation.status == "Reserved",
-                )
-                .values(status="Cancelled", updated_at=now())
+                .where(Reservation.reservation_id.in_(ended), *query)
+                .values(updated_at=now(), **values)
             )
+        log.info(
+            "[%s] connector %d %s: reservations %s %s",
+            charge_point_id,
+            connector_id,
+            status,
+            ", ".join(str(reservation_id) for reservation_id in ended),
+            values["status"],
+        )
+
+    # -- hooks for transactions and authorization ----------------------------------------
+
+    async def use(
+        self,
+        session: AsyncSession,
+        charge_point_id: str,
+        transaction: Transaction,
+        parent_id_tag: str | None,
+    ) -> None:
+        """Mark the reservation a new transaction ends as Used, inside its session."""
+        reservation = await self._reservation_used_by(
+            session, charge_point_id, transaction, parent_id_tag
+        )
+        if reservation is None:
+            return
+        reservation.status = USED
+        reservation.transaction_id = transaction.id
+        reservation.updated_at = now()
+        log.info(
+            "[%s] reservation %d used by transaction %d",
+            charge_point_id,
+            reservation.reservation_id,
+            transaction.id,
+        )
+
+    async def _reservation_used_by(
+        self,
+        session: AsyncSession,
+        charge_point_id: str,
+        transaction: Transaction,
+        parent_id_tag: str | None,
+    ) -> Reservation | None:
+        if transaction.reservation_id is not None:
+            # The charge point says this transaction ends it (4.8): its word wins over the
+            # CSMS's clock (an Expired record), not over a refusal or another transaction.
+            named = await session.get(Reservation, transaction.reservation_id)
+            if (
+                named is not None
+                and named.charge_point_id == charge_point_id
+                and named.status != REJECTED
+                and named.transaction_id in (None, transaction.id)
+            ):
+                return named
+            return None
+        candidates = await session.scalars(
+            select(Reservation)
+            .where(
+                Reservation.charge_point_id == charge_point_id,
+                Reservation.status == RESERVED,
+                Reservation.connector_id.in_((0, transaction.connector_id)),
+                Reservation.expiry_date > transaction.start_timestamp,
+            )
+            .order_by(Reservation.expiry_date)
+        )
+        tag_key = id_tag_key(transaction.id_tag)
+        parent_key = id_tag_key(parent_id_tag) if parent_id_tag else None
+        matches = [
+            reservation
+            for reservation in candidates
+            if id_tag_key(reservation.id_tag) == tag_key
+            or (
+                parent_key is not None
+                and reservation.parent_id_tag is not None
+                and id_tag_key(reservation.parent_id_tag) == parent_key
+            )
+        ]
+        # The reservation of this very connector before one of connector 0 (any connector).
+        matches.sort(key=lambda reservation: reservation.connector_id == 0)
+        return matches[0] if matches else None
+
+    async def reserved_tag_info(
+        self, session: AsyncSession, charge_point_id: str, key: str
+    ) -> dict[str, Any] | None:
+        """The IdTagInfo for a tag the store does not know but a reservation here names.
+
+        Accepted while the reservation holds (expiryDate tells an authorization cache when
+        to drop it), and while the transaction that used it runs, so a repeated
+        StartTransaction or the StopTransaction gets the same answer.
+        """
+        rows = await session.scalars(
+            select(Reservation)
+            .outerjoin(Transaction, Transaction.id == Reservation.transaction_id)
+            .where(
+                Reservation.charge_point_id == charge_point_id,
+                or_(
+                    and_(Reservation.status == RESERVED, Reservation.expiry_date > now()),
+                    and_(
+                        Reservation.status == USED,
+                        Transaction.id.is_not(None),
+                        Transaction.stop_timestamp.is_(None),
+                    ),
+                ),
+            )
+            .order_by(Reservation.expiry_date.desc())
+        )
+        for reservation in rows:
+            if id_tag_key(reservation.id_tag) != key:
+                continue
+            info: dict[str, Any] = {"status": "Accepted"}
+            if reservation.status == RESERVED:
+                info["expiryDate"] = format_timestamp(reservation.expiry_date)
+            if reservation.parent_id_tag:
+                info["parentIdTag"] = reservation.parent_id_tag
+            return info
+        return None
+
+    # -- housekeeping and reading --------------------------------------------------------
 
     async def expire(self) -> int:
         async with self.db.sessions.begin() as session:
             result = await session.execute(
                 update(Reservation)
-                .where(Reservation.status == "Reserved", Reservation.expiry_date <= now())
-                .values(status="Expired", updated_at=now())
+                .where(Reservation.status == RESERVED, Reservation.expiry_date <= now())
+                .values(status=EXPIRED, updated_at=now())
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+    async def get(self, reservation_id: int) -> Reservation:
+        async with self.db.sessions.begin() as session:
+            reservation = await session.get(Reservation, reservation_id)
+            if reservation is None:
+                raise NotFound(f"Reservation {reservation_id} not found")
+            if reservation.status == RESERVED and reservation.expiry_date <= now():
+                reservation.status = EXPIRED
+                reservation.updated_at = now()
+            return reservation
 
     async def page(
         self, *, charge_point_id: str | None, active: bool | None, limit: int, offset: int
@@ -79,9 +489,9 @@ class ReservationService:
         if charge_point_id is not None:
             query = query.where(Reservation.charge_point_id == charge_point_id)
         if active is True:
-            query = query.where(Reservation.status == "Reserved")
+            query = query.where(Reservation.status == RESERVED)
         elif active is False:
-            query = query.where(Reservation.status != "Reserved")
+            query = query.where(Reservation.status != RESERVED)
         async with self.db.sessions() as session:
             total = await session.scalar(select(func.count()).select_from(query.subquery()))
             rows = await session.scalars(

@@ -10,15 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.authorization import AuthorizationService
+from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.clock import now, parse_timestamp
 from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
 from ampyre.services.remote_starts import RemoteStartService
+from ampyre.services.reservations import ReservationService
 from ampyre.storage.database import Database
 from ampyre.storage.models import (
     InstalledChargingProfile,
     MeterValue,
-    Reservation,
     Transaction,
     UnmatchedStop,
 )
@@ -32,10 +33,14 @@ class TransactionService:
         db: Database,
         authorization: AuthorizationService,
         remote_starts: RemoteStartService,
+        charging_profiles: ChargingProfileService,
+        reservations: ReservationService,
     ) -> None:
         self.db = db
         self.authorization = authorization
         self.remote_starts = remote_starts
+        self.charging_profiles = charging_profiles
+        self.reservations = reservations
 
     async def start(
         self, charge_point_id: str, request: dict[str, Any]
@@ -86,8 +91,18 @@ class TransactionService:
                         id_tag_key(id_tag),
                         transaction.id,
                     )
-                    if transaction.reservation_id is not None:
-                        await self._use_reservation(session, charge_point_id, transaction)
+                    if transaction.remote_start_id is not None:
+                        # OCPP 1.6, 5.16.2: a RemoteStart's TxProfile is the transaction's.
+                        await self.charging_profiles.install_held(
+                            session,
+                            charge_point_id,
+                            transaction.remote_start_id,
+                            connector_id,
+                            transaction.id,
+                        )
+                    await self.reservations.use(
+                        session, charge_point_id, transaction, info.get("parentIdTag")
+                    )
                     log.info(
                         "[%s] transaction %d started on connector %d for %s (%s)",
                         charge_point_id,
@@ -134,6 +149,14 @@ class TransactionService:
                     transaction_id,
                 )
                 return info
+            if (
+                info is not None
+                and info["status"] == "Invalid"
+                and transaction.remote_start_id is not None
+                and id_tag_key(id_tag or "") == transaction.id_tag_key
+            ):
+                # The virtual token of a remote start stays valid for its own transaction.
+                info = {"status": "Accepted"}
             if transaction.stop_timestamp is not None:
                 return info  # already stopped: a retried StopTransaction changes nothing
             transaction.meter_stop = int(request["meterStop"])
@@ -217,15 +240,6 @@ class TransactionService:
                 Transaction.start_timestamp == start_timestamp,
             )
         )
-
-    async def _use_reservation(
-        self, session: AsyncSession, charge_point_id: str, transaction: Transaction
-    ) -> None:
-        reservation = await session.get(Reservation, transaction.reservation_id)
-        if reservation is not None and reservation.charge_point_id == charge_point_id:
-            reservation.status = "Used"
-            reservation.transaction_id = transaction.id
-            reservation.updated_at = now()
 
     async def get(self, transaction_id: int) -> tuple[Transaction, list[MeterValue]]:
         async with self.db.sessions() as session:

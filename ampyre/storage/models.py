@@ -92,8 +92,9 @@ class IdTag(Base):
     __tablename__ = "id_tags"
 
     #: Id tags compare case-insensitively (OCPP 1.6, IdToken is case-insensitive); the
-    #: key is the lower-cased tag and the tag keeps the spelling the operator gave.
-    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: key is the case-folded tag (which can be longer: "ß" folds to "ss") and the tag
+    #: keeps the spelling the operator gave.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
     id_tag: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="Accepted")
     expiry_date: Mapped[datetime | None]
@@ -123,7 +124,7 @@ class Transaction(Base):
     charge_point_id: Mapped[str] = mapped_column(String(255), index=True)
     connector_id: Mapped[int] = mapped_column(Integer)
     id_tag: Mapped[str] = mapped_column(String(20))
-    id_tag_key: Mapped[str] = mapped_column(String(20))
+    id_tag_key: Mapped[str] = mapped_column(String(64))
     #: The idTagInfo.status the StartTransaction was answered with.
     authorization_status: Mapped[str] = mapped_column(String(16))
     reservation_id: Mapped[int | None] = mapped_column(Integer)
@@ -182,7 +183,7 @@ class RemoteStart(Base):
     charge_point_id: Mapped[str] = mapped_column(String(255))
     connector_id: Mapped[int | None] = mapped_column(Integer)
     id_tag: Mapped[str] = mapped_column(String(20))
-    id_tag_key: Mapped[str] = mapped_column(String(20))
+    id_tag_key: Mapped[str] = mapped_column(String(64))
     #: Pending (sent, waiting for StartTransaction), Started, Rejected, TimedOut, Failed.
     state: Mapped[str] = mapped_column(String(16))
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -259,3 +260,278 @@ class ConfigurationKey(Base):
     #: False for a key the charge point reported in `unknownKey`.
     known: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+
+
+class LocalList(Base):
+    """The CSMS's side of one charge point's Local Authorization List (OCPP 1.6, 3.5.2).
+
+    The policy says which id tags the list is built from; the rest is what the CSMS knows
+    of the list the charge point holds, learned from its SendLocalList and
+    GetLocalListVersion answers.
+    """
+
+    __tablename__ = "local_lists"
+
+    charge_point_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: "all" id tags, a "group" (members of parent_id_tag) or the explicit "tags".
+    source: Mapped[str] = mapped_column(String(8), default="all")
+    parent_id_tag: Mapped[str | None] = mapped_column(String(20))
+    id_tags: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Operator-set limits; None: ask the charge point (its configuration keys).
+    local_auth_list_max_length: Mapped[int | None] = mapped_column(Integer)
+    send_local_list_max_length: Mapped[int | None] = mapped_column(Integer)
+    #: The listVersion of the last SendLocalList the charge point accepted.
+    sent_version: Mapped[int | None] = mapped_column(Integer)
+    accepted_at: Mapped[datetime | None]
+    #: The highest listVersion ever sent, answered or not: new versions go above it.
+    attempted_version: Mapped[int | None] = mapped_column(Integer)
+    #: Whether local_list_entries is exactly the list the charge point holds at
+    #: sent_version (False until a Full update was accepted).
+    entries_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: sha256 of the entries (see services.local_lists.content_digest): compared with the
+    #: policy's current list to tell out-of-date lists without loading every entry.
+    entries_digest: Mapped[str | None] = mapped_column(String(64))
+    #: The last GetLocalListVersion answer and when it came.
+    charge_point_version: Mapped[int | None] = mapped_column(Integer)
+    charge_point_version_at: Mapped[datetime | None]
+    #: False once the charge point said it has no local list (NotSupported, version -1).
+    supported: Mapped[bool | None] = mapped_column(Boolean)
+    #: The report of the last SendLocalList exchange, as the operator sees it.
+    last_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class LocalListEntry(Base):
+    """One AuthorizationData the charge point holds, as the CSMS sent it."""
+
+    __tablename__ = "local_list_entries"
+
+    charge_point_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The id tag in its compared (case-folded) form, as in id_tags.key.
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id_tag: Mapped[str] = mapped_column(String(20))
+    id_tag_info: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# -- Firmware Management (OCPP 1.6, 4.4, 4.5, 5.9, 5.19) -----------------------------------
+
+
+class TransferAttemptColumns:
+    """What an UpdateFirmware and a GetDiagnostics attempt both record (AttemptTracker)."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String(255))
+    #: The location sent, with any password in it masked.
+    location: Mapped[str] = mapped_column(Text)
+    retries: Mapped[int | None] = mapped_column(Integer)
+    retry_interval: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    #: Why it was Rejected or failed on the CSMS side (CALLERROR, no answer, not connected).
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class StatusEventColumns:
+    """A status notification as received; the attempt it reports on is the subclass's."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+
+
+class FirmwareImage(Base):
+    """A firmware file the operator uploaded, served to charge points at an unguessable URL."""
+
+    __tablename__ = "firmware_images"
+    __table_args__ = (UniqueConstraint("token", name="uq_firmware_images_token"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    #: The random path segment of its public URL: /files/firmware/{token}/{filename}.
+    token: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime]
+
+
+class FirmwareRollout(Base):
+    """One firmware image sent to many charge points; each one's progress is a FirmwareUpdate."""
+
+    __tablename__ = "firmware_rollouts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    firmware_image_id: Mapped[int | None] = mapped_column(BigInteger)
+    location: Mapped[str] = mapped_column(Text)
+    retrieve_date: Mapped[datetime]
+    retries: Mapped[int | None] = mapped_column(Integer)
+    retry_interval: Mapped[int | None] = mapped_column(Integer)
+    #: How many UpdateFirmware calls may wait for their answer at once.
+    concurrency: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class FirmwareUpdate(TransferAttemptColumns, Base):
+    """One UpdateFirmware attempt on one charge point, followed by its status notifications.
+
+    status: Pending, Offline, Sending, Sent, Rejected, Error, Cancelled, Superseded, then the
+    FirmwareStatus values the charge point reports (Downloading ... Installed, *Failed).
+    """
+
+    __tablename__ = "firmware_updates"
+    __table_args__ = (
+        Index("ix_firmware_updates_charge_point", "charge_point_id", "id"),
+        Index("ix_firmware_updates_rollout", "rollout_id", "status"),
+    )
+
+    firmware_image_id: Mapped[int | None] = mapped_column(BigInteger)
+    rollout_id: Mapped[int | None] = mapped_column(BigInteger)
+    retrieve_date: Mapped[datetime]
+
+
+class FirmwareStatusEvent(StatusEventColumns, Base):
+    """Every FirmwareStatusNotification, linked to the attempt it reports on (if any)."""
+
+    __tablename__ = "firmware_status_events"
+    __table_args__ = (
+        Index("ix_firmware_status_events_cp", "charge_point_id", "received_at"),
+        Index("ix_firmware_status_events_update", "firmware_update_id"),
+    )
+
+    firmware_update_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DiagnosticsRequest(TransferAttemptColumns, Base):
+    """One GetDiagnostics on one charge point: where it uploads, what it answered, progress.
+
+    status: Sending, Sent, NoFile, Rejected, Error, Superseded, then the DiagnosticsStatus
+    values the charge point reports (Uploading, Uploaded, UploadFailed).
+    """
+
+    __tablename__ = "diagnostics_requests"
+    __table_args__ = (
+        Index("ix_diagnostics_requests_charge_point", "charge_point_id", "id"),
+        UniqueConstraint("upload_token", name="uq_diagnostics_requests_upload_token"),
+        UniqueConstraint("ftp_username", name="uq_diagnostics_requests_ftp_username"),
+    )
+
+    #: http, ftp (an upload slot on this server) or external (a location of the operator's).
+    transport: Mapped[str] = mapped_column(String(16))
+    upload_token: Mapped[str | None] = mapped_column(String(64))
+    ftp_username: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the one-time FTP password (a random secret, so no slow hash is needed).
+    ftp_password_hash: Mapped[str | None] = mapped_column(String(64))
+    start_time: Mapped[datetime | None]
+    stop_time: Mapped[datetime | None]
+    #: GetDiagnostics.conf fileName: absent when the charge point has no diagnostics.
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    #: Until when the upload slot takes files (also closed once the request finishes).
+    upload_expires_at: Mapped[datetime | None]
+
+
+class DiagnosticsStatusEvent(StatusEventColumns, Base):
+    """Every DiagnosticsStatusNotification, linked to the request it reports on (if any)."""
+
+    __tablename__ = "diagnostics_status_events"
+    __table_args__ = (
+        Index("ix_diagnostics_status_events_cp", "charge_point_id", "received_at"),
+        Index("ix_diagnostics_status_events_request", "diagnostics_request_id"),
+    )
+
+    diagnostics_request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DiagnosticsFile(Base):
+    """A diagnostics file a charge point uploaded to this server (over HTTP or FTP)."""
+
+    __tablename__ = "diagnostics_files"
+    __table_args__ = (
+        UniqueConstraint("diagnostics_request_id", "filename", name="uq_diagnostics_files_name"),
+        Index("ix_diagnostics_files_charge_point", "charge_point_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String(255))
+    diagnostics_request_id: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: http or ftp.
+    transport: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+
+
+# -- Smart Charging (OCPP 1.6, 3.13, 5.5, 5.7, 5.16) ---------------------------------------
+
+
+class RemoteStartChargingProfile(Base):
+    """The TxProfile of a RemoteStartTransaction, held until its transaction starts.
+
+    It is recorded against the transaction the remote start becomes (OCPP 1.6, 5.16.2).
+    """
+
+    __tablename__ = "remote_start_charging_profiles"
+
+    remote_start_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    charge_point_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ChargingProfileIdSequence(Base):
+    """The last chargingProfileId the CSMS assigned on a charge point: ids are never reused."""
+
+    __tablename__ = "charging_profile_id_sequences"
+
+    charge_point_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
+# -- Reservation and Remote Trigger (OCPP 1.6, 5.1, 5.13, 5.17) ----------------------------
+
+
+class ReservationIdSequence(Base):
+    """The last reservationId the CSMS assigned; one row, so ids are unique across charge
+    points and taking one is a single atomic UPDATE, safe under concurrent creates."""
+
+    __tablename__ = "reservation_id_sequence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
+class TriggerRequest(Base):
+    """A TriggerMessage the CSMS sent, the charge point's answer, and whether the requested
+    message then arrived within the arrival window."""
+
+    __tablename__ = "trigger_requests"
+    __table_args__ = (Index("ix_trigger_requests_charge_point", "charge_point_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(ForeignKey("charge_points.id", ondelete="CASCADE"))
+    requested_message: Mapped[str] = mapped_column(String(32))
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    #: The TriggerMessageStatus (Accepted, Rejected, NotImplemented - also for a CALLERROR
+    #: NotImplemented/NotSupported), CallError for any other CALLERROR, TimedOut.
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_description: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    #: Accepted only: until when the requested message counts as the trigger's answer.
+    expected_by: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    arrivals: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from ampyre.handlers.context import MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.clock import now
 from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, Conflict
 from ampyre.transport.errors import InternalError, NotImplementedError_, OcppError
 from ampyre.transport.framing import (
@@ -101,9 +102,12 @@ class ChargePointConnection:
         #: Set on shutdown: CALLs arriving now are left unanswered (the charge point
         #: sends them again after it reconnects), those already taken are finished.
         self.draining = False
+        #: When the charge point last sent anything (the REST API's lastSeen).
+        self.last_activity = now()
         self._incoming: asyncio.Queue[Call | None] = asyncio.Queue()
         self._call_lock = asyncio.Lock()
-        self._pending: tuple[str, str, asyncio.Future[dict[str, Any]]] | None = None
+        #: The outstanding CALL: unique id, action, request payload, the answer to come.
+        self._pending: tuple[str, str, dict[str, Any], asyncio.Future[dict[str, Any]]] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._in_flight = 0
 
@@ -120,6 +124,7 @@ class ChargePointConnection:
 
     async def receive(self, text: str | bytes) -> None:
         """Take one WebSocket message from the receive loop."""
+        self.last_activity = now()
         try:
             frame = parse_frame(text)
         except FrameError as exc:
@@ -149,8 +154,8 @@ class ChargePointConnection:
                 await asyncio.wait_for(asyncio.shield(self._worker), drain_timeout)
             except TimeoutError:
                 self._worker.cancel()
-        if self._pending is not None and not self._pending[2].done():
-            self._pending[2].set_exception(ConnectionClosed("connection closed", sent=True))
+        if self._pending is not None and not self._pending[3].done():
+            self._pending[3].set_exception(ConnectionClosed("connection closed", sent=True))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         try:
@@ -258,27 +263,32 @@ class ChargePointConnection:
     # -- outgoing CALLs -----------------------------------------------------------------
 
     async def call(self, action: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send a CALL and wait for its answer, one outstanding CALL at a time."""
+        """Send a CALL and wait for its answer, one outstanding CALL at a time.
+
+        `timeout` covers the whole wait: the turn behind earlier CALLs and the answer.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._call(action, payload)
+        except TimeoutError:
+            raise ChargePointTimeout(
+                f"Charge point {self.charge_point_id!r} did not answer {action} "
+                f"within {timeout:g} s"
+            ) from None
+
+    async def _call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         async with self._call_lock:
             if self.closed:
                 raise ConnectionClosed("connection closed")
             unique_id = str(uuid.uuid4())
             future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._pending = (unique_id, action, future)
+            self._pending = (unique_id, action, payload, future)
             try:
                 log.debug("[%s] -> CALL %s %s", self.charge_point_id, action, unique_id)
                 await self._send(Call(unique_id, action, payload).encode())
-                try:
-                    response = await asyncio.wait_for(future, timeout)
-                except TimeoutError:
-                    raise ChargePointTimeout(
-                        f"Charge point {self.charge_point_id!r} did not answer {action} "
-                        f"within {timeout:g} s"
-                    ) from None
+                return await future
             finally:
                 self._pending = None
-        self.dispatcher.on_call_answered(self.ctx, action, payload, response)
-        return response
 
     def _resolve(self, frame: CallResult | CallError) -> None:
         pending = self._pending
@@ -289,7 +299,7 @@ class ChargePointConnection:
                 frame.unique_id,
             )
             return
-        _, action, future = pending
+        _, action, request, future = pending
         if future.done():
             return
         if isinstance(frame, CallError):
@@ -310,6 +320,9 @@ class ChargePointConnection:
                 )
             )
             return
+        # Here, in the receive loop, not where the caller resumes: the charge point may send
+        # what its answer allows (a triggered message) in the very next frame.
+        self.dispatcher.on_call_answered(self.ctx, action, request, payload)
         future.set_result(payload)
 
     def _validated_response(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def upgrade() -> None:
 
     op.create_table(
         "id_tags",
-        sa.Column("key", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("id_tag", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("expiry_date", ampyre.storage.types.UTCDateTime(), nullable=True),
@@ -113,7 +113,7 @@ def upgrade() -> None:
         sa.Column("charge_point_id", sa.String(length=255), nullable=False),
         sa.Column("connector_id", sa.Integer(), nullable=True),
         sa.Column("id_tag", sa.String(length=20), nullable=False),
-        sa.Column("id_tag_key", sa.String(length=20), nullable=False),
+        sa.Column("id_tag_key", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("transaction_id", sa.BigInteger(), nullable=True),
         sa.Column("requested_at", ampyre.storage.types.UTCDateTime(), nullable=False),
@@ -184,7 +184,7 @@ def upgrade() -> None:
         sa.Column("charge_point_id", sa.String(length=255), nullable=False),
         sa.Column("connector_id", sa.Integer(), nullable=False),
         sa.Column("id_tag", sa.String(length=20), nullable=False),
-        sa.Column("id_tag_key", sa.String(length=20), nullable=False),
+        sa.Column("id_tag_key", sa.String(length=64), nullable=False),
         sa.Column("authorization_status", sa.String(length=16), nullable=False),
         sa.Column("reservation_id", sa.Integer(), nullable=True),
         sa.Column("meter_start", sa.BigInteger(), nullable=False),

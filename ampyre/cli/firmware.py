@@ -1,0 +1,312 @@
+"""`ampyre firmware` and `ampyre diagnostics`: Firmware Management through a running server.
+
+Sending UpdateFirmware or GetDiagnostics needs the server's connection to the charge
+point, and hosted files live in its data directory, so these talk to its REST API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from ampyre.cli.rest import RestClient, chunks_of, echo_json, echo_table, rest_options
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+timestamp_help = "ISO 8601, e.g. 2027-01-31T02:00:00Z."
+
+
+def _cp(charge_point_id: str) -> str:
+    return f"/charge-points/{quote(charge_point_id, safe='')}"
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+@click.group("firmware")
+def firmware() -> None:
+    """Host firmware images and update charge points (one, or many in a rollout)."""
+
+
+@firmware.command("upload")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="File name to publish it under. Default: FILE's name.")
+@click.option("--description", help="A note for operators (version, release notes...).")
+@json_option
+@rest_options
+def firmware_upload(
+    api: RestClient, file: Path, name: str | None, description: str | None, as_json: bool
+) -> None:
+    """Upload FILE; charge points then download it from the URL printed."""
+    image = api.call(
+        "POST",
+        "/firmware",
+        params=_without_none({"filename": name or file.name, "description": description}),
+        content=chunks_of(file),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    if as_json:
+        echo_json(image)
+        return
+    click.echo(f"Firmware {image['firmwareId']}: {image['filename']} ({image['size']} bytes)")
+    click.echo(f"sha256 {image['sha256']}")
+    click.echo(f"url    {image['url']}")
+
+
+@firmware.command("list")
+@click.option("--limit", default=100, show_default=True)
+@json_option
+@rest_options
+def firmware_list(api: RestClient, limit: int, as_json: bool) -> None:
+    """List hosted firmware images."""
+    result = api.call("GET", "/firmware", params={"limit": limit})
+    if as_json:
+        echo_json(result)
+        return
+    echo_table(
+        result["items"],
+        ["firmwareId", "filename", "size", "uploadedAt", "description"],
+        result["total"],
+    )
+
+
+@firmware.command("delete")
+@click.argument("firmware_id", type=int)
+@click.option("--force", is_flag=True, help="Even while unfinished updates still use it.")
+@rest_options
+def firmware_delete(api: RestClient, firmware_id: int, force: bool) -> None:
+    """Delete a hosted firmware image."""
+    api.call("DELETE", f"/firmware/{firmware_id}", params={"force": str(force).lower()})
+    click.echo(f"Deleted firmware {firmware_id}")
+
+
+def _update_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--firmware-id", type=int, help="A hosted image (see `firmware list`)."),
+            click.option("--location", help="Or any URL the charge point can download from."),
+            click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
+            click.option("--retries", type=click.IntRange(min=0)),
+            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _update_body(
+    firmware_id: int | None,
+    location: str | None,
+    retrieve_date: str | None,
+    retries: int | None,
+    retry_interval: int | None,
+) -> dict[str, Any]:
+    if (firmware_id is None) == (location is None):
+        raise click.UsageError("give either --firmware-id or --location")
+    return _without_none(
+        {
+            "firmwareId": firmware_id,
+            "location": location,
+            "retrieveDate": retrieve_date,
+            "retries": retries,
+            "retryInterval": retry_interval,
+        }
+    )
+
+
+@firmware.command("update")
+@click.argument("charge_point_id")
+@_update_options
+@json_option
+@rest_options
+def firmware_update(
+    api: RestClient,
+    charge_point_id: str,
+    firmware_id: int | None,
+    location: str | None,
+    retrieve_date: str | None,
+    retries: int | None,
+    retry_interval: int | None,
+    as_json: bool,
+) -> None:
+    """Send UpdateFirmware to CHARGE_POINT_ID now."""
+    body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
+    attempt = api.call("POST", f"{_cp(charge_point_id)}/firmware-updates", json=body)
+    if as_json:
+        echo_json(attempt)
+        return
+    click.echo(f"Update {attempt['updateId']} {attempt['status']}: {attempt['location']}")
+
+
+@firmware.command("rollout")
+@click.argument("charge_point_ids", nargs=-1, required=True)
+@_update_options
+@click.option("--concurrency", type=click.IntRange(1, 200), default=10, show_default=True)
+@json_option
+@rest_options
+def firmware_rollout(
+    api: RestClient,
+    charge_point_ids: tuple[str, ...],
+    firmware_id: int | None,
+    location: str | None,
+    retrieve_date: str | None,
+    retries: int | None,
+    retry_interval: int | None,
+    concurrency: int,
+    as_json: bool,
+) -> None:
+    """Send a firmware image to every CHARGE_POINT_ID, CONCURRENCY at a time."""
+    body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
+    body.update(chargePointIds=list(charge_point_ids), concurrency=concurrency)
+    rollout = api.call("POST", "/firmware-rollouts", json=body)
+    if as_json:
+        echo_json(rollout)
+        return
+    click.echo(
+        f"Rollout {rollout['rolloutId']} started for {len(rollout['chargePoints'])} charge "
+        f"points; follow it with `ampyre firmware status --rollout {rollout['rolloutId']}`"
+    )
+
+
+@firmware.command("status")
+@click.argument("charge_point_id", required=False)
+@click.option("--rollout", "rollout_id", type=int, help="A rollout's progress instead.")
+@json_option
+@rest_options
+def firmware_status(
+    api: RestClient, charge_point_id: str | None, rollout_id: int | None, as_json: bool
+) -> None:
+    """A charge point's firmware status and update history, or a rollout's progress."""
+    if (charge_point_id is None) == (rollout_id is None):
+        raise click.UsageError("give CHARGE_POINT_ID or --rollout ID")
+    if rollout_id is not None:
+        rollout = api.call("GET", f"/firmware-rollouts/{rollout_id}")
+        if as_json:
+            echo_json(rollout)
+            return
+        counts = ", ".join(f"{status} {n}" for status, n in sorted(rollout["counts"].items()))
+        click.echo(f"Rollout {rollout_id}: {rollout['state']} ({counts})")
+        echo_table(rollout["chargePoints"], ["chargePointId", "status", "updatedAt", "error"])
+        return
+    assert charge_point_id is not None
+    charge_point = api.call("GET", _cp(charge_point_id))
+    history = api.call("GET", f"{_cp(charge_point_id)}/firmware-updates")
+    if as_json:
+        echo_json({"firmwareStatus": charge_point["firmwareStatus"], "updates": history})
+        return
+    click.echo(
+        f"{charge_point_id}: firmware {charge_point['firmwareVersion'] or '-'}, "
+        f"status {charge_point['firmwareStatus'] or '-'}"
+    )
+    echo_table(
+        history["items"],
+        ["updateId", "status", "requestedAt", "finishedAt", "location"],
+        history["total"],
+    )
+
+
+@click.group("diagnostics")
+def diagnostics() -> None:
+    """Ask charge points for diagnostics and fetch the files they upload."""
+
+
+@diagnostics.command("request")
+@click.argument("charge_point_id")
+@click.option(
+    "--transport",
+    type=click.Choice(["http", "ftp", "external"]),
+    default="http",
+    show_default=True,
+    help="Upload to this server over HTTP or FTP, or to --location.",
+)
+@click.option("--location", help="The upload location, with --transport external.")
+@click.option("--start-time", help=f"Oldest information wanted. {timestamp_help}")
+@click.option("--stop-time", help=f"Newest information wanted. {timestamp_help}")
+@click.option("--retries", type=click.IntRange(min=0))
+@click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds.")
+@json_option
+@rest_options
+def diagnostics_request(
+    api: RestClient,
+    charge_point_id: str,
+    transport: str,
+    location: str | None,
+    start_time: str | None,
+    stop_time: str | None,
+    retries: int | None,
+    retry_interval: int | None,
+    as_json: bool,
+) -> None:
+    """Send GetDiagnostics to CHARGE_POINT_ID with an upload location on this server."""
+    body = _without_none(
+        {
+            "transport": transport,
+            "location": location,
+            "startTime": start_time,
+            "stopTime": stop_time,
+            "retries": retries,
+            "retryInterval": retry_interval,
+        }
+    )
+    request = api.call("POST", f"{_cp(charge_point_id)}/diagnostics-requests", json=body)
+    if as_json:
+        echo_json(request)
+        return
+    click.echo(
+        f"Diagnostics request {request['requestId']} {request['status']}: "
+        f"file {request['fileName'] or '(none available)'}"
+    )
+
+
+@diagnostics.command("list")
+@click.argument("charge_point_id")
+@click.option("--limit", default=20, show_default=True)
+@json_option
+@rest_options
+def diagnostics_list(api: RestClient, charge_point_id: str, limit: int, as_json: bool) -> None:
+    """CHARGE_POINT_ID's diagnostics requests and the files received for each."""
+    result = api.call(
+        "GET", f"{_cp(charge_point_id)}/diagnostics-requests", params={"limit": limit}
+    )
+    if as_json:
+        echo_json(result)
+        return
+    rows = [
+        {
+            **request,
+            "files": ", ".join(f"{f['fileId']}:{f['filename']}" for f in request["files"]),
+        }
+        for request in result["items"]
+    ]
+    echo_table(
+        rows,
+        ["requestId", "transport", "status", "fileName", "requestedAt", "files"],
+        result["total"],
+    )
+
+
+@diagnostics.command("download")
+@click.argument("charge_point_id")
+@click.argument("file_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to save it. Default: its own name, in the current directory.",
+)
+@rest_options
+def diagnostics_download(
+    api: RestClient, charge_point_id: str, file_id: int, output: Path | None
+) -> None:
+    """Save diagnostics file FILE_ID of CHARGE_POINT_ID."""
+    saved = api.download(
+        f"{_cp(charge_point_id)}/diagnostics/{file_id}",
+        lambda name: output or Path(name or f"diagnostics-{file_id}"),
+    )
+    click.echo(f"Saved {saved} ({saved.stat().st_size} bytes)")
+
+
+COMMANDS = [firmware, diagnostics]

@@ -1,0 +1,288 @@
+"""Firmware updates (OCPP 1.6, 5.19 and 4.5): hosted images, update attempts, progress.
+
+Images live in the file store and are published at /files/firmware/{token}/{filename}, a
+URL that needs no credentials (charge points fetch firmware with a plain GET) and cannot
+be guessed. Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are
+kept; the attempt a notification reports on is the charge point's latest one sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ampyre.services.clock import format_timestamp, now, parse_timestamp
+from ampyre.services.commands import CommandService
+from ampyre.services.errors import Conflict, DomainError, NotFound
+from ampyre.services.file_store import FileStore, safe_filename
+from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
+from ampyre.storage.database import Database
+from ampyre.storage.models import FirmwareImage, FirmwareStatusEvent, FirmwareUpdate
+
+log = logging.getLogger("ampyre.firmware")
+
+PUBLIC_PREFIX = "/files/firmware/"
+
+FIRMWARE_UPDATE = AttemptKind(
+    action="UpdateFirmware",
+    noun="Firmware update",
+    terminal=frozenset(
+        {
+            "Installed",
+            "DownloadFailed",
+            "InstallationFailed",
+            "Rejected",
+            "Error",
+            "Cancelled",
+            "Superseded",
+        }
+    ),
+    reopenable=frozenset({"DownloadFailed", "InstallationFailed", "Error"}),
+)
+
+
+class FirmwareService:
+    def __init__(self, db: Database, store: FileStore, commands: CommandService) -> None:
+        self.db = db
+        self.store = store
+        self.attempts = AttemptTracker(
+            db, commands, FIRMWARE_UPDATE, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
+        )
+        commands.register_effect("UpdateFirmware", self.on_update_firmware_answered)
+
+    # -- images -----------------------------------------------------------------------
+
+    async def add_image(
+        self, filename: str, chunks: AsyncIterator[bytes], *, description: str | None = None
+    ) -> FirmwareImage:
+        name = safe_filename(filename)
+        token = secrets.token_urlsafe(24)
+        directory = self.store.firmware_dir(token)
+        stored = await self.store.receive(chunks, directory / name)
+        image = FirmwareImage(
+            token=token,
+            filename=name,
+            size=stored.size,
+            sha256=stored.sha256,
+            description=description,
+            uploaded_at=now(),
+        )
+        try:
+            async with self.db.sessions.begin() as session:
+                session.add(image)
+        except BaseException:
+            await self.store.remove_dir(directory)
+            raise
+        log.info("firmware %s uploaded (%d bytes, sha256 %s)", name, stored.size, stored.sha256)
+        return image
+
+    async def image(self, image_id: int) -> FirmwareImage:
+        async with self.db.sessions() as session:
+            image = await session.get(FirmwareImage, image_id)
+        if image is None:
+            raise NotFound(f"Firmware {image_id} not found")
+        return image
+
+    async def set_description(self, image_id: int, description: str | None) -> FirmwareImage:
+        async with self.db.sessions.begin() as session:
+            image = await session.get(FirmwareImage, image_id)
+            if image is None:
+                raise NotFound(f"Firmware {image_id} not found")
+            image.description = description
+        return image
+
+    async def images(self, *, limit: int, offset: int) -> tuple[list[FirmwareImage], int]:
+        async with self.db.sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(FirmwareImage))
+            rows = await session.scalars(
+                select(FirmwareImage).order_by(FirmwareImage.id.desc()).limit(limit).offset(offset)
+            )
+            return list(rows), int(total or 0)
+
+    def image_path(self, image: FirmwareImage) -> Path:
+        return self.store.firmware_dir(image.token) / image.filename
+
+    async def published(self, token: str, filename: str) -> FirmwareImage:
+        """The image behind a public URL; NotFound unless token and name both match."""
+        async with self.db.sessions() as session:
+            image = await session.scalar(select(FirmwareImage).where(FirmwareImage.token == token))
+        if image is None or image.filename != filename:
+            raise NotFound("No such firmware file")
+        return image
+
+    async def delete_image(self, image_id: int, *, force: bool = False) -> None:
+        """Remove an image; refused while an unfinished update still downloads from it."""
+        image = await self.image(image_id)
+        async with self.db.sessions.begin() as session:
+            open_updates = await session.scalar(
+                select(func.count())
+                .select_from(FirmwareUpdate)
+                .where(
+                    FirmwareUpdate.firmware_image_id == image_id,
+                    FirmwareUpdate.finished_at.is_(None),
+                )
+            )
+            if open_updates and not force:
+                raise Conflict(
+                    f"Firmware {image_id} is in use by {open_updates} unfinished update(s); "
+                    "wait for them or delete with force=true"
+                )
+            await session.delete(image)
+        await self.store.remove_dir(self.store.firmware_dir(image.token))
+
+    @staticmethod
+    def image_url(image: FirmwareImage, base_url: str) -> str:
+        """The absolute URL charge points download `image` from."""
+        return f"{base_url.rstrip('/')}{PUBLIC_PREFIX}{image.token}/{quote(image.filename)}"
+
+    async def image_id_of(self, location: str) -> int | None:
+        """The hosted image a location points at, if it is one of ours."""
+        path = urlsplit(location).path
+        if PUBLIC_PREFIX not in path:
+            return None
+        token = unquote(path.split(PUBLIC_PREFIX, 1)[1].split("/", 1)[0])
+        async with self.db.sessions() as session:
+            image_id = await session.scalar(
+                select(FirmwareImage.id).where(FirmwareImage.token == token)
+            )
+        return int(image_id) if image_id is not None else None
+
+    # -- updates ----------------------------------------------------------------------
+
+    async def update(
+        self,
+        charge_point_id: str,
+        *,
+        location: str,
+        retrieve_date: datetime,
+        retries: int | None,
+        retry_interval: int | None,
+        firmware_image_id: int | None,
+        timeout: float,
+    ) -> FirmwareUpdate:
+        """Send UpdateFirmware now and record the attempt (also when it fails)."""
+        await self.attempts.commands.charge_points.get(charge_point_id)
+        payload = update_firmware_payload(location, retrieve_date, retries, retry_interval)
+        self.attempts.check_sendable(charge_point_id, payload)
+        attempt = await self.attempts.create(
+            charge_point_id,
+            "Sending",
+            firmware_image_id=firmware_image_id,
+            location=mask_password(location),
+            retrieve_date=retrieve_date,
+            retries=retries,
+            retry_interval=retry_interval,
+        )
+        await self.attempts.send(attempt.id, charge_point_id, payload, timeout)
+        return await self.attempts.get(charge_point_id, attempt.id)
+
+    def queue(
+        self,
+        session: AsyncSession,
+        charge_point_id: str,
+        *,
+        rollout_id: int,
+        location: str,
+        retrieve_date: datetime,
+        retries: int | None,
+        retry_interval: int | None,
+        firmware_image_id: int | None,
+    ) -> None:
+        """Add a not yet sent (Pending) attempt of a rollout, in the caller's transaction."""
+        timestamp = now()
+        session.add(
+            FirmwareUpdate(
+                charge_point_id=charge_point_id,
+                rollout_id=rollout_id,
+                firmware_image_id=firmware_image_id,
+                location=mask_password(location),
+                retrieve_date=retrieve_date,
+                retries=retries,
+                retry_interval=retry_interval,
+                status="Pending",
+                requested_at=timestamp,
+                updated_at=timestamp,
+            )
+        )
+
+    async def send_queued(self, update_id: int, location: str, timeout: float) -> None:
+        """Send a rollout attempt not sent yet; an offline charge point's stays Offline.
+
+        `location` comes from the rollout: the attempt keeps it with any password masked.
+        """
+        async with self.db.sessions.begin() as session:
+            claimed = await session.execute(
+                update(FirmwareUpdate)
+                .where(
+                    FirmwareUpdate.id == update_id,
+                    FirmwareUpdate.status.in_(("Pending", "Offline", "Sending")),
+                )
+                .values(status="Sending", updated_at=now())
+                .returning(FirmwareUpdate.charge_point_id)
+            )
+            charge_point_id = claimed.scalar()
+        if charge_point_id is None:
+            return  # cancelled, or taken by another task meanwhile
+        attempt = await self.attempts.get(charge_point_id, update_id)
+        payload = update_firmware_payload(
+            location, attempt.retrieve_date, attempt.retries, attempt.retry_interval
+        )
+        try:
+            await self.attempts.send(
+                update_id, charge_point_id, payload, timeout, keep_if_offline=True
+            )
+        except DomainError as exc:
+            log.info("[%s] rollout UpdateFirmware not delivered: %s", charge_point_id, exc.detail)
+
+    async def on_update_firmware_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """UpdateFirmware.conf is empty: any CALLRESULT means the charge point took it."""
+        attempt_id = self.attempts.sending_now()
+        if attempt_id is not None:
+            await self.attempts.answered(attempt_id, "Sent")
+            return
+        # Sent through the generic commands endpoint: recorded now, from the request.
+        attempt = await self.attempts.create(
+            charge_point_id,
+            "Sending",
+            firmware_image_id=await self.image_id_of(request["location"]),
+            location=mask_password(request["location"]),
+            retrieve_date=parse_timestamp(request["retrieveDate"]),
+            retries=request.get("retries"),
+            retry_interval=request.get("retryInterval"),
+            sent_at=now(),
+        )
+        await self.attempts.answered(attempt.id, "Sent")
+        await self.attempts.adopt_recent_notifications(attempt.id)
+
+    async def record_status(self, charge_point_id: str, status: str) -> None:
+        await self.attempts.record_notification(charge_point_id, status)
+
+    async def history(
+        self, charge_point_id: str, *, limit: int, offset: int
+    ) -> tuple[list[FirmwareUpdate], int]:
+        return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
+
+
+def update_firmware_payload(
+    location: str, retrieve_date: datetime, retries: int | None, retry_interval: int | None
+) -> dict[str, Any]:
+    """UpdateFirmware.req (OCPP 1.6, 6.55)."""
+    payload: dict[str, Any] = {
+        "location": location,
+        "retrieveDate": format_timestamp(retrieve_date),
+    }
+    if retries is not None:
+        payload["retries"] = retries
+    if retry_interval is not None:
+        payload["retryInterval"] = retry_interval
+    return payload

@@ -1,0 +1,229 @@
+"""Firmware rollouts: one image sent to many charge points, a bounded number at a time.
+
+Each charge point of a rollout gets a firmware update attempt (Pending until sent), so its
+progress is that attempt's status, moved along by its FirmwareStatusNotifications like any
+other. Charge points offline when their turn comes are marked Offline and sent to as soon
+as they are connected again (the periodic sweep looks), until the rollout is cancelled.
+Everything is in the database, so a restarted server carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from ampyre.services.clock import now
+from ampyre.services.errors import InvalidRequest, NotFound
+from ampyre.services.firmware import (
+    FIRMWARE_UPDATE,
+    FirmwareService,
+    update_firmware_payload,
+)
+from ampyre.services.gateway import ChargePointGateway
+from ampyre.storage.database import Database
+from ampyre.storage.models import ChargePoint, FirmwareRollout, FirmwareUpdate
+
+log = logging.getLogger("ampyre.firmware")
+
+DEFAULT_CONCURRENCY = 10
+#: Not sent yet; cancelling a rollout cancels these.
+QUEUED = ("Pending", "Offline")
+#: Statuses a rollout's sending task picks up. An attempt is Sending only while that task
+#: (one per rollout) sends it, so one found Sending with no task running was interrupted
+#: by a stop of the server: it is sent again.
+UNSENT = ("Pending", "Offline", "Sending")
+
+
+@dataclass(slots=True)
+class RolloutProgress:
+    rollout: FirmwareRollout
+    updates: list[FirmwareUpdate]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(update.status for update in self.updates))
+
+    @property
+    def state(self) -> str:
+        """Running while any charge point may still make progress; else Finished."""
+        if self.rollout.cancelled_at is not None and all(
+            update.status in FIRMWARE_UPDATE.terminal for update in self.updates
+        ):
+            return "Cancelled"
+        if any(update.status not in FIRMWARE_UPDATE.terminal for update in self.updates):
+            return "Running"
+        return "Finished"
+
+
+class FirmwareRolloutService:
+    def __init__(
+        self,
+        db: Database,
+        firmware: FirmwareService,
+        gateway: ChargePointGateway,
+        *,
+        call_timeout: float,
+    ) -> None:
+        self.db = db
+        self.firmware = firmware
+        self.gateway = gateway
+        self.call_timeout = call_timeout
+        self._running: dict[int, asyncio.Task[None]] = {}
+
+    async def start(
+        self,
+        charge_point_ids: list[str],
+        *,
+        location: str,
+        firmware_image_id: int | None,
+        retrieve_date: datetime,
+        retries: int | None,
+        retry_interval: int | None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> FirmwareRollout:
+        identities = list(dict.fromkeys(charge_point_ids))
+        if not identities:
+            raise InvalidRequest("chargePointIds: name at least one charge point")
+        self.gateway.check_request(
+            "UpdateFirmware",
+            update_firmware_payload(location, retrieve_date, retries, retry_interval),
+        )
+        async with self.db.sessions.begin() as session:
+            known = set(
+                await session.scalars(select(ChargePoint.id).where(ChargePoint.id.in_(identities)))
+            )
+            unknown = [identity for identity in identities if identity not in known]
+            if unknown:
+                raise InvalidRequest(f"chargePointIds: unknown charge point(s) {unknown}")
+            rollout = FirmwareRollout(
+                firmware_image_id=firmware_image_id,
+                location=location,
+                retrieve_date=retrieve_date,
+                retries=retries,
+                retry_interval=retry_interval,
+                concurrency=concurrency,
+                created_at=now(),
+            )
+            session.add(rollout)
+            await session.flush()
+            for identity in identities:
+                self.firmware.queue(
+                    session,
+                    identity,
+                    rollout_id=rollout.id,
+                    location=location,
+                    retrieve_date=retrieve_date,
+                    retries=retries,
+                    retry_interval=retry_interval,
+                    firmware_image_id=firmware_image_id,
+                )
+        log.info("firmware rollout %d: %d charge points", rollout.id, len(identities))
+        self._launch(rollout.id)
+        return rollout
+
+    async def progress(self, rollout_id: int) -> RolloutProgress:
+        async with self.db.sessions() as session:
+            rollout = await session.get(FirmwareRollout, rollout_id)
+            if rollout is None:
+                raise NotFound(f"Firmware rollout {rollout_id} not found")
+            updates = await session.scalars(
+                select(FirmwareUpdate)
+                .where(FirmwareUpdate.rollout_id == rollout_id)
+                .order_by(FirmwareUpdate.charge_point_id)
+            )
+            return RolloutProgress(rollout, list(updates))
+
+    async def page(self, *, limit: int, offset: int) -> tuple[list[RolloutProgress], int]:
+        async with self.db.sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(FirmwareRollout))
+            ids = list(
+                await session.scalars(
+                    select(FirmwareRollout.id)
+                    .order_by(FirmwareRollout.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+        return [await self.progress(rollout_id) for rollout_id in ids], int(total or 0)
+
+    async def cancel(self, rollout_id: int) -> RolloutProgress:
+        """Stop sending: charge points not yet sent to are Cancelled (sent ones go on)."""
+        timestamp = now()
+        async with self.db.sessions.begin() as session:
+            rollout = await session.get(FirmwareRollout, rollout_id)
+            if rollout is None:
+                raise NotFound(f"Firmware rollout {rollout_id} not found")
+            if rollout.cancelled_at is None:
+                rollout.cancelled_at = timestamp
+            await session.execute(
+                update(FirmwareUpdate)
+                .where(FirmwareUpdate.rollout_id == rollout_id, FirmwareUpdate.status.in_(QUEUED))
+                .values(status="Cancelled", updated_at=timestamp, finished_at=timestamp)
+            )
+        return await self.progress(rollout_id)
+
+    async def resume(self) -> None:
+        """Send what is due: attempts not sent yet, Offline ones once their charge point is
+        back, and those a stop of the server interrupted."""
+        async with self.db.sessions() as session:
+            rows = await session.execute(
+                select(
+                    FirmwareUpdate.rollout_id, FirmwareUpdate.charge_point_id, FirmwareUpdate.status
+                ).where(FirmwareUpdate.rollout_id.is_not(None), FirmwareUpdate.status.in_(UNSENT))
+            )
+            due: set[int] = {
+                rollout_id
+                for rollout_id, charge_point_id, status in rows
+                if rollout_id is not None
+                and rollout_id not in self._running
+                and (status != "Offline" or self.gateway.is_connected(charge_point_id))
+            }
+        for rollout_id in due:
+            self._launch(rollout_id)
+
+    async def stop(self) -> None:
+        """Cancel the sending tasks (at shutdown); their attempts resume on the next start."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _launch(self, rollout_id: int) -> None:
+        if rollout_id in self._running:
+            return
+        task = asyncio.create_task(self._send_due(rollout_id), name=f"rollout-{rollout_id}")
+        self._running[rollout_id] = task
+        task.add_done_callback(lambda _: self._running.pop(rollout_id, None))
+
+    async def _send_due(self, rollout_id: int) -> None:
+        async with self.db.sessions() as session:
+            rollout = await session.get(FirmwareRollout, rollout_id)
+            if rollout is None or rollout.cancelled_at is not None:
+                return
+            rows = await session.execute(
+                select(FirmwareUpdate.id, FirmwareUpdate.charge_point_id, FirmwareUpdate.status)
+                .where(FirmwareUpdate.rollout_id == rollout_id, FirmwareUpdate.status.in_(UNSENT))
+                .order_by(FirmwareUpdate.id)
+            )
+            due = [
+                update_id
+                for update_id, charge_point_id, status in rows
+                if status != "Offline" or self.gateway.is_connected(charge_point_id)
+            ]
+        slots = asyncio.Semaphore(rollout.concurrency)
+
+        async def send(update_id: int) -> None:
+            async with slots:
+                try:
+                    await self.firmware.send_queued(update_id, rollout.location, self.call_timeout)
+                except Exception:
+                    log.exception(
+                        "firmware rollout %d: sending update %d failed", rollout_id, update_id
+                    )
+
+        await asyncio.gather(*(send(update_id) for update_id in due))
