@@ -702,4 +702,4 @@ async def test_cli(server: Server, cp_id: str, api: httpx.AsyncClient) -> None:
         ["local-list", "show", cp_id, "--url", server.http_url],
         env={"AMPYRE_API_TOKEN": None},
     )
-    assert refused.exit_code == 2 and "--token" in refused.output
+    assert refused.exit_code == 1 and "--token" in refused.output

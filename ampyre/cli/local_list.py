@@ -11,25 +11,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-import httpx
+
+from ampyre.cli.rest import RestClient, server_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _server_options(command: F) -> F:
-    command = click.option(
-        "--token",
-        envvar="AMPYRE_API_TOKEN",
-        required=True,
-        help="The operator API token (`ampyre token` shows it).",
-    )(command)
-    command = click.option(
-        "--url",
-        envvar="AMPYRE_URL",
-        default="http://127.0.0.1:8180",
-        show_default=True,
-        help="Base URL of the running Ampyre server.",
-    )(command)
+    command = server_options(command)
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
 
 
@@ -41,26 +30,8 @@ def _request(
     *,
     body: Any = None,
     params: dict[str, Any] | None = None,
-    wait: float = 30.0,
 ) -> Any:
-    try:
-        response = httpx.request(
-            method,
-            f"{url.rstrip('/')}/api/v1{path}",
-            json=body,
-            params=params,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=wait,
-        )
-    except httpx.HTTPError as exc:
-        raise click.ClickException(f"Cannot reach Ampyre at {url}: {exc}") from None
-    if response.is_error:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise click.ClickException(f"{response.status_code}: {detail}")
-    return response.json()
+    return RestClient(url, token).call(method, path, json=body, params=params)
 
 
 def _version(value: Any) -> str:
@@ -188,8 +159,6 @@ def sync(
         f"/charge-points/{charge_point_id}/local-list/sync",
         body={"updateType": update_type, "refreshLimits": refresh_limits},
         params={"timeout": timeout},
-        # A long list goes in several messages, each waiting up to `timeout`.
-        wait=timeout * 10 + 30,
     )
     if as_json:
         click.echo(json.dumps(result, indent=2))
@@ -213,7 +182,6 @@ def version(charge_point_id: str, timeout: float, url: str, token: str, as_json:
         token,
         f"/charge-points/{charge_point_id}/local-list/version",
         params={"timeout": timeout},
-        wait=timeout + 30,
     )
     if as_json:
         click.echo(json.dumps(state, indent=2))

@@ -91,21 +91,26 @@ class RestClient:
         return click.ClickException(f"Cannot reach Ampyre at {self.url}: {exc}")
 
 
-def rest_options(command: F) -> F:
-    """Give a command `--url` and `--token` and pass it an `api: RestClient`."""
-
-    @click.option(
+def server_options(command: F) -> F:
+    """Give a command `--url` and `--token` (passed on as `url` and `token`)."""
+    command = click.option(
+        "--token",
+        envvar="AMPYRE_API_TOKEN",
+        help="The operator API token (env AMPYRE_API_TOKEN; `ampyre token` shows it).",
+    )(command)
+    return click.option(
         "--url",
         envvar="AMPYRE_URL",
         default=DEFAULT_URL,
         show_default=True,
         help="Base URL of the running Ampyre server (env AMPYRE_URL).",
-    )
-    @click.option(
-        "--token",
-        envvar="AMPYRE_API_TOKEN",
-        help="The operator API token (env AMPYRE_API_TOKEN; `ampyre token` shows it).",
-    )
+    )(command)
+
+
+def rest_options(command: F) -> F:
+    """Give a command `--url` and `--token` and pass it an `api: RestClient`."""
+
+    @server_options
     @functools.wraps(command)
     def with_client(*args: Any, url: str, token: str | None, **kwargs: Any) -> Any:
         return command(*args, api=RestClient(url, token), **kwargs)
