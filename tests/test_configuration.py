@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
 
 from tests.conftest import api_client, unique
 from tests.ocpp_client import OcppClient
@@ -54,3 +56,28 @@ async def test_boot_policy_fetches_the_configuration(server_factory: object) -> 
                 return len(items) == 3
 
             await wait_for(stored)
+
+
+async def test_accepted_authorization_key_becomes_the_password(
+    server: Server, api: httpx.AsyncClient
+) -> None:
+    """Security whitepaper A01: the old credentials stop working, the new ones work."""
+    identity = unique()
+    await api.post("/charge-points", json={"id": identity, "password": "old-password-123456"})
+    new_key = "0123456789abcdef0123456789abcdef"
+    async with OcppClient.connect(server.ws_url, identity, password="old-password-123456") as cp:
+        await cp.boot()
+        answer = await api.post(
+            f"/charge-points/{identity}/commands/ChangeConfiguration",
+            json={"key": "AuthorizationKey", "value": new_key},
+        )
+        assert answer.json() == {"status": "Accepted"}
+    keys = (await api.get(f"/charge-points/{identity}/configuration")).json()["items"]
+    assert [k["value"] for k in keys if k["key"] == "AuthorizationKey"] == [None]
+    async with OcppClient.connect(server.ws_url, identity, password=new_key) as cp:
+        assert (await cp.call("Heartbeat", {}))["currentTime"]
+    with pytest.raises(InvalidStatus):
+        async with OcppClient.connect(server.ws_url, identity, password="old-password-123456"):
+            pass
+    detail = (await api.get(f"/charge-points/{identity}")).json()
+    assert detail["securityProfile"] == 1

@@ -70,7 +70,7 @@ class CentralSystem:
         data_transfer.load_plugins()
         commands = CommandService(gateway, charge_points, remote_starts, charging_profiles)
         configuration = ConfigurationService(
-            db, commands, fetch_on_boot=fetch_configuration_on_boot
+            db, commands, charge_points, fetch_on_boot=fetch_configuration_on_boot
         )
         reservations = ReservationService(db, charge_points, commands, configuration)
         authorization = AuthorizationService(db, remote_starts, reservations)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
 from ampyre.storage.database import Database
@@ -21,14 +22,25 @@ from ampyre.storage.models import ConfigurationKey
 
 log = logging.getLogger("ampyre.configuration")
 
+#: The HTTP Basic password of security profiles 1 and 2 (security whitepaper 7.2).
+AUTHORIZATION_KEY = "AuthorizationKey"
+
 #: ChangeConfiguration answers after which the key holds the new value.
 _APPLIED = ("Accepted", "RebootRequired")
 
 
 class ConfigurationService:
-    def __init__(self, db: Database, commands: CommandService, *, fetch_on_boot: bool) -> None:
+    def __init__(
+        self,
+        db: Database,
+        commands: CommandService,
+        charge_points: ChargePointService,
+        *,
+        fetch_on_boot: bool,
+    ) -> None:
         self.db = db
         self.commands = commands
+        self.charge_points = charge_points
         self.fetch_on_boot = fetch_on_boot
         self._fetches: set[asyncio.Task[None]] = set()
         commands.register_effect("GetConfiguration", self.on_get_configuration_answered)
@@ -41,7 +53,8 @@ class ConfigurationService:
         async with self.db.sessions.begin() as session:
             for entry in response.get("configurationKey") or []:
                 row = await self._row(session, charge_point_id, entry["key"])
-                row.value = entry.get("value")
+                secret = entry["key"] == AUTHORIZATION_KEY
+                row.value = None if secret else entry.get("value")
                 row.readonly = entry.get("readonly")
                 row.known = True
                 row.updated_at = timestamp
@@ -56,12 +69,18 @@ class ConfigurationService:
         status = response.get("status")
         if status not in _APPLIED and status != "NotSupported":
             return
+        key = request["key"]
+        if key == AUTHORIZATION_KEY and status in _APPLIED:
+            # Security whitepaper A01.FR.03: once the charge point accepted a new
+            # AuthorizationKey, only the new password is accepted. The key is write-only
+            # (7.2): its value is kept as the password hash, never as configuration.
+            await self.charge_points.update(charge_point_id, {"password": request["value"]})
         async with self.db.sessions.begin() as session:
-            row = await self._row(session, charge_point_id, request["key"])
+            row = await self._row(session, charge_point_id, key)
             if status == "NotSupported":
                 row.known = False
             else:
-                row.value = request["value"]
+                row.value = None if key == AUTHORIZATION_KEY else request["value"]
                 row.known = True
             row.updated_at = now()
 
