@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Insert, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.clock import now, parse_timestamp
@@ -52,6 +54,8 @@ class ChargePointService:
         self.db = db
         self.heartbeat_interval = heartbeat_interval
         self.auto_register = auto_register
+        self._status_upsert = _connector_status_upsert(db, newest_only=False)
+        self._status_upsert_newest = _connector_status_upsert(db, newest_only=True)
 
     async def register(
         self,
@@ -214,27 +218,28 @@ class ChargePointService:
                 charge_point.last_seen = when or now()
 
     async def record_status(self, charge_point_id: str, request: dict[str, Any]) -> None:
-        connector_id = int(request["connectorId"])
-        timestamp = parse_timestamp(request["timestamp"]) if request.get("timestamp") else now()
-        async with self.db.sessions.begin() as session:
-            connector = await session.get(Connector, (charge_point_id, connector_id))
-            if connector is None:
-                connector = Connector(charge_point_id=charge_point_id, connector_id=connector_id)
-                session.add(connector)
-            elif connector.timestamp is not None and request.get("timestamp"):
+        """Keep the connector's newest state: one upsert, no read first.
+
+        No lastSeen write: the connection keeps the time of every message and stores it
+        when the charge point disconnects.
+        """
+        timestamped = bool(request.get("timestamp"))
+        async with self.db.sessions.write() as connection:
+            await connection.execute(
                 # Queued notifications may arrive out of order: keep the newest state.
-                if timestamp < connector.timestamp:
-                    return
-            connector.status = request["status"]
-            connector.error_code = request["errorCode"]
-            connector.info = request.get("info")
-            connector.vendor_id = request.get("vendorId")
-            connector.vendor_error_code = request.get("vendorErrorCode")
-            connector.timestamp = timestamp
-            connector.updated_at = now()
-            charge_point = await session.get(ChargePoint, charge_point_id)
-            if charge_point is not None:
-                charge_point.last_seen = now()
+                self._status_upsert_newest if timestamped else self._status_upsert,
+                {
+                    "charge_point_id": charge_point_id,
+                    "connector_id": int(request["connectorId"]),
+                    "status": request["status"],
+                    "error_code": request["errorCode"],
+                    "info": request.get("info"),
+                    "vendor_id": request.get("vendorId"),
+                    "vendor_error_code": request.get("vendorErrorCode"),
+                    "timestamp": parse_timestamp(request["timestamp"]) if timestamped else now(),
+                    "updated_at": now(),
+                },
+            )
 
     async def record_firmware_status(self, charge_point_id: str, status: str) -> None:
         await self._set(charge_point_id, firmware_status=status)
@@ -251,7 +256,6 @@ class ChargePointService:
             if charge_point is not None:
                 for key, value in values.items():
                     setattr(charge_point, key, value)
-                charge_point.last_seen = now()
 
     async def deviations(self, charge_point_id: str) -> list[SchemaDeviation]:
         async with self.db.sessions() as session:
@@ -294,6 +298,26 @@ class ChargePointService:
                     row.count += 1
                     row.detail = detail
                     row.last_seen = timestamp
+
+
+def _connector_status_upsert(db: Database, *, newest_only: bool) -> Insert:
+    """`INSERT .. ON CONFLICT DO UPDATE` of a connector's status, in the backend's dialect.
+
+    With `newest_only`, a row whose stored timestamp is later than the new one stays.
+    """
+    # Both dialects' insert() build the same ON CONFLICT clause; neither type is the other.
+    dialect_insert: Any = sqlite_insert if db.is_sqlite else postgresql_insert
+    statement = dialect_insert(Connector)
+    stored, new = Connector.__table__.c, statement.excluded
+    columns = ("status", "error_code", "info", "vendor_id", "vendor_error_code", "timestamp")
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=[stored.charge_point_id, stored.connector_id],
+        set_={column: new[column] for column in (*columns, "updated_at")},
+        where=or_(stored.timestamp.is_(None), new.timestamp >= stored.timestamp)
+        if newest_only
+        else None,
+    )
+    return upsert
 
 
 def _security_profile(password: str | None, requested: int | None) -> int:

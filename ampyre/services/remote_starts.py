@@ -9,16 +9,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import now
 from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
-from ampyre.storage.database import Database
+from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import RemoteStart
 
 PENDING = "Pending"
+
+#: Whether a tag is a pending remote start's at a charge point; built once, as every
+#: Authorize of a tag the store does not know asks it.
+_PENDING_FOR_TAG = (
+    select(RemoteStart.id)
+    .where(
+        RemoteStart.charge_point_id == bindparam("charge_point_id"),
+        RemoteStart.id_tag_key == bindparam("key"),
+        RemoteStart.state == PENDING,
+        RemoteStart.expires_at > bindparam("now"),
+    )
+    .limit(1)
+)
 
 
 class RemoteStartService:
@@ -53,16 +66,9 @@ class RemoteStartService:
                 .values(state=state, updated_at=now())
             )
 
-    async def is_pending(self, session: AsyncSession, charge_point_id: str, key: str) -> bool:
-        found = await session.scalar(
-            select(RemoteStart.id)
-            .where(
-                RemoteStart.charge_point_id == charge_point_id,
-                RemoteStart.id_tag_key == key,
-                RemoteStart.state == PENDING,
-                RemoteStart.expires_at > now(),
-            )
-            .limit(1)
+    async def is_pending(self, db: Executor, charge_point_id: str, key: str) -> bool:
+        found = await db.scalar(
+            _PENDING_FOR_TAG, {"charge_point_id": charge_point_id, "key": key, "now": now()}
         )
         return found is not None
 

@@ -29,7 +29,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,7 @@ from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.id_tags import id_tag_key
-from ampyre.storage.database import Database
+from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
 
 log = logging.getLogger("ampyre.reservations")
@@ -55,6 +55,31 @@ NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
 
 #: The key of the charge point's configuration that allows connector 0 reservations (9.3.1).
 CONNECTOR_ZERO_KEY = "ReserveConnectorZeroSupported"
+
+#: The reservations of a charge point whose tag is a token there: Reserved and not expired,
+#: or Used by a running transaction. Built once: every Authorize of a tag the store does
+#: not know asks it.
+_HOLDING_RESERVATIONS = (
+    select(
+        Reservation.id_tag,
+        Reservation.status,
+        Reservation.expiry_date,
+        Reservation.parent_id_tag,
+    )
+    .outerjoin(Transaction, Transaction.id == Reservation.transaction_id)
+    .where(
+        Reservation.charge_point_id == bindparam("charge_point_id"),
+        or_(
+            and_(Reservation.status == RESERVED, Reservation.expiry_date > bindparam("now")),
+            and_(
+                Reservation.status == USED,
+                Transaction.id.is_not(None),
+                Transaction.stop_timestamp.is_(None),
+            ),
+        ),
+    )
+    .order_by(Reservation.expiry_date.desc())
+)
 
 
 class ReservationService:
@@ -336,15 +361,17 @@ class ReservationService:
             Reservation.status == RESERVED,
             *conditions,
         ]
-        async with self.db.sessions.begin() as session:
-            ended = list(await session.scalars(select(Reservation.reservation_id).where(*query)))
-            if not ended:
-                return
-            await session.execute(
-                update(Reservation)
-                .where(Reservation.reservation_id.in_(ended), *query)
-                .values(updated_at=now(), **values)
+        async with self.db.sessions.write() as connection:
+            ended = list(
+                await connection.scalars(
+                    update(Reservation)
+                    .where(*query)
+                    .values(updated_at=now(), **values)
+                    .returning(Reservation.reservation_id)
+                )
             )
+        if not ended:
+            return
         log.info(
             "[%s] connector %d %s: reservations %s %s",
             charge_point_id,
@@ -425,7 +452,7 @@ class ReservationService:
         return matches[0] if matches else None
 
     async def reserved_tag_info(
-        self, session: AsyncSession, charge_point_id: str, key: str
+        self, db: Executor, charge_point_id: str, key: str
     ) -> dict[str, Any] | None:
         """The IdTagInfo for a tag the store does not know but a reservation here names.
 
@@ -433,21 +460,8 @@ class ReservationService:
         to drop it), and while the transaction that used it runs, so a repeated
         StartTransaction or the StopTransaction gets the same answer.
         """
-        rows = await session.scalars(
-            select(Reservation)
-            .outerjoin(Transaction, Transaction.id == Reservation.transaction_id)
-            .where(
-                Reservation.charge_point_id == charge_point_id,
-                or_(
-                    and_(Reservation.status == RESERVED, Reservation.expiry_date > now()),
-                    and_(
-                        Reservation.status == USED,
-                        Transaction.id.is_not(None),
-                        Transaction.stop_timestamp.is_(None),
-                    ),
-                ),
-            )
-            .order_by(Reservation.expiry_date.desc())
+        rows = await db.execute(
+            _HOLDING_RESERVATIONS, {"charge_point_id": charge_point_id, "now": now()}
         )
         for reservation in rows:
             if id_tag_key(reservation.id_tag) != key:

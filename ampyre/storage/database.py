@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -18,6 +19,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+#: What a Core statement can run on: an ORM session, or a plain connection where the hot
+#: OCPP paths skip the session's overhead.
+Executor: TypeAlias = AsyncSession | AsyncConnection
 
 
 class DatabaseURLError(ValueError):
@@ -43,14 +48,23 @@ def normalize_url(url: str) -> URL:
 class Sessions:
     """Hands out sessions: `sessions()` to read, `sessions.begin()` for a transaction.
 
+    `connect()` and `write()` hand out plain Core connections instead, for the hot OCPP
+    messages: a statement on a connection skips the ORM unit of work (identity map, flush,
+    attribute events), which is most of a small message's CPU cost.
+
     On SQLite, transactions are serialised in-process (one writer at a time), while reads
     run beside them under WAL.
     """
 
     def __init__(
-        self, maker: async_sessionmaker[AsyncSession], *, write_lock: asyncio.Lock | None
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
+        *,
+        write_lock: asyncio.Lock | None,
     ) -> None:
         self.maker = maker
+        self.engine = engine
         self.write_lock = write_lock
 
     def __call__(self) -> AsyncSession:
@@ -58,12 +72,27 @@ class Sessions:
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
-        if self.write_lock is None:
-            async with self.maker.begin() as session:
-                yield session
-            return
-        async with self.write_lock, self.maker.begin() as session:
+        async with self._writer_turn(), self.maker.begin() as session:
             yield session
+
+    def connect(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """A connection to read with (Core statements, no ORM session)."""
+        return self.engine.connect()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed on exit: `begin()` without the ORM."""
+        async with self._writer_turn(), self.engine.begin() as connection:
+            yield connection
+
+    @contextlib.asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """Wait for the single writer's turn on SQLite; no wait elsewhere."""
+        if self.write_lock is None:
+            yield
+            return
+        async with self.write_lock:
+            yield
 
 
 class Database:
@@ -85,6 +114,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
         self.sessions = Sessions(
             async_sessionmaker(self.engine, expire_on_commit=False),
+            self.engine,
             # SQLite has one writer. Without this lock concurrent writers meet in SQLite's
             # busy handler, which sleeps in steps of up to 100 ms: a long latency tail.
             write_lock=asyncio.Lock() if self.is_sqlite else None,
