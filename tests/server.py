@@ -104,7 +104,11 @@ class Server:
             stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.kill()  # never leave a half-started server behind
+            raise
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
