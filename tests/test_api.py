@@ -128,3 +128,12 @@ async def test_charge_point_ids_with_a_slash_are_refused(api: httpx.AsyncClient)
     response = await api.post("/charge-points", json={"id": "depot/4"})
     assert response.status_code == 422
     assert "/" in response.json()["detail"]
+
+
+async def test_timestamps_without_a_zone_are_utc(api: httpx.AsyncClient) -> None:
+    tag = unique("Z")[:20]
+    created = await api.post("/id-tags", json={"idTag": tag, "expiryDate": "2031-05-01T10:00:00"})
+    assert created.status_code == 201
+    assert created.json()["expiryDate"] == "2031-05-01T10:00:00.000Z"
+    bad = await api.post("/id-tags", json={"idTag": unique("Z")[:20], "expiryDate": "tomorrow"})
+    assert bad.status_code == 422 and "expiryDate" in bad.json()["detail"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 
 router = APIRouter(prefix="/id-tags", tags=["id tags"])
@@ -22,7 +22,7 @@ class IdTagCreate(BaseModel):
 
     idTag: str = Field(min_length=1, max_length=20)
     status: Status = "Accepted"
-    expiryDate: AwareDatetime | None = None
+    expiryDate: UTCTimestamp | None = None
     parentIdTag: str | None = Field(None, min_length=1, max_length=20)
     allowConcurrentTx: bool = Field(
         False, description="May the tag be used in several transactions at once"
@@ -33,13 +33,9 @@ class IdTagUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
-    expiryDate: AwareDatetime | None = None
+    expiryDate: UTCTimestamp | None = None
     parentIdTag: str | None = Field(None, max_length=20)
     allowConcurrentTx: bool | None = None
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
 
 
 @router.post("", status_code=201, summary="Add an id tag")
@@ -49,7 +45,7 @@ async def create_id_tag(
     tag = await csms.id_tags.create(
         body.idTag,
         status=body.status,
-        expiry_date=_utc(body.expiryDate),
+        expiry_date=body.expiryDate,
         parent_id_tag=body.parentIdTag,
         allow_concurrent_tx=body.allowConcurrentTx,
     )
@@ -74,8 +70,6 @@ async def update_id_tag(
     id_tag: str, body: IdTagUpdate, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    if "expiryDate" in changes:
-        changes["expiryDate"] = _utc(changes["expiryDate"])
     return serializers.id_tag(await csms.id_tags.update(id_tag, changes))
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
 from ampyre.services.errors import InvalidRequest
@@ -33,7 +34,7 @@ class _ReservationTerms(BaseModel):
         max_length=20,
         description="Who else may use it (5.13); default: idTag's parent in the id tag store",
     )
-    expiryDate: AwareDatetime | None = Field(None, description="When the reservation ends")
+    expiryDate: UTCTimestamp | None = Field(None, description="When the reservation ends")
     durationSeconds: int | None = Field(
         None, gt=0, le=MAX_DURATION, description="Or: how long from now it lasts"
     )
