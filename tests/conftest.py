@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -40,12 +41,11 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-async def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    """One shared server per backend; tests isolate themselves by unique ids."""
-    workdir = tmp_path_factory.mktemp(f"server-{backend}")
+@contextlib.asynccontextmanager
+async def running_server(backend: str, workdir: Path, *extra_args: str) -> AsyncIterator[Server]:
+    """A server on a fresh database of `backend`, stopped (and its database dropped) after."""
     url = await make_database_url(backend, workdir)
-    instance = Server(url, workdir)
+    instance = Server(url, workdir, list(extra_args))
     instance.start()
     try:
         yield instance
@@ -53,6 +53,13 @@ async def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
         instance.stop()
         if backend == "postgresql":
             await drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+async def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    """One shared server per backend; tests isolate themselves by unique ids."""
+    async with running_server(backend, tmp_path_factory.mktemp(f"server-{backend}")) as instance:
+        yield instance
 
 
 @pytest.fixture

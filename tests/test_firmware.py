@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ampyre.cli import main
-from tests.conftest import api_client, make_database_url, unique
+from tests.conftest import api_client, running_server, unique
 from tests.ocpp_client import SILENT, OcppClient
-from tests.server import TOKEN, Server, drop_postgres_database, free_port, wait_for
+from tests.server import TOKEN, Server, free_port, wait_for
 
 LIMIT = 256 * 1024
 #: How often the server looks for rollout attempts due (offline charge points back).
@@ -36,28 +36,19 @@ async def fw_server(
     """A server with the FTP server on, a small upload limit, its own data directory and
     frequent sweeps."""
     workdir = tmp_path_factory.mktemp(f"firmware-{backend}")
-    url = await make_database_url(backend, workdir)
-    instance = Server(
-        url,
+    async with running_server(
+        backend,
         workdir,
-        [
-            "--ftp-port",
-            str(free_port()),
-            "--max-upload-size",
-            str(LIMIT),
-            "--data-dir",
-            str(workdir / "data"),
-            "--sweep-interval",
-            str(SWEEP_INTERVAL),
-        ],
-    )
-    instance.start()
-    try:
+        "--ftp-port",
+        str(free_port()),
+        "--max-upload-size",
+        str(LIMIT),
+        "--data-dir",
+        str(workdir / "data"),
+        "--sweep-interval",
+        str(SWEEP_INTERVAL),
+    ) as instance:
         yield instance
-    finally:
-        instance.stop()
-        if backend == "postgresql":
-            await drop_postgres_database(url)
 
 
 @pytest.fixture
