@@ -104,7 +104,8 @@ class CentralSystem:
         )
 
     async def sweep(self) -> None:
-        """Periodic housekeeping: time out remote starts, expire reservations."""
+        """Periodic housekeeping: time out remote starts, expire reservations, send rollout
+        updates to charge points that came back, and forget closed trigger windows."""
         await self.remote_starts.expire()
         await self.reservations.expire()
         await self.firmware_rollouts.resume()

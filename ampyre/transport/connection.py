@@ -109,7 +109,6 @@ class ChargePointConnection:
         #: The outstanding CALL: unique id, action, request payload, the answer to come.
         self._pending: tuple[str, str, dict[str, Any], asyncio.Future[dict[str, Any]]] | None = None
         self._worker: asyncio.Task[None] | None = None
-        self._in_flight = 0
 
     @property
     def charge_point_id(self) -> str:
