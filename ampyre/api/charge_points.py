@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
@@ -122,6 +122,35 @@ async def list_configuration(
         for row in rows
     ]
     return serializers.page(items, len(items))
+
+
+@router.get(
+    "/{charge_point_id}/events",
+    summary="Security events, log upload and signed firmware status notifications, newest first",
+)
+async def list_events(
+    charge_point_id: str,
+    action: str | None = Query(
+        None, description="Only this notification, e.g. SecurityEventNotification"
+    ),
+    page: Page = Depends(),
+    csms: CentralSystem = Depends(get_csms),
+) -> dict[str, Any]:
+    await csms.charge_points.get(charge_point_id)
+    rows, total = await csms.event_log.page(
+        charge_point_id, action=action, limit=page.limit, offset=page.offset
+    )
+    items = [
+        {
+            "id": row.id,
+            "action": row.action,
+            "timestamp": format_timestamp(row.timestamp),
+            "payload": row.payload,
+            "receivedAt": format_timestamp(row.received_at),
+        }
+        for row in rows
+    ]
+    return serializers.page(items, total)
 
 
 @router.get(

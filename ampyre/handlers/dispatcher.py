@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ampyre.handlers import core, firmware
+from ampyre.handlers import core, firmware, security
 from ampyre.handlers.context import Handler, MessageContext
 from ampyre.transport.errors import NotSupportedError, SecurityError
 
 
 def default_handlers() -> dict[str, Handler]:
-    return {**core.HANDLERS, **firmware.HANDLERS}
+    return {**core.HANDLERS, **firmware.HANDLERS, **security.HANDLERS}
 
 
 class Dispatcher:

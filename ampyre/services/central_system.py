@@ -11,6 +11,7 @@ from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.diagnostics import DiagnosticsService
+from ampyre.services.event_log import EventLogService
 from ampyre.services.file_store import DEFAULT_MAX_UPLOAD_SIZE, FileStore
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.firmware_rollouts import FirmwareRolloutService
@@ -38,6 +39,7 @@ class CentralSystem:
     reservations: ReservationService
     charging_profiles: ChargingProfileService
     data_transfer: DataTransferService
+    event_log: EventLogService
     commands: CommandService
     configuration: ConfigurationService
     local_lists: LocalListService
@@ -90,6 +92,7 @@ class CentralSystem:
             reservations=reservations,
             charging_profiles=charging_profiles,
             data_transfer=data_transfer,
+            event_log=EventLogService(db),
             commands=commands,
             configuration=configuration,
             local_lists=LocalListService(db, commands, charge_points, configuration),

@@ -535,3 +535,19 @@ class TriggerRequest(Base):
     expected_by: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     arrivals: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChargePointEvent(Base):
+    """A notification a charge point sent that the CSMS keeps as a log entry: security
+    events, log upload and signed firmware status (OCPP 1.6 security extension)."""
+
+    __tablename__ = "charge_point_events"
+    __table_args__ = (Index("ix_charge_point_events_cp", "charge_point_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    #: The event's own time where the message has one, else when it was received.
+    timestamp: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
