@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.id_tags import id_tag_key
@@ -20,6 +19,11 @@ from ampyre.storage.models import IdTag, Transaction
 _TAG_BY_KEY = select(
     IdTag.status, IdTag.expiry_date, IdTag.parent_id_tag, IdTag.allow_concurrent_tx
 ).where(IdTag.key == bindparam("key"))
+
+#: Where a tag's unfinished transactions run (the ConcurrentTx check of a StartTransaction).
+_ACTIVE_FOR_TAG = select(Transaction.charge_point_id, Transaction.connector_id).where(
+    Transaction.id_tag_key == bindparam("key"), Transaction.stop_timestamp.is_(None)
+)
 
 _TagRow: TypeAlias = "Row[str, datetime | None, str | None, bool]"
 
@@ -62,21 +66,17 @@ class AuthorizationService:
         return info
 
     async def decide_for_start(
-        self, session: AsyncSession, charge_point_id: str, connector_id: int, id_tag: str
+        self, db: Executor, charge_point_id: str, connector_id: int, id_tag: str
     ) -> dict[str, Any]:
         """Like `decide`, plus ConcurrentTx for a tag already charging elsewhere."""
-        info = await self.decide(session, charge_point_id, id_tag)
+        info = await self.decide(db, charge_point_id, id_tag)
         if info["status"] != "Accepted":
             return info
         key = id_tag_key(id_tag)
-        tag = await _tag(session, key)
+        tag = await _tag(db, key)
         if tag is not None and tag.allow_concurrent_tx:
             return info
-        active = await session.scalars(
-            select(Transaction).where(
-                Transaction.id_tag_key == key, Transaction.stop_timestamp.is_(None)
-            )
-        )
+        active = await db.execute(_ACTIVE_FOR_TAG, {"key": key})
         for transaction in active:
             # An unfinished transaction on this same connector is stale (the charge point
             # rebooted and its StopTransaction is still queued), not a concurrent one.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import now
 from ampyre.services.errors import NotFound
@@ -31,6 +30,27 @@ _PENDING_FOR_TAG = (
         RemoteStart.expires_at > bindparam("now"),
     )
     .limit(1)
+)
+
+#: The pending remote starts a new transaction of a tag may be, oldest first.
+_PENDING_CANDIDATES = (
+    select(RemoteStart.id, RemoteStart.connector_id)
+    .where(
+        RemoteStart.charge_point_id == bindparam("charge_point_id"),
+        RemoteStart.id_tag_key == bindparam("key"),
+        RemoteStart.state == PENDING,
+        RemoteStart.expires_at > bindparam("now"),
+    )
+    .order_by(RemoteStart.id)
+)
+_MARK_STARTED = (
+    update(RemoteStart)
+    .where(RemoteStart.id == bindparam("remote_start_id"))
+    .values(
+        state="Started",
+        transaction_id=bindparam("started_transaction_id"),
+        updated_at=bindparam("now"),
+    )
 )
 
 
@@ -74,29 +94,27 @@ class RemoteStartService:
 
     async def claim(
         self,
-        session: AsyncSession,
+        db: Executor,
         charge_point_id: str,
         connector_id: int,
         key: str,
         transaction_id: int,
     ) -> int | None:
         """Link the oldest matching pending remote start to a new transaction."""
-        candidates = await session.scalars(
-            select(RemoteStart)
-            .where(
-                RemoteStart.charge_point_id == charge_point_id,
-                RemoteStart.id_tag_key == key,
-                RemoteStart.state == PENDING,
-                RemoteStart.expires_at > now(),
-            )
-            .order_by(RemoteStart.id)
+        candidates = await db.execute(
+            _PENDING_CANDIDATES, {"charge_point_id": charge_point_id, "key": key, "now": now()}
         )
-        for remote_start in candidates:
+        for remote_start in candidates.all():
             if remote_start.connector_id in (None, 0, connector_id):
-                remote_start.state = "Started"
-                remote_start.transaction_id = transaction_id
-                remote_start.updated_at = now()
-                return remote_start.id
+                await db.execute(
+                    _MARK_STARTED,
+                    {
+                        "remote_start_id": remote_start.id,
+                        "started_transaction_id": transaction_id,
+                        "now": now(),
+                    },
+                )
+                return int(remote_start.id)
         return None
 
     async def expire(self) -> int:

@@ -81,6 +81,18 @@ _HOLDING_RESERVATIONS = (
     .order_by(Reservation.expiry_date.desc())
 )
 
+#: Whether a charge point holds a reservation a transaction on a connector could use.
+_RESERVED_FOR_CONNECTOR = (
+    select(Reservation.reservation_id)
+    .where(
+        Reservation.charge_point_id == bindparam("charge_point_id"),
+        Reservation.status == RESERVED,
+        Reservation.connector_id.in_((0, bindparam("connector_id"))),
+        Reservation.expiry_date > bindparam("start"),
+    )
+    .limit(1)
+)
+
 
 class ReservationService:
     def __init__(
@@ -382,6 +394,28 @@ class ReservationService:
         )
 
     # -- hooks for transactions and authorization ----------------------------------------
+
+    async def may_be_used(
+        self,
+        db: Executor,
+        charge_point_id: str,
+        connector_id: int,
+        reservation_id: int | None,
+        start_timestamp: datetime,
+    ) -> bool:
+        """Whether `use` can find a reservation for a new transaction: one cheap Core query,
+        so most StartTransactions skip `use`'s ORM work. Errs towards True."""
+        if reservation_id is not None:
+            return True
+        found = await db.scalar(
+            _RESERVED_FOR_CONNECTOR,
+            {
+                "charge_point_id": charge_point_id,
+                "connector_id": connector_id,
+                "start": start_timestamp,
+            },
+        )
+        return found is not None
 
     async def use(
         self,
