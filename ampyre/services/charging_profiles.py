@@ -31,6 +31,7 @@ from ampyre.storage.models import (
     RemoteStartChargingProfile,
     Transaction,
 )
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.charging_profiles")
 
@@ -283,12 +284,9 @@ class ChargingProfileService:
             query = query.where(InstalledChargingProfile.connector_id == connector_id)
         if purpose is not None:
             query = query.where(InstalledChargingProfile.purpose == purpose)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(*_LISTING_ORDER).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, *_LISTING_ORDER, limit=limit, offset=offset
+        )
 
     async def composite_schedule(
         self,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
@@ -28,6 +28,7 @@ from ampyre.services.file_store import FileStore, StoredFile, safe_filename
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
 from ampyre.storage.models import DiagnosticsFile, DiagnosticsRequest, DiagnosticsStatusEvent
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.diagnostics")
 
@@ -301,12 +302,9 @@ class DiagnosticsService:
         self, charge_point_id: str, *, limit: int, offset: int
     ) -> tuple[list[DiagnosticsFile], int]:
         query = select(DiagnosticsFile).where(DiagnosticsFile.charge_point_id == charge_point_id)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(DiagnosticsFile.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, DiagnosticsFile.id.desc(), limit=limit, offset=offset
+        )
 
     async def file(self, charge_point_id: str, file_id: int) -> tuple[DiagnosticsFile, Path]:
         async with self.db.sessions() as session:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ampyre.services.clock import now
 from ampyre.storage.database import Database
 from ampyre.storage.models import ChargePointEvent
+from ampyre.storage.paging import fetch_page
 
 
 class EventLogService:
@@ -46,9 +47,6 @@ class EventLogService:
         query = select(ChargePointEvent).where(ChargePointEvent.charge_point_id == charge_point_id)
         if action is not None:
             query = query.where(ChargePointEvent.action == action)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(ChargePointEvent.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, ChargePointEvent.id.desc(), limit=limit, offset=offset
+        )

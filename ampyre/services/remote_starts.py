@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
 from ampyre.services.clock import now
 from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
 from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import RemoteStart
+from ampyre.storage.paging import fetch_page
 
 PENDING = "Pending"
 
@@ -142,9 +143,6 @@ class RemoteStartService:
         query = select(RemoteStart)
         if charge_point_id is not None:
             query = query.where(RemoteStart.charge_point_id == charge_point_id)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(RemoteStart.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, RemoteStart.id.desc(), limit=limit, offset=offset
+        )

@@ -41,6 +41,7 @@ from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.id_tags import id_tag_key
 from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.reservations")
 
@@ -540,11 +541,11 @@ class ReservationService:
             query = query.where(Reservation.status == RESERVED)
         elif active is False:
             query = query.where(Reservation.status != RESERVED)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(Reservation.created_at.desc(), Reservation.reservation_id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions,
+            query,
+            Reservation.created_at.desc(),
+            Reservation.reservation_id.desc(),
+            limit=limit,
+            offset=offset,
+        )

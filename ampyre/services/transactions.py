@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -23,6 +23,7 @@ from ampyre.storage.models import (
     Transaction,
     UnmatchedStop,
 )
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.transactions")
 
@@ -310,12 +311,9 @@ class TransactionService:
             query = query.where(Transaction.stop_timestamp.is_(None))
         elif active is False:
             query = query.where(Transaction.stop_timestamp.is_not(None))
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(Transaction.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, Transaction.id.desc(), limit=limit, offset=offset
+        )
 
     async def unmatched_stops(
         self, *, charge_point_id: str | None, limit: int, offset: int
@@ -323,12 +321,9 @@ class TransactionService:
         query = select(UnmatchedStop)
         if charge_point_id is not None:
             query = query.where(UnmatchedStop.charge_point_id == charge_point_id)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(UnmatchedStop.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, UnmatchedStop.id.desc(), limit=limit, offset=offset
+        )
 
 
 def _meter_value_rows(

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import now
@@ -33,6 +33,7 @@ from ampyre.services.errors import (
     NotFound,
 )
 from ampyre.storage.database import Database
+from ampyre.storage.paging import fetch_page
 
 #: Attempts not (yet) sent, or refused outright: no notification reports on them.
 NOT_REPORTED_ON = frozenset({"Pending", "Offline", "Cancelled", "Rejected"})
@@ -217,12 +218,9 @@ class AttemptTracker:
         """A charge point's attempts, newest first."""
         model = self.attempt_model
         query = select(model).where(model.charge_point_id == charge_point_id)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(model.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, model.id.desc(), limit=limit, offset=offset
+        )
 
     async def events_for(self, attempt_ids: Sequence[int]) -> dict[int, list[Any]]:
         """The notifications of each attempt, oldest first."""

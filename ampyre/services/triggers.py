@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import now
@@ -32,6 +32,7 @@ from ampyre.services.commands import CommandService
 from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, Conflict
 from ampyre.storage.database import Database
 from ampyre.storage.models import TriggerRequest
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.triggers")
 
@@ -256,12 +257,9 @@ class TriggerService:
         self, charge_point_id: str, *, limit: int, offset: int
     ) -> tuple[list[TriggerRequest], int]:
         query = select(TriggerRequest).where(TriggerRequest.charge_point_id == charge_point_id)
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(TriggerRequest.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, query, TriggerRequest.id.desc(), limit=limit, offset=offset
+        )
 
     # -- windows and records -------------------------------------------------------------
 
