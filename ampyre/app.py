@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from starlette.routing import WebSocketRoute
 
 from ampyre import __version__
 from ampyre.api import files
@@ -27,8 +26,6 @@ log = logging.getLogger("ampyre")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    state: dict[str, OcppEndpoint] = {}
-
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -56,7 +53,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.registry = registry
         app.state.api_token = token
         app.state.settings = settings
-        state["endpoint"] = OcppEndpoint(
+        # The OCPP WebSocket protocol (transport/websocket.py) finds the endpoint here.
+        app.state.ocpp_endpoint = OcppEndpoint(
             csms,
             registry,
             Dispatcher(),
@@ -79,17 +77,15 @@ def create_app(settings: Settings) -> FastAPI:
             await csms.firmware_rollouts.stop()
             for connection in registry.all():
                 await connection.finish()
+            await csms.charge_points.flush_last_seen()
             await db.dispose()
-
-    async def ocpp(websocket: object) -> None:
-        await state["endpoint"](websocket)  # type: ignore[arg-type]
 
     app = FastAPI(
         title="Ampyre",
         version=__version__,
         description="OCPP 1.6-J Charging Station Management System: REST API",
         lifespan=lifespan,
-        routes=[WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp), *console_routes()],
+        routes=console_routes(),
     )
     install_error_handlers(app)
     app.include_router(api_router())

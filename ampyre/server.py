@@ -12,7 +12,7 @@ import uvicorn
 
 from ampyre.app import create_app
 from ampyre.config import Settings
-from ampyre.transport.tls import ClientCertificateWebSocketProtocol
+from ampyre.transport.websocket import OcppWebSocketProtocol
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -30,7 +30,8 @@ def run(settings: Settings) -> None:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        ws=ClientCertificateWebSocketProtocol,
+        # OCPP frames go from the socket to the charge point's connection, not via ASGI.
+        ws=OcppWebSocketProtocol,
         ws_max_size=settings.max_message_size,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
@@ -43,6 +44,8 @@ def run(settings: Settings) -> None:
         log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        # A reconnect storm after a power cut: thousands of SYNs at once.
+        backlog=4096,
         lifespan="on",
     )
     # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished

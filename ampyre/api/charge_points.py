@@ -41,7 +41,8 @@ async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]
         charge_point,
         connected=csms.gateway.is_connected(charge_point_id),
         connectors=connectors,
-        last_seen=csms.gateway.last_seen(charge_point_id),
+        last_seen=csms.gateway.last_seen(charge_point_id)
+        or csms.charge_points.unsaved_last_seen(charge_point_id),
     )
 
 
@@ -72,7 +73,8 @@ async def list_charge_points(
                 row,
                 connected=csms.gateway.is_connected(row.id),
                 connectors=connectors,
-                last_seen=csms.gateway.last_seen(row.id),
+                last_seen=csms.gateway.last_seen(row.id)
+                or csms.charge_points.unsaved_last_seen(row.id),
             )
         )
     return serializers.page(items, total)

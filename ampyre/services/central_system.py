@@ -75,7 +75,7 @@ class CentralSystem:
             db, commands, charge_points, fetch_on_boot=fetch_configuration_on_boot
         )
         reservations = ReservationService(db, charge_points, commands, configuration)
-        authorization = AuthorizationService(db, remote_starts, reservations)
+        authorization = AuthorizationService(db)
         file_store = FileStore(data_dir, max_upload_size=max_upload_size)
         firmware = FirmwareService(db, file_store, commands)
         return cls(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.clock import now, parse_timestamp
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.passwords import hash_password, verify_password
+from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import (
     ChargePoint,
@@ -22,21 +22,11 @@ from ampyre.storage.models import (
     InstalledChargingProfile,
     SchemaDeviation,
 )
+from ampyre.storage.sql import Cursor
 
 REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
 
-#: BootNotification.req fields -> ChargePoint columns.
-_BOOT_FIELDS = {
-    "chargePointVendor": "charge_point_vendor",
-    "chargePointModel": "charge_point_model",
-    "chargePointSerialNumber": "charge_point_serial_number",
-    "chargeBoxSerialNumber": "charge_box_serial_number",
-    "firmwareVersion": "firmware_version",
-    "iccid": "iccid",
-    "imsi": "imsi",
-    "meterType": "meter_type",
-    "meterSerialNumber": "meter_serial_number",
-}
+_charge_points = repositories.charge_points
 
 
 @dataclass(slots=True)
@@ -47,6 +37,12 @@ class ConnectAuthorization:
     status: int = 200  # HTTP status to refuse with when not allowed
     reason: str = ""
     lenient: bool = False
+    #: The registration status of the charge point's last boot (None: never booted).
+    boot_status: str | None = None
+
+
+#: How often the lastSeen times of connects and disconnects are written, together.
+LAST_SEEN_FLUSH_INTERVAL = 1.0
 
 
 class ChargePointService:
@@ -54,8 +50,9 @@ class ChargePointService:
         self.db = db
         self.heartbeat_interval = heartbeat_interval
         self.auto_register = auto_register
-        self._status_upsert = _connector_status_upsert(db, newest_only=False)
-        self._status_upsert_newest = _connector_status_upsert(db, newest_only=True)
+        #: lastSeen times not yet written (coalesced: one statement per flush).
+        self._unsaved_last_seen: dict[str, datetime] = {}
+        self._flush: asyncio.TimerHandle | None = None
 
     async def register(
         self,
@@ -163,20 +160,25 @@ class ChargePointService:
         self, charge_point_id: str, password: str | None, *, tls: bool, client_cert: bool
     ) -> ConnectAuthorization:
         """Decide at the WebSocket upgrade whether this identity may connect."""
-        charge_point = await self.find(charge_point_id)
+        if "/" in charge_point_id or not charge_point_id.strip():
+            return ConnectAuthorization(False, 404, "unknown charge point")
+        auto_register = self.auto_register
+
+        def unit(cursor: Cursor) -> _charge_points.Admission | None:
+            found = _charge_points.admission(cursor, charge_point_id)
+            if found is None and auto_register:
+                _charge_points.register(cursor, charge_point_id, now())
+                found = _charge_points.admission(cursor, charge_point_id)
+            return found
+
+        charge_point = await self.db.commits.run(unit)
         if charge_point is None:
-            if not self.auto_register:
-                return ConnectAuthorization(False, 404, "unknown charge point")
-            try:
-                charge_point = await self.register(charge_point_id)
-            except Conflict:
-                charge_point = await self.get(charge_point_id)
-            except InvalidRequest as exc:
-                return ConnectAuthorization(False, 404, exc.detail)
+            return ConnectAuthorization(False, 404, "unknown charge point")
         if charge_point.password_hash:
             if password is None:
                 return ConnectAuthorization(False, 401, "credentials required")
-            if not verify_password(charge_point.password_hash, password):
+            # Argon2 takes tens of milliseconds by design: off the event loop.
+            if not await asyncio.to_thread(verify_password, charge_point.password_hash, password):
                 return ConnectAuthorization(False, 401, "wrong credentials")
         if charge_point.security_profile >= 2 and not tls:
             return ConnectAuthorization(False, 401, "security profile requires TLS")
@@ -184,38 +186,48 @@ class ChargePointService:
             return ConnectAuthorization(
                 False, 401, "security profile 3 requires a client certificate"
             )
-        return ConnectAuthorization(True, lenient=charge_point.lenient)
+        return ConnectAuthorization(
+            True, lenient=charge_point.lenient, boot_status=charge_point.boot_status
+        )
 
     async def record_boot(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Store what the charge point says of itself and answer from the operator's choice."""
         timestamp = now()
-        async with self.db.sessions.begin() as session:
-            charge_point = await session.get(ChargePoint, charge_point_id)
-            if charge_point is None:
-                raise NotFound(f"Charge point {charge_point_id!r} not found")
-            for field, column in _BOOT_FIELDS.items():
-                setattr(charge_point, column, request.get(field))
-            status = charge_point.registration_status
-            charge_point.boot_status = status
-            charge_point.last_boot = timestamp
-            charge_point.last_seen = timestamp
+        status = await self.db.commits.run(
+            lambda cursor: _charge_points.record_boot(cursor, charge_point_id, request, timestamp)
+        )
+        if status is None:
+            raise NotFound(f"Charge point {charge_point_id!r} not found")
+        self._unsaved_last_seen.pop(charge_point_id, None)
         return {
             "status": status,
             "currentTime": timestamp,
             "interval": self.heartbeat_interval,
         }
 
-    async def boot_status(self, charge_point_id: str) -> str | None:
-        async with self.db.sessions() as session:
-            return await session.scalar(
-                select(ChargePoint.boot_status).where(ChargePoint.id == charge_point_id)
-            )
+    def touch_later(self, charge_point_id: str, when: datetime) -> None:
+        """Note when a charge point was last seen; written with others within a second.
 
-    async def touch(self, charge_point_id: str, when: datetime | None = None) -> None:
-        async with self.db.sessions.begin() as session:
-            charge_point = await session.get(ChargePoint, charge_point_id)
-            if charge_point is not None:
-                charge_point.last_seen = when or now()
+        Connects and disconnects come in storms (a network outage, a restart): one
+        statement for all of them instead of a transaction each.
+        """
+        self._unsaved_last_seen[charge_point_id] = when
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(LAST_SEEN_FLUSH_INTERVAL, self._start_flush)
+
+    def unsaved_last_seen(self, charge_point_id: str) -> datetime | None:
+        return self._unsaved_last_seen.get(charge_point_id)
+
+    def _start_flush(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.flush_last_seen())
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    async def flush_last_seen(self) -> None:
+        self._flush = None
+        seen, self._unsaved_last_seen = self._unsaved_last_seen, {}
+        if seen:
+            await self.db.commits.run(lambda cursor: _charge_points.record_last_seen(cursor, seen))
 
     async def record_status(self, charge_point_id: str, request: dict[str, Any]) -> None:
         """Keep the connector's newest state: one upsert, no read first.
@@ -224,22 +236,25 @@ class ChargePointService:
         when the charge point disconnects.
         """
         timestamped = bool(request.get("timestamp"))
-        async with self.db.sessions.write() as connection:
-            await connection.execute(
+        moment = now()
+        connector_id = int(request["connectorId"])
+        timestamp = parse_timestamp(request["timestamp"]) if timestamped else moment
+        await self.db.commits.run(
+            lambda cursor: _charge_points.record_status(
+                cursor,
+                charge_point_id,
+                connector_id,
+                status=request["status"],
+                error_code=request["errorCode"],
+                info=request.get("info"),
+                vendor_id=request.get("vendorId"),
+                vendor_error_code=request.get("vendorErrorCode"),
+                timestamp=timestamp,
                 # Queued notifications may arrive out of order: keep the newest state.
-                self._status_upsert_newest if timestamped else self._status_upsert,
-                {
-                    "charge_point_id": charge_point_id,
-                    "connector_id": int(request["connectorId"]),
-                    "status": request["status"],
-                    "error_code": request["errorCode"],
-                    "info": request.get("info"),
-                    "vendor_id": request.get("vendorId"),
-                    "vendor_error_code": request.get("vendorErrorCode"),
-                    "timestamp": parse_timestamp(request["timestamp"]) if timestamped else now(),
-                    "updated_at": now(),
-                },
+                newest_only=timestamped,
+                updated_at=moment,
             )
+        )
 
     async def record_firmware_status(self, charge_point_id: str, status: str) -> None:
         await self._set(charge_point_id, firmware_status=status)
@@ -298,26 +313,6 @@ class ChargePointService:
                     row.count += 1
                     row.detail = detail
                     row.last_seen = timestamp
-
-
-def _connector_status_upsert(db: Database, *, newest_only: bool) -> Insert:
-    """`INSERT .. ON CONFLICT DO UPDATE` of a connector's status, in the backend's dialect.
-
-    With `newest_only`, a row whose stored timestamp is later than the new one stays.
-    """
-    # Both dialects' insert() build the same ON CONFLICT clause; neither type is the other.
-    dialect_insert: Any = sqlite_insert if db.is_sqlite else postgresql_insert
-    statement = dialect_insert(Connector)
-    stored, new = Connector.__table__.c, statement.excluded
-    columns = ("status", "error_code", "info", "vendor_id", "vendor_error_code", "timestamp")
-    upsert: Insert = statement.on_conflict_do_update(
-        index_elements=[stored.charge_point_id, stored.connector_id],
-        set_={column: new[column] for column in (*columns, "updated_at")},
-        where=or_(stored.timestamp.is_(None), new.timestamp >= stored.timestamp)
-        if newest_only
-        else None,
-    )
-    return upsert
 
 
 def _security_profile(password: str | None, requested: int | None) -> int:

@@ -20,19 +20,6 @@ from ampyre.storage.paging import fetch_page
 
 PENDING = "Pending"
 
-#: Whether a tag is a pending remote start's at a charge point; built once, as every
-#: Authorize of a tag the store does not know asks it.
-_PENDING_FOR_TAG = (
-    select(RemoteStart.id)
-    .where(
-        RemoteStart.charge_point_id == bindparam("charge_point_id"),
-        RemoteStart.id_tag_key == bindparam("key"),
-        RemoteStart.state == PENDING,
-        RemoteStart.expires_at > bindparam("now"),
-    )
-    .limit(1)
-)
-
 #: The pending remote starts a new transaction of a tag may be, oldest first.
 _PENDING_CANDIDATES = (
     select(RemoteStart.id, RemoteStart.connector_id)
@@ -86,12 +73,6 @@ class RemoteStartService:
                 .where(RemoteStart.id == remote_start_id, RemoteStart.state == PENDING)
                 .values(state=state, updated_at=now())
             )
-
-    async def is_pending(self, db: Executor, charge_point_id: str, key: str) -> bool:
-        found = await db.scalar(
-            _PENDING_FOR_TAG, {"charge_point_id": charge_point_id, "key": key, "now": now()}
-        )
-        return found is not None
 
     async def claim(
         self,

@@ -29,7 +29,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,7 @@ from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.id_tags import id_tag_key
-from ampyre.storage.database import Database, Executor
+from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
 from ampyre.storage.paging import fetch_page
 
@@ -56,43 +56,6 @@ NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
 
 #: The key of the charge point's configuration that allows connector 0 reservations (9.3.1).
 CONNECTOR_ZERO_KEY = "ReserveConnectorZeroSupported"
-
-#: The reservations of a charge point whose tag is a token there: Reserved and not expired,
-#: or Used by a running transaction. Built once: every Authorize of a tag the store does
-#: not know asks it.
-_HOLDING_RESERVATIONS = (
-    select(
-        Reservation.id_tag,
-        Reservation.status,
-        Reservation.expiry_date,
-        Reservation.parent_id_tag,
-    )
-    .outerjoin(Transaction, Transaction.id == Reservation.transaction_id)
-    .where(
-        Reservation.charge_point_id == bindparam("charge_point_id"),
-        or_(
-            and_(Reservation.status == RESERVED, Reservation.expiry_date > bindparam("now")),
-            and_(
-                Reservation.status == USED,
-                Transaction.id.is_not(None),
-                Transaction.stop_timestamp.is_(None),
-            ),
-        ),
-    )
-    .order_by(Reservation.expiry_date.desc())
-)
-
-#: Whether a charge point holds a reservation a transaction on a connector could use.
-_RESERVED_FOR_CONNECTOR = (
-    select(Reservation.reservation_id)
-    .where(
-        Reservation.charge_point_id == bindparam("charge_point_id"),
-        Reservation.status == RESERVED,
-        Reservation.connector_id.in_((0, bindparam("connector_id"))),
-        Reservation.expiry_date > bindparam("start"),
-    )
-    .limit(1)
-)
 
 
 class ReservationService:
@@ -396,28 +359,6 @@ class ReservationService:
 
     # -- hooks for transactions and authorization ----------------------------------------
 
-    async def may_be_used(
-        self,
-        db: Executor,
-        charge_point_id: str,
-        connector_id: int,
-        reservation_id: int | None,
-        start_timestamp: datetime,
-    ) -> bool:
-        """Whether `use` can find a reservation for a new transaction: one cheap Core query,
-        so most StartTransactions skip `use`'s ORM work. Errs towards True."""
-        if reservation_id is not None:
-            return True
-        found = await db.scalar(
-            _RESERVED_FOR_CONNECTOR,
-            {
-                "charge_point_id": charge_point_id,
-                "connector_id": connector_id,
-                "start": start_timestamp,
-            },
-        )
-        return found is not None
-
     async def use(
         self,
         session: AsyncSession,
@@ -485,29 +426,6 @@ class ReservationService:
         # The reservation of this very connector before one of connector 0 (any connector).
         matches.sort(key=lambda reservation: reservation.connector_id == 0)
         return matches[0] if matches else None
-
-    async def reserved_tag_info(
-        self, db: Executor, charge_point_id: str, key: str
-    ) -> dict[str, Any] | None:
-        """The IdTagInfo for a tag the store does not know but a reservation here names.
-
-        Accepted while the reservation holds (expiryDate tells an authorization cache when
-        to drop it), and while the transaction that used it runs, so a repeated
-        StartTransaction or the StopTransaction gets the same answer.
-        """
-        rows = await db.execute(
-            _HOLDING_RESERVATIONS, {"charge_point_id": charge_point_id, "now": now()}
-        )
-        for reservation in rows:
-            if id_tag_key(reservation.id_tag) != key:
-                continue
-            info: dict[str, Any] = {"status": "Accepted"}
-            if reservation.status == RESERVED:
-                info["expiryDate"] = format_timestamp(reservation.expiry_date)
-            if reservation.parent_id_tag:
-                info["parentIdTag"] = reservation.parent_id_tag
-            return info
-        return None
 
     # -- housekeeping and reading --------------------------------------------------------
 

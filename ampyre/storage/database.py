@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from ampyre.storage.group_commit import GroupCommit, PostgresGroupCommit, SqliteGroupCommit
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 #: What a Core statement can run on: an ORM session, or a plain connection where the hot
@@ -119,6 +121,12 @@ class Database:
             # busy handler, which sleeps in steps of up to 100 ms: a long latency tail.
             write_lock=asyncio.Lock() if self.is_sqlite else None,
         )
+        #: The hot OCPP paths' writes and reads, one transaction per batch.
+        self.commits: GroupCommit = (
+            SqliteGroupCommit(self.url.database or ":memory:")
+            if self.is_sqlite
+            else PostgresGroupCommit(self.engine)
+        )
 
     async def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revisions (every head)."""
@@ -137,6 +145,7 @@ class Database:
             await connection.run_sync(upgrade)
 
     async def dispose(self) -> None:
+        await self.commits.close()
         await self.engine.dispose()
 
 

@@ -36,11 +36,18 @@ log = logging.getLogger("ampyre.ocpp")
 
 
 class MessageSocket(Protocol):
-    """The part of a WebSocket the connection needs (Starlette's WebSocket fits)."""
+    """The part of a WebSocket the connection needs (`transport/websocket.py`)."""
 
-    async def send_text(self, data: str) -> None: ...
+    def send_text(self, data: str) -> None:
+        """Queue a text message on the socket (non-blocking; raises once it is closed)."""
+        ...
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+    def backlog_changed(self, waiting: int) -> None:
+        """How many received CALLs wait for their answer (the socket stops reading
+        from a charge point that floods it)."""
+        ...
 
 
 class ConnectionClosed(Exception):
@@ -59,6 +66,9 @@ class AnswerCache:
     gets the same answer and the message takes effect once. Keyed by id, action and payload
     digest, since some charge points restart their message counters after a reboot.
     """
+
+    #: Answers longer than this are not kept (a bound on memory per charge point).
+    MAX_ANSWER = 4096
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
@@ -121,21 +131,24 @@ class ChargePointConnection:
     def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"ocpp-{self.charge_point_id}")
 
-    async def receive(self, text: str | bytes) -> None:
-        """Take one WebSocket message from the receive loop."""
+    def receive(self, text: str | bytes) -> None:
+        """Take one WebSocket message as the socket reads it."""
         self.last_activity = now()
         try:
             frame = parse_frame(text)
         except FrameError as exc:
-            log.warning("[%s] bad frame: %s", self.charge_point_id, exc.error.description)
+            log.warning("[%s] bad frame: %s", self.charge_point_id, exc.error.description[:200])
             if exc.answerable:
-                await self._send(exc.to_call_error().encode())
+                try:
+                    self._send(exc.to_call_error().encode())
+                except ConnectionClosed:
+                    pass
             return
         if isinstance(frame, Call):
-            log.debug("[%s] <- CALL %s %s", self.charge_point_id, frame.action, frame.unique_id)
             if self.draining:
                 return
             self._incoming.put_nowait(frame)
+            self.socket.backlog_changed(self._incoming.qsize())
         else:
             self._resolve(frame)
 
@@ -179,11 +192,16 @@ class ChargePointConnection:
                     call.action,
                 )
             except Exception:  # never let one message end the connection
-                log.exception("[%s] failed to answer %s", self.charge_point_id, call.action)
+                log.exception("[%s] failed to answer %s", self.charge_point_id, call.action[:64])
             finally:
                 self._incoming.task_done()
+                self.socket.backlog_changed(self._incoming.qsize())
 
     async def _handle_call(self, call: Call) -> None:
+        if not self.validator.knows(call.action):
+            # Changes nothing, so nothing to remember (and its action may be huge).
+            self._send(await self._answer(call))
+            return
         key = AnswerCache.key(call)
         previous = self.answers.get(key)
         if previous is not None:
@@ -193,7 +211,7 @@ class ChargePointConnection:
                 call.action,
                 call.unique_id,
             )
-            await self._send(await asyncio.shield(previous))
+            self._send(await asyncio.shield(previous))
             return
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.answers.put(key, answer)
@@ -204,7 +222,10 @@ class ChargePointConnection:
             answer.cancel()
             raise
         answer.set_result(frame)
-        await self._send(frame)
+        if len(frame) > AnswerCache.MAX_ANSWER:
+            # A large answer is not kept: a repeat is handled again instead.
+            self.answers.discard(key)
+        self._send(frame)
 
     async def _answer(self, call: Call) -> str:
         try:
@@ -218,10 +239,10 @@ class ChargePointConnection:
             log.info(
                 "[%s] %s %s -> CALLERROR %s: %s",
                 self.charge_point_id,
-                call.action,
+                call.action[:64],
                 call.unique_id,
                 exc.code,
-                exc.description,
+                exc.description[:200],
             )
             return CallError.from_exception(call.unique_id, exc).encode()
         except Exception:
@@ -234,7 +255,7 @@ class ChargePointConnection:
 
     def _validated(self, call: Call) -> dict[str, Any]:
         if not self.validator.knows(call.action):
-            raise NotImplementedError_(f"Unknown action {call.action!r}")
+            raise NotImplementedError_(f"Unknown action {call.action[:64]!r}")
         try:
             self.validator.validate_request(call.action, call.payload)
             return call.payload
@@ -284,7 +305,7 @@ class ChargePointConnection:
             self._pending = (unique_id, action, payload, future)
             try:
                 log.debug("[%s] -> CALL %s %s", self.charge_point_id, action, unique_id)
-                await self._send(Call(unique_id, action, payload).encode())
+                self._send(Call(unique_id, action, payload).encode())
                 return await future
             finally:
                 self._pending = None
@@ -337,9 +358,9 @@ class ChargePointConnection:
             self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
         return repaired
 
-    async def _send(self, text: str) -> None:
+    def _send(self, text: str) -> None:
         try:
-            await self.socket.send_text(text)
+            self.socket.send_text(text)
         except Exception as exc:
             raise ConnectionClosed(f"send failed: {exc}") from None
 

@@ -1,0 +1,142 @@
+"""Hand-written SQL for the hot paths, and the cursor both backends run it through.
+
+The repositories' statements are written once with `:name` parameters in the SQL both
+SQLite and PostgreSQL understand; `Sql` keeps the PostgreSQL (`$1`) form beside it. The
+values a statement takes are what the ORM models store: timestamps as naive UTC (see
+`storage/types.py`), JSON as text.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class Sql:
+    """One statement, in both parameter styles."""
+
+    __slots__ = ("names", "numbered", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = " ".join(text.split())
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.numbered = _PARAMETER.sub(number, self.text)
+        self.names = tuple(names)
+
+    def __repr__(self) -> str:
+        return f"Sql({self.text!r})"
+
+
+class Cursor(Protocol):
+    """What a unit of work runs its statements on (inside the batch's transaction)."""
+
+    def rows(self, sql: Sql, params: dict[str, Any]) -> list[Any]: ...
+
+    def execute(self, sql: Sql, params: dict[str, Any]) -> None: ...
+
+    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None: ...
+
+    def timestamp(self, value: datetime) -> Any:
+        """A timestamp as this backend's driver takes it."""
+        ...
+
+    def read_timestamp(self, value: Any) -> datetime | None: ...
+
+    def begin(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+class SqliteCursor:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def rows(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
+        return self.connection.execute(sql.text, params).fetchall()
+
+    def execute(self, sql: Sql, params: dict[str, Any]) -> None:
+        self.connection.execute(sql.text, params)
+
+    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
+        self.connection.executemany(sql.text, rows)
+
+    @staticmethod
+    def timestamp(value: datetime) -> str:
+        # SQLAlchemy's SQLite DateTime format, so that both compare and sort as text.
+        return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    @staticmethod
+    def read_timestamp(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    def begin(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+class PostgresCursor:
+    """asyncpg through SQLAlchemy's adapted DB-API connection (inside `run_sync`)."""
+
+    def __init__(self, dbapi_connection: Any) -> None:
+        self.dbapi = dbapi_connection
+        self.cursor = dbapi_connection.cursor()
+
+    @staticmethod
+    def _positional(sql: Sql, params: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(params[name] for name in sql.names)
+
+    def rows(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
+        self.cursor.execute(sql.numbered, self._positional(sql, params))
+        return list(self.cursor.fetchall()) if self.cursor.description else []
+
+    def execute(self, sql: Sql, params: dict[str, Any]) -> None:
+        self.cursor.execute(sql.numbered, self._positional(sql, params))
+
+    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
+        self.cursor.executemany(sql.numbered, [self._positional(sql, row) for row in rows])
+
+    @staticmethod
+    def timestamp(value: datetime) -> datetime:
+        return _naive_utc(value)
+
+    @staticmethod
+    def read_timestamp(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def begin(self) -> None:
+        return None  # the adapted connection begins on the first statement
+
+    def commit(self) -> None:
+        self.dbapi.commit()
+
+    def rollback(self) -> None:
+        self.dbapi.rollback()
