@@ -20,6 +20,7 @@ def main() -> None:
 def _register_commands() -> None:
     from ampyre.cli import (
         admin,
+        bench,
         firmware,
         local_list,
         reservations,
@@ -40,6 +41,7 @@ def _register_commands() -> None:
     ]:
         main.add_command(command)
     main.add_command(simulate.simulate)
+    main.add_command(bench.bench)
 
 
 _register_commands()

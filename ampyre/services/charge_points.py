@@ -285,34 +285,12 @@ class ChargePointService:
         self, charge_point_id: str, deviations: list[tuple[str, str, str, str]]
     ) -> None:
         """Count each (action, path, kind, detail) a lenient charge point was forgiven."""
-        timestamp = now()
-        async with self.db.sessions.begin() as session:
-            for action, path, kind, detail in deviations:
-                row = await session.scalar(
-                    select(SchemaDeviation).where(
-                        SchemaDeviation.charge_point_id == charge_point_id,
-                        SchemaDeviation.action == action,
-                        SchemaDeviation.path == path,
-                        SchemaDeviation.kind == kind,
-                    )
-                )
-                if row is None:
-                    session.add(
-                        SchemaDeviation(
-                            charge_point_id=charge_point_id,
-                            action=action,
-                            path=path,
-                            kind=kind,
-                            detail=detail,
-                            count=1,
-                            first_seen=timestamp,
-                            last_seen=timestamp,
-                        )
-                    )
-                else:
-                    row.count += 1
-                    row.detail = detail
-                    row.last_seen = timestamp
+        moment = now()
+        await self.db.commits.run(
+            lambda cursor: _charge_points.record_deviations(
+                cursor, charge_point_id, deviations, moment
+            )
+        )
 
 
 def _security_profile(password: str | None, requested: int | None) -> int:

@@ -229,7 +229,10 @@ class ChargePointConnection:
 
     async def _answer(self, call: Call) -> str:
         try:
-            payload = self._validated(call)
+            payload, deviations = self._validated(call)
+            if deviations:
+                # Recorded before the answer: what the operator reads is up to date.
+                await self.csms.charge_points.record_deviations(self.charge_point_id, deviations)
             response = await self.dispatcher.dispatch(self.ctx, call.action, payload)
             try:
                 self.validator.validate_response(call.action, response)
@@ -253,12 +256,12 @@ class ChargePointConnection:
         log.debug("[%s] -> CALLRESULT %s %s", self.charge_point_id, call.action, call.unique_id)
         return CallResult(call.unique_id, response).encode()
 
-    def _validated(self, call: Call) -> dict[str, Any]:
+    def _validated(self, call: Call) -> tuple[dict[str, Any], list[tuple[str, str, str, str]]]:
         if not self.validator.knows(call.action):
             raise NotImplementedError_(f"Unknown action {call.action[:64]!r}")
         try:
             self.validator.validate_request(call.action, call.payload)
-            return call.payload
+            return call.payload, []
         except OcppError:
             if not self.lenient:
                 raise
@@ -271,8 +274,7 @@ class ChargePointConnection:
                 call.action,
                 "; ".join(d.detail for d in deviations),
             )
-            self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
-        return payload
+        return payload, [(d.action, d.path, d.kind, d.detail) for d in deviations]
 
     def _record_deviations(self, deviations: list[tuple[str, str, str, str]]) -> None:
         task = asyncio.create_task(

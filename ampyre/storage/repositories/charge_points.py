@@ -136,3 +136,35 @@ def record_status(
             "updated_at": cursor.timestamp(updated_at),
         },
     )
+
+
+_DEVIATION = Sql(
+    """INSERT INTO schema_deviations (charge_point_id, action, path, kind, detail, count,
+         first_seen, last_seen)
+       VALUES (:charge_point_id, :action, :path, :kind, :detail, 1, :now, :now)
+       ON CONFLICT (charge_point_id, action, path, kind) DO UPDATE SET
+         count = schema_deviations.count + 1, detail = excluded.detail,
+         last_seen = excluded.last_seen"""
+)
+
+
+def record_deviations(
+    cursor: Cursor,
+    charge_point_id: str,
+    deviations: list[tuple[str, str, str, str]],
+    now: datetime,
+) -> None:
+    """Count each (action, path, kind, detail) a lenient charge point was forgiven."""
+    moment = cursor.timestamp(now)
+    for action, path, kind, detail in deviations:
+        cursor.execute(
+            _DEVIATION,
+            {
+                "charge_point_id": charge_point_id,
+                "action": action,
+                "path": path,
+                "kind": kind,
+                "detail": detail,
+                "now": moment,
+            },
+        )

@@ -1,0 +1,7 @@
+"""`ampyre bench`: a charge point swarm load generator for sizing a deployment.
+
+Modules: `mixes` (the OCPP payloads and message sequences), `swarm` (the picows clients
+and the run's phases), `histogram` (latency percentiles), `process_stats` (CPU and
+memory from /proc), `report` (JSON and text), `register` (REST registration).
+The command line is `ampyre.cli.bench`.
+"""
