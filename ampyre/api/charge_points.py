@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -34,6 +35,14 @@ class ChargePointUpdate(BaseModel):
     lenient: bool | None = None
 
 
+def _last_seen(csms: CentralSystem, charge_point_id: str) -> datetime | None:
+    """The newest lastSeen the database may not have yet: the live connection's, else
+    one noted at a connect or disconnect and not yet written."""
+    return csms.gateway.last_seen(charge_point_id) or csms.charge_points.unsaved_last_seen(
+        charge_point_id
+    )
+
+
 async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]:
     charge_point = await csms.charge_points.get(charge_point_id)
     connectors = await csms.charge_points.connectors(charge_point_id)
@@ -41,8 +50,7 @@ async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]
         charge_point,
         connected=csms.gateway.is_connected(charge_point_id),
         connectors=connectors,
-        last_seen=csms.gateway.last_seen(charge_point_id)
-        or csms.charge_points.unsaved_last_seen(charge_point_id),
+        last_seen=_last_seen(csms, charge_point_id),
     )
 
 
@@ -73,8 +81,7 @@ async def list_charge_points(
                 row,
                 connected=csms.gateway.is_connected(row.id),
                 connectors=connectors,
-                last_seen=csms.gateway.last_seen(row.id)
-                or csms.charge_points.unsaved_last_seen(row.id),
+                last_seen=_last_seen(csms, row.id),
             )
         )
     return serializers.page(items, total)

@@ -32,7 +32,11 @@ class AuthorizationService:
     def decide(self, cursor: Cursor, charge_point_id: str, id_tag: str) -> dict[str, Any]:
         """The IdTagInfo for `id_tag` at this charge point."""
         key = id_tag_key(id_tag)
-        tag = _tags.find(cursor, key)
+        return self._decide(cursor, charge_point_id, key, _tags.find(cursor, key))
+
+    def _decide(
+        self, cursor: Cursor, charge_point_id: str, key: str, tag: TagRecord | None
+    ) -> dict[str, Any]:
         if tag is None:
             moment = now()
             # A tag the operator used in a RemoteStartTransaction is a virtual token for
@@ -60,12 +64,10 @@ class AuthorizationService:
         self, cursor: Cursor, charge_point_id: str, connector_id: int, id_tag: str
     ) -> dict[str, Any]:
         """Like `decide`, plus ConcurrentTx for a tag already charging elsewhere."""
-        info = self.decide(cursor, charge_point_id, id_tag)
-        if info["status"] != "Accepted":
-            return info
         key = id_tag_key(id_tag)
         tag = _tags.find(cursor, key)
-        if tag is not None and tag.allow_concurrent_tx:
+        info = self._decide(cursor, charge_point_id, key, tag)
+        if info["status"] != "Accepted" or (tag is not None and tag.allow_concurrent_tx):
             return info
         for other_charge_point, other_connector in _transactions.active_for_tag(cursor, key):
             # An unfinished transaction on this same connector is stale (the charge point

@@ -63,9 +63,7 @@ class ChargePointService:
         registration_status: str = "Accepted",
         lenient: bool = False,
     ) -> ChargePoint:
-        if "/" in charge_point_id or not charge_point_id.strip():
-            # The REST API addresses charge points by a path segment, where "/" (even as
-            # %2F) cannot stand; OCPP identities in the field never contain one.
+        if not _registrable(charge_point_id):
             raise InvalidRequest("A charge point id must not be empty or contain '/'")
         profile = _security_profile(password, security_profile)
         if registration_status not in REGISTRATION_STATUSES:
@@ -160,9 +158,7 @@ class ChargePointService:
         self, charge_point_id: str, password: str | None, *, tls: bool, client_cert: bool
     ) -> ConnectAuthorization:
         """Decide at the WebSocket upgrade whether this identity may connect."""
-        if "/" in charge_point_id or not charge_point_id.strip():
-            return ConnectAuthorization(False, 404, "unknown charge point")
-        auto_register = self.auto_register
+        auto_register = self.auto_register and _registrable(charge_point_id)
 
         def unit(cursor: Cursor) -> _charge_points.Admission | None:
             found = _charge_points.admission(cursor, charge_point_id)
@@ -198,7 +194,6 @@ class ChargePointService:
         )
         if status is None:
             raise NotFound(f"Charge point {charge_point_id!r} not found")
-        self._unsaved_last_seen.pop(charge_point_id, None)
         return {
             "status": status,
             "currentTime": timestamp,
@@ -291,6 +286,12 @@ class ChargePointService:
                 cursor, charge_point_id, deviations, moment
             )
         )
+
+
+def _registrable(charge_point_id: str) -> bool:
+    # The REST API addresses charge points by a path segment, where "/" (even as %2F)
+    # cannot stand; OCPP identities in the field never contain one.
+    return "/" not in charge_point_id and bool(charge_point_id.strip())
 
 
 def _security_profile(password: str | None, requested: int | None) -> int:

@@ -39,6 +39,7 @@ from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.id_tags import id_tag_key
+from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
 from ampyre.storage.paging import fetch_page
@@ -56,6 +57,8 @@ NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
 
 #: The key of the charge point's configuration that allows connector 0 reservations (9.3.1).
 CONNECTOR_ZERO_KEY = "ReserveConnectorZeroSupported"
+
+_reservations = repositories.reservations
 
 
 class ReservationService:
@@ -316,36 +319,33 @@ class ReservationService:
         """End reservations the charge point's connector status shows ended (5.13)."""
         status = request["status"]
         connector_id = int(request["connectorId"])
+        moment = now()
         if status == "Available" and connector_id > 0:
             # An expired reservation makes its connector Available again: ended now rather
             # than at the next sweep. Available before the expiry ends nothing.
-            reported = parse_timestamp(request["timestamp"]) if request.get("timestamp") else now()
-            conditions = [
-                Reservation.connector_id == connector_id,
-                Reservation.expiry_date <= max(reported, now()),
-            ]
-            values: dict[str, Any] = {"status": EXPIRED}
+            reported = parse_timestamp(request["timestamp"]) if request.get("timestamp") else moment
+            connector: int | None = connector_id
+            expired_by: datetime | None = max(reported, moment)
+            new_status, reason = EXPIRED, None
         elif status in ("Faulted", "Unavailable"):
             # 5.13 (3): the charge point terminates the reservations of a Faulted or
             # Unavailable connector, or all of them when connector 0 (itself) is.
-            conditions = [] if connector_id == 0 else [Reservation.connector_id == connector_id]
-            values = {"status": CANCELLED, "reason": status}
+            connector = None if connector_id == 0 else connector_id
+            expired_by = None
+            new_status, reason = CANCELLED, status
         else:
             return
-        query = [
-            Reservation.charge_point_id == charge_point_id,
-            Reservation.status == RESERVED,
-            *conditions,
-        ]
-        async with self.db.sessions.write() as connection:
-            ended = list(
-                await connection.scalars(
-                    update(Reservation)
-                    .where(*query)
-                    .values(updated_at=now(), **values)
-                    .returning(Reservation.reservation_id)
-                )
+        ended = await self.db.commits.run(
+            lambda cursor: _reservations.end_reserved(
+                cursor,
+                charge_point_id,
+                connector_id=connector,
+                expired_by=expired_by,
+                new_status=new_status,
+                reason=reason,
+                now=moment,
             )
+        )
         if not ended:
             return
         log.info(
@@ -354,7 +354,7 @@ class ReservationService:
             connector_id,
             status,
             ", ".join(str(reservation_id) for reservation_id in ended),
-            values["status"],
+            new_status,
         )
 
     # -- hooks for transactions and authorization ----------------------------------------

@@ -50,12 +50,9 @@ def normalize_url(url: str) -> URL:
 class Sessions:
     """Hands out sessions: `sessions()` to read, `sessions.begin()` for a transaction.
 
-    `connect()` and `write()` hand out plain Core connections instead, for the hot OCPP
-    messages: a statement on a connection skips the ORM unit of work (identity map, flush,
-    attribute events), which is most of a small message's CPU cost.
-
-    On SQLite, transactions are serialised in-process (one writer at a time), while reads
-    run beside them under WAL.
+    The hot OCPP messages do not come here but go through group commit (`Database.commits`).
+    On SQLite, these transactions are serialised in-process (one writer at a time), while
+    reads run beside them under WAL.
     """
 
     def __init__(
@@ -76,16 +73,6 @@ class Sessions:
     async def begin(self) -> AsyncIterator[AsyncSession]:
         async with self._writer_turn(), self.maker.begin() as session:
             yield session
-
-    def connect(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
-        """A connection to read with (Core statements, no ORM session)."""
-        return self.engine.connect()
-
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction, committed on exit: `begin()` without the ORM."""
-        async with self._writer_turn(), self.engine.begin() as connection:
-            yield connection
 
     @contextlib.asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:

@@ -28,7 +28,6 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ampyre.storage.sql import Cursor, PostgresCursor, SqliteCursor
@@ -136,7 +135,6 @@ class SqliteGroupCommit(GroupCommit):
         self._signal = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._main, name="ampyre-commit", daemon=True)
-        self._ready = threading.Event()
         self._started = False
 
     def _connect(self) -> sqlite3.Connection:
@@ -235,8 +233,3 @@ class PostgresGroupCommit(GroupCommit):
             await asyncio.wait_for(self._task, 10)
         except TimeoutError:
             self._task.cancel()
-
-
-def json_text(value: Any) -> str:
-    """A JSON column's value as both backends take it: text."""
-    return orjson.dumps(value).decode()

@@ -13,6 +13,8 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
+
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -58,6 +60,11 @@ class Cursor(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's value as both backends take it: text."""
+    return orjson.dumps(value).decode()
 
 
 def _naive_utc(value: datetime) -> datetime:

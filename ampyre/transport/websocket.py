@@ -19,6 +19,8 @@ Backpressure (a charge point cannot make the server buffer without bound):
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import random
 import struct
@@ -84,9 +86,6 @@ def charge_point_identity(path: str) -> str | None:
 
 def basic_auth_password(request: Request, identity: str) -> str | None:
     """The password of HTTP Basic credentials whose user name is the identity."""
-    import base64
-    import binascii
-
     header = request.headers.get("Authorization")
     if not header or not header.lower().startswith("basic "):
         return None

@@ -4,6 +4,6 @@ Services hold the rules and call these inside a unit of work (`storage/group_com
 only SQL lives here.
 """
 
-from ampyre.storage.repositories import charge_points, id_tags, transactions
+from ampyre.storage.repositories import charge_points, id_tags, reservations, transactions
 
-__all__ = ["charge_points", "id_tags", "transactions"]
+__all__ = ["charge_points", "id_tags", "reservations", "transactions"]

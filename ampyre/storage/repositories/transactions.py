@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ampyre.storage.group_commit import json_text
-from ampyre.storage.sql import Cursor, Sql
+from ampyre.storage.sql import Cursor, Sql, json_text
 
 
 @dataclass(slots=True, frozen=True)
