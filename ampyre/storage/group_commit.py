@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ampyre.storage.sql import Cursor, PostgresCursor, SqliteCursor
 
@@ -185,39 +185,59 @@ class SqliteGroupCommit(GroupCommit):
 
 
 class PostgresGroupCommit(GroupCommit):
-    """The committer task of a PostgreSQL database (one pooled asyncpg connection)."""
+    """Committer tasks of a PostgreSQL database, each on its own asyncpg connection.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    A batch runs one statement round trip after another; with one committer, throughput
+    would be bound by the round-trip time, not by either CPU. Several committers run
+    batches side by side (PostgreSQL's MVCC keeps them apart; one charge point's messages
+    are sequential anyway: the next waits for the previous answer).
+    """
+
+    def __init__(self, engine: AsyncEngine, committers: int = 4) -> None:
         super().__init__()
         self.engine = engine
-        self._task: asyncio.Task[None] | None = None
+        self.committers = committers
+        self._tasks: list[asyncio.Task[None]] = []
         self._signal = asyncio.Event()
         self._stopping = False
 
     def _wake(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._main(), name="commit")
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._tasks = [
+                loop.create_task(self._main(), name=f"commit-{n}") for n in range(self.committers)
+            ]
         self._signal.set()
 
     async def _main(self) -> None:
-        while True:
-            await self._signal.wait()
-            self._signal.clear()
-            while self._queue:
-                batch = self._take()
-                try:
-                    async with self.engine.connect() as connection:
-                        raw = await connection.get_raw_connection()
-                        cursor = PostgresCursor(raw.dbapi_connection)
+        connection: AsyncConnection | None = None
+        cursor: PostgresCursor | None = None
+        try:
+            while True:
+                await self._signal.wait()
+                self._signal.clear()
+                while self._queue:
+                    batch = self._take()
+                    try:
+                        if connection is None or cursor is None:
+                            connection = await self.engine.connect()
+                            raw = await connection.get_raw_connection()
+                            cursor = PostgresCursor(raw.dbapi_connection)
                         results = await connection.run_sync(
                             functools.partial(self._run_on, cursor=cursor, batch=batch)
                         )
-                except Exception as exc:  # the database is unreachable: fail the batch
-                    log.warning("database unavailable for a batch of %d: %s", len(batch), exc)
-                    results = [(pending, None, exc) for pending in batch]
-                self._resolve(results)
-            if self._stopping:
-                return
+                    except Exception as exc:  # the database is unreachable: fail the batch
+                        log.warning("database unavailable for a batch of %d: %s", len(batch), exc)
+                        results = [(pending, None, exc) for pending in batch]
+                        if connection is not None:
+                            await _close_quietly(connection)
+                        connection = cursor = None
+                    self._resolve(results)
+                if self._stopping:
+                    return
+        finally:
+            if connection is not None:
+                await _close_quietly(connection)
 
     def _run_on(
         self, _sync_connection: Any, *, cursor: Cursor, batch: list[_Pending]
@@ -225,11 +245,17 @@ class PostgresGroupCommit(GroupCommit):
         return self._run_batch(cursor, batch)
 
     async def close(self) -> None:
-        if self._task is None:
+        if not self._tasks:
             return
         self._stopping = True
         self._signal.set()
-        try:
-            await asyncio.wait_for(self._task, 10)
-        except TimeoutError:
-            self._task.cancel()
+        _done, pending = await asyncio.wait(self._tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+
+
+async def _close_quietly(connection: AsyncConnection) -> None:
+    try:
+        await connection.close()
+    except Exception:
+        log.debug("closing a broken committer connection failed", exc_info=True)
