@@ -126,15 +126,32 @@ class GroupCommit:
         raise NotImplementedError
 
 
+#: Seconds between WAL checkpoints of an SQLite database (see `SqliteGroupCommit`).
+CHECKPOINT_INTERVAL = 1.0
+#: Write-ahead log size (pages) past which a checkpoint makes writers wait for it to
+#: finish, so that the log starts over instead of growing without end (64 MiB).
+WAL_RESTART_PAGES = 16384
+
+
 class SqliteGroupCommit(GroupCommit):
-    """The committer thread of an SQLite database."""
+    """The committer thread of an SQLite database, and its checkpointer.
+
+    SQLite checkpoints its write-ahead log inside whichever commit crosses 1,000 pages,
+    and a checkpoint waits for the disk (fsync): a commit that meets one holds up its
+    whole batch for tens of milliseconds. The committer's connection therefore never
+    checkpoints; a second thread does, passively, beside the commits.
+    """
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
         self._signal = threading.Event()
-        self._stopping = False
+        self._idle = False
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._main, name="ampyre-commit", daemon=True)
+        self._checkpointer = threading.Thread(
+            target=self._checkpoints, name="ampyre-checkpoint", daemon=True
+        )
         self._started = False
 
     def _connect(self) -> sqlite3.Connection:
@@ -156,32 +173,58 @@ class SqliteGroupCommit(GroupCommit):
         if not self._started:
             self._started = True
             self._thread.start()
-        self._signal.set()
+            self._checkpointer.start()
+        # Only an idle committer needs waking: a busy one takes the queue when it is done.
+        if self._idle:
+            self._signal.set()
 
     def _main(self) -> None:
         connection = self._connect()
+        connection.execute("PRAGMA wal_autocheckpoint=0")
         cursor = SqliteCursor(connection)
         loop = self._loop
         assert loop is not None
         try:
             while True:
-                self._signal.wait()
-                self._signal.clear()
                 while self._queue:
                     batch = self._take()
                     results = self._run_batch(cursor, batch)
                     loop.call_soon_threadsafe(self._resolve, results)
-                if self._stopping:
+                if self._stopping.is_set():
                     return
+                self._idle = True
+                if not self._queue:  # what came while `_idle` was False is taken now
+                    self._signal.wait()
+                self._signal.clear()
+                self._idle = False
+        finally:
+            connection.close()
+
+    def _checkpoints(self) -> None:
+        connection = self._connect()
+        try:
+            while not self._stopping.wait(CHECKPOINT_INTERVAL):
+                try:
+                    _busy, wal_pages, _done = connection.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    ).fetchone()
+                    if wal_pages > WAL_RESTART_PAGES:
+                        # Under steady writes a passive checkpoint never catches up with
+                        # the end of the log, so the log never starts over: now and then
+                        # writers wait for one that does.
+                        connection.execute("PRAGMA wal_checkpoint(RESTART)")
+                except sqlite3.Error as exc:
+                    log.warning("WAL checkpoint failed: %s", exc)
         finally:
             connection.close()
 
     async def close(self) -> None:
         if not self._started:
             return
-        self._stopping = True
+        self._stopping.set()
         self._signal.set()
         await asyncio.to_thread(self._thread.join, 10)
+        await asyncio.to_thread(self._checkpointer.join, 10)
 
 
 class PostgresGroupCommit(GroupCommit):
