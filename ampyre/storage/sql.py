@@ -68,8 +68,11 @@ def json_text(value: Any) -> str:
 
 
 def _naive_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is None:
         return value
+    if tz is UTC:  # what `clock.now()` and `parse_timestamp` give: no conversion
+        return value.replace(tzinfo=None)
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -88,8 +91,9 @@ class SqliteCursor:
 
     @staticmethod
     def timestamp(value: datetime) -> str:
-        # SQLAlchemy's SQLite DateTime format, so that both compare and sort as text.
-        return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+        # SQLAlchemy's SQLite DateTime format ("%Y-%m-%d %H:%M:%S.%f"), so that both
+        # compare and sort as text; isoformat writes it at a third of strftime's cost.
+        return _naive_utc(value).isoformat(" ", "microseconds")
 
     @staticmethod
     def read_timestamp(value: Any) -> datetime | None:

@@ -119,6 +119,8 @@ class ChargePointConnection:
         #: The outstanding CALL: unique id, action, request payload, the answer to come.
         self._pending: tuple[str, str, dict[str, Any], asyncio.Future[dict[str, Any]]] | None = None
         self._worker: asyncio.Task[None] | None = None
+        #: Whether the worker is inside a CALL (else it waits for one).
+        self._handling = False
 
     @property
     def charge_point_id(self) -> str:
@@ -158,10 +160,14 @@ class ChargePointConnection:
         await self._incoming.join()
 
     async def finish(self, drain_timeout: float = 10.0) -> None:
-        """Stop after the CALLs already received are handled (graceful shutdown)."""
+        """Stop after the CALLs already received are handled (graceful shutdown).
+
+        An idle worker takes the stop marker and ends by itself: only one with CALLs in
+        hand is waited for (most connections end idle, and thousands may end at once).
+        """
         self.closed = True
         self._incoming.put_nowait(None)
-        if self._worker is not None:
+        if self._worker is not None and (self._handling or self._incoming.qsize() > 1):
             try:
                 await asyncio.wait_for(asyncio.shield(self._worker), drain_timeout)
             except TimeoutError:
@@ -183,6 +189,7 @@ class ChargePointConnection:
             if call is None:
                 self._incoming.task_done()
                 return
+            self._handling = True
             try:
                 await self._handle_call(call)
             except ConnectionClosed:
@@ -194,6 +201,7 @@ class ChargePointConnection:
             except Exception:  # never let one message end the connection
                 log.exception("[%s] failed to answer %s", self.charge_point_id, call.action[:64])
             finally:
+                self._handling = False
                 self._incoming.task_done()
                 self.socket.backlog_changed(self._incoming.qsize())
 
