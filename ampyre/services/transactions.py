@@ -51,16 +51,6 @@ class TransactionService:
         reservation_id = request.get("reservationId")
 
         def unit(cursor: Cursor) -> tuple[int, dict[str, Any], bool]:
-            existing = _transactions.find_start(
-                cursor, charge_point_id, connector_id, id_tag, meter_start, start_timestamp
-            )
-            if existing is not None:
-                # The same StartTransaction again (a retry after a reconnect): the same
-                # transaction, not a second one.
-                info = self.authorization.decide(cursor, charge_point_id, id_tag)
-                if existing[1] == "ConcurrentTx":
-                    info["status"] = "ConcurrentTx"
-                return existing[0], info, False
             info = self.authorization.decide_for_start(
                 cursor, charge_point_id, connector_id, id_tag
             )
@@ -78,6 +68,17 @@ class TransactionService:
                 start_timestamp=start_timestamp,
                 created_at=moment,
             )
+            if transaction_id is None:
+                # The same StartTransaction again (a retry after a reconnect): the same
+                # transaction, not a second one, answered as it was.
+                existing = _transactions.find_start(
+                    cursor, charge_point_id, connector_id, id_tag, meter_start, start_timestamp
+                )
+                assert existing is not None  # the insert met it
+                info = self.authorization.decide(cursor, charge_point_id, id_tag)
+                if existing[1] == "ConcurrentTx":
+                    info["status"] = "ConcurrentTx"
+                return existing[0], info, False
             link = _transactions.may_need_linking(
                 cursor, charge_point_id, connector_id, key, reservation_id, start_timestamp, moment
             )
@@ -136,22 +137,33 @@ class TransactionService:
         values = _meter_values(transaction_data)
 
         def unit(cursor: Cursor) -> tuple[dict[str, Any] | None, bool, int]:
-            transaction = _transactions.for_stop(cursor, transaction_id)
             info = self.authorization.decide(cursor, charge_point_id, id_tag) if id_tag else None
             moment = now()
-            if transaction is None or transaction.charge_point_id != charge_point_id:
-                _transactions.insert_unmatched_stop(
-                    cursor,
-                    charge_point_id=charge_point_id,
-                    transaction_id=transaction_id,
-                    id_tag=id_tag,
-                    meter_stop=meter_stop,
-                    timestamp=stop_timestamp,
-                    reason=reason,
-                    transaction_data=transaction_data,
-                    received_at=moment,
-                )
-                return info, False, 0
+            transaction = _transactions.stop(
+                cursor,
+                transaction_id,
+                charge_point_id=charge_point_id,
+                meter_stop=meter_stop,
+                stop_timestamp=stop_timestamp,
+                stop_reason=reason,
+                stop_id_tag=id_tag,
+                stopped_at=moment,
+            )
+            if transaction is None:
+                transaction = _transactions.for_stop(cursor, transaction_id)
+                if transaction is None or transaction.charge_point_id != charge_point_id:
+                    _transactions.insert_unmatched_stop(
+                        cursor,
+                        charge_point_id=charge_point_id,
+                        transaction_id=transaction_id,
+                        id_tag=id_tag,
+                        meter_stop=meter_stop,
+                        timestamp=stop_timestamp,
+                        reason=reason,
+                        transaction_data=transaction_data,
+                        received_at=moment,
+                    )
+                    return info, False, 0
             if (
                 info is not None
                 and info["status"] == "Invalid"
@@ -162,16 +174,6 @@ class TransactionService:
                 info = {"status": "Accepted"}
             if transaction.stopped:
                 return info, True, 0  # already stopped: a retry changes nothing
-            _transactions.stop(
-                cursor,
-                transaction_id,
-                charge_point_id=charge_point_id,
-                meter_stop=meter_stop,
-                stop_timestamp=stop_timestamp,
-                stop_reason=reason,
-                stop_id_tag=id_tag,
-                stopped_at=moment,
-            )
             if values:
                 _transactions.insert_meter_values(
                     cursor,

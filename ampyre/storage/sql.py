@@ -131,6 +131,9 @@ class PostgresCursor:
         self.cursor.execute(sql.numbered, self._positional(sql, params))
 
     def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
+        if len(rows) == 1:  # asyncpg's executemany costs more than one execute
+            self.execute(sql, rows[0])
+            return
         self.cursor.executemany(sql.numbered, [self._positional(sql, row) for row in rows])
 
     @staticmethod

@@ -29,21 +29,26 @@ _ACTIVE_FOR_TAG = Sql(
     """SELECT charge_point_id, connector_id FROM transactions
        WHERE id_tag_key = :key AND stop_timestamp IS NULL"""
 )
+#: A repeated StartTransaction meets uq_transactions_start and inserts nothing.
 _INSERT = Sql(
     """INSERT INTO transactions (charge_point_id, connector_id, id_tag, id_tag_key,
          authorization_status, reservation_id, meter_start, start_timestamp, created_at)
        VALUES (:charge_point_id, :connector_id, :id_tag, :id_tag_key, :authorization_status,
          :reservation_id, :meter_start, :start_timestamp, :created_at)
+       ON CONFLICT (charge_point_id, connector_id, id_tag, meter_start, start_timestamp)
+       DO NOTHING
        RETURNING id"""
 )
 _FOR_STOP = Sql(
     """SELECT charge_point_id, connector_id, id_tag_key, remote_start_id, meter_start,
          stop_timestamp FROM transactions WHERE id = :id"""
 )
+#: Stops a running transaction of this charge point, and tells what it was.
 _STOP = Sql(
     """UPDATE transactions SET meter_stop = :meter_stop, stop_timestamp = :stop_timestamp,
          stop_reason = :stop_reason, stop_id_tag = :stop_id_tag, stopped_at = :stopped_at
-       WHERE id = :id"""
+       WHERE id = :id AND charge_point_id = :charge_point_id AND stop_timestamp IS NULL
+       RETURNING charge_point_id, connector_id, id_tag_key, remote_start_id, meter_start"""
 )
 _INSERT_UNMATCHED_STOP = Sql(
     """INSERT INTO unmatched_stops (charge_point_id, transaction_id, id_tag, meter_stop,
@@ -61,16 +66,14 @@ _DELETE_TX_PROFILES = Sql(
     """DELETE FROM charging_profiles
        WHERE charge_point_id = :charge_point_id AND transaction_id = :transaction_id"""
 )
-_REMOTE_START_CANDIDATE = Sql(
-    """SELECT id FROM remote_starts
-       WHERE charge_point_id = :charge_point_id AND id_tag_key = :key
-         AND state = 'Pending' AND expires_at > :now
-         AND (connector_id IS NULL OR connector_id IN (0, :connector_id)) LIMIT 1"""
-)
-_RESERVED_CONNECTOR = Sql(
-    """SELECT reservation_id FROM reservations
-       WHERE charge_point_id = :charge_point_id AND status = 'Reserved'
-         AND connector_id IN (0, :connector_id) AND expiry_date > :start LIMIT 1"""
+_MAY_NEED_LINKING = Sql(
+    """SELECT EXISTS (SELECT 1 FROM remote_starts
+         WHERE charge_point_id = :charge_point_id AND id_tag_key = :key
+           AND state = 'Pending' AND expires_at > :now
+           AND (connector_id IS NULL OR connector_id IN (0, :connector_id)))
+       OR EXISTS (SELECT 1 FROM reservations
+         WHERE charge_point_id = :charge_point_id AND status = 'Reserved'
+           AND connector_id IN (0, :connector_id) AND expiry_date > :start)"""
 )
 
 
@@ -113,7 +116,8 @@ def insert(
     meter_start: int,
     start_timestamp: datetime,
     created_at: datetime,
-) -> int:
+) -> int | None:
+    """The new transaction's id; None when the same start is already stored."""
     rows = cursor.rows(
         _INSERT,
         {
@@ -128,7 +132,7 @@ def insert(
             "created_at": cursor.timestamp(created_at),
         },
     )
-    return int(rows[0][0])
+    return int(rows[0][0]) if rows else None
 
 
 def may_need_linking(
@@ -144,26 +148,17 @@ def may_need_linking(
     towards True), so that most StartTransactions skip the linking work."""
     if reservation_id is not None:
         return True
-    if cursor.rows(
-        _REMOTE_START_CANDIDATE,
+    rows = cursor.rows(
+        _MAY_NEED_LINKING,
         {
             "charge_point_id": charge_point_id,
             "key": key,
             "connector_id": connector_id,
             "now": cursor.timestamp(now),
+            "start": cursor.timestamp(start_timestamp),
         },
-    ):
-        return True
-    return bool(
-        cursor.rows(
-            _RESERVED_CONNECTOR,
-            {
-                "charge_point_id": charge_point_id,
-                "connector_id": connector_id,
-                "start": cursor.timestamp(start_timestamp),
-            },
-        )
     )
+    return bool(rows[0][0])
 
 
 def for_stop(cursor: Cursor, transaction_id: int) -> StopTarget | None:
@@ -186,11 +181,14 @@ def stop(
     stop_reason: str,
     stop_id_tag: str | None,
     stopped_at: datetime,
-) -> None:
-    cursor.execute(
+) -> StopTarget | None:
+    """Stop the charge point's running transaction; what it was, or None when it is not
+    a running transaction of this charge point (then nothing changed)."""
+    rows = cursor.rows(
         _STOP,
         {
             "id": transaction_id,
+            "charge_point_id": charge_point_id,
             "meter_stop": meter_stop,
             "stop_timestamp": cursor.timestamp(stop_timestamp),
             "stop_reason": stop_reason,
@@ -198,11 +196,15 @@ def stop(
             "stopped_at": cursor.timestamp(stopped_at),
         },
     )
+    if not rows:
+        return None
     # TxProfiles end with their transaction (OCPP 1.6, 3.13.2).
     cursor.execute(
         _DELETE_TX_PROFILES,
         {"charge_point_id": charge_point_id, "transaction_id": transaction_id},
     )
+    cp, connector, key, remote_start_id, meter_start = rows[0]
+    return StopTarget(cp, int(connector), key, remote_start_id, int(meter_start), False)
 
 
 def insert_unmatched_stop(
