@@ -50,6 +50,20 @@ async def test_password_is_required_and_checked(server: Server, api: httpx.Async
         assert (await client.boot())["status"] == "Accepted"
 
 
+async def test_identity_is_exactly_one_path_segment(server: Server, cp_id: str) -> None:
+    """`/ocpp/x/y/CP-1` names no charge point, even when CP-1 is registered (404)."""
+    for path in (f"x/{cp_id}", f"x/y/{cp_id}"):
+        with pytest.raises(InvalidStatus) as info:
+            async with websockets.connect(
+                f"{server.ws_url}/{path}",
+                subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            ):
+                pass
+        assert info.value.response.status_code == 404
+    async with OcppClient.connect(server.ws_url, cp_id) as client:  # the one segment works
+        assert (await client.boot())["status"] == "Accepted"
+
+
 async def test_identity_is_url_decoded(server: Server, api: httpx.AsyncClient) -> None:
     identity = unique("CP with space")
     assert (await api.post("/charge-points", json={"id": identity})).status_code == 201
