@@ -236,7 +236,7 @@ class PostgresGroupCommit(GroupCommit):
     are sequential anyway: the next waits for the previous answer).
     """
 
-    def __init__(self, engine: AsyncEngine, committers: int = 4) -> None:
+    def __init__(self, engine: AsyncEngine, committers: int = 8) -> None:
         super().__init__()
         self.engine = engine
         self.committers = committers
