@@ -10,7 +10,8 @@ meter value index all hold millions of rows.
         --meter-values 20000000
     ampyre serve --database sqlite:///big.db ...   # then run the benchmark against it
 
-SQLite only (one writer, bulk inserts in large transactions); the schema is migrated first.
+SQLite is filled with bulk inserts from Python, PostgreSQL with `generate_series` inside
+the server; the schema is migrated first.
 """
 
 from __future__ import annotations
@@ -130,10 +131,72 @@ def main() -> None:
     parser.add_argument("--charge-points", type=int, default=1000)
     args = parser.parse_args()
     database = Database(args.database)
-    if not database.is_sqlite:
-        parser.error("only sqlite:///PATH databases can be filled")
     asyncio.run(_migrate(database))
-    fill(database.url.database or "", args.transactions, args.meter_values, args.charge_points)
+    if database.is_sqlite:
+        fill(database.url.database or "", args.transactions, args.meter_values, args.charge_points)
+    else:
+        asyncio.run(
+            fill_postgres(args.database, args.transactions, args.meter_values, args.charge_points)
+        )
+
+
+async def fill_postgres(url: str, transactions: int, meter_values: int, charge_points: int) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    per_transaction = max(1, meter_values // max(1, transactions))
+    began = time.monotonic()
+    try:
+        first = await connection.fetchval("SELECT coalesce(max(id), 0) + 1 FROM transactions")
+        for chunk_start in range(0, transactions, CHUNK * 4):
+            chunk_stop = min(transactions, chunk_start + CHUNK * 4)
+            async with connection.transaction():
+                await connection.execute(
+                    """INSERT INTO transactions (id, charge_point_id, connector_id, id_tag,
+                         id_tag_key, authorization_status, meter_start, start_timestamp,
+                         meter_stop, stop_timestamp, stop_reason, created_at, stopped_at)
+                       SELECT $1 + n, 'perf-cp-' || (n % $4), 1 + n % 2, 'TAG' || (n % 100),
+                         'tag' || (n % 100), 'Accepted', 1000 * n,
+                         timestamp '2020-01-01' + n * interval '1 minute', 1000 * n + 15000,
+                         timestamp '2020-01-01' + n * interval '1 minute' + interval '45 minutes',
+                         'Local', timestamp '2020-01-01' + n * interval '1 minute',
+                         timestamp '2020-01-01' + n * interval '1 minute' + interval '45 minutes'
+                       FROM generate_series($2::bigint, $3::bigint - 1) AS n""",
+                    first,
+                    chunk_start,
+                    chunk_stop,
+                    charge_points,
+                )
+                await connection.execute(
+                    """INSERT INTO meter_values (charge_point_id, connector_id, transaction_id,
+                         timestamp, sampled_value, source, received_at)
+                       SELECT 'perf-cp-' || (n % $4), 1 + n % 2, $1 + n,
+                         timestamp '2020-01-01' + n * interval '1 minute' + k * interval '30 s',
+                         $5::json, 'MeterValues', timestamp '2020-01-01' + n * interval '1 minute'
+                       FROM generate_series($2::bigint, $3::bigint - 1) AS n,
+                         generate_series(0, $6 - 1) AS k""",
+                    first,
+                    chunk_start,
+                    chunk_stop,
+                    charge_points,
+                    SAMPLED,
+                    per_transaction,
+                )
+            print(
+                f"\r{chunk_stop:,} transactions, {chunk_stop * per_transaction:,} meter values,"
+                f" {time.monotonic() - began:.0f} s",
+                end="",
+                flush=True,
+            )
+        # Later inserts must not collide with the ids written here.
+        await connection.execute(
+            "SELECT setval(pg_get_serial_sequence('transactions', 'id'), max(id)) FROM transactions"
+        )
+        await connection.execute("ANALYZE transactions")
+        await connection.execute("ANALYZE meter_values")
+    finally:
+        await connection.close()
+    print()
 
 
 async def _migrate(database: Database) -> None:
