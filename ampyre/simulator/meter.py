@@ -68,10 +68,6 @@ class Meter:
         self.advance()
         self.energy_wh = energy_wh
 
-    def register_wh(self) -> int:
-        self.advance()
-        return int(self.energy_wh)
-
     def reading(self) -> Reading:
         self.advance()
         return Reading(self.energy_wh, self.current_a, self.offered_a)

@@ -16,10 +16,6 @@ from ampyre.transport.errors import NotImplementedError_, OcppError
 from ampyre.transport.validation import get_validator
 
 
-def has_schema(action: str) -> bool:
-    return get_validator().knows(action)
-
-
 def request_problem(action: str, payload: dict[str, Any]) -> OcppError | None:
     """The CALLERROR a charge point should answer a malformed request with, if any."""
     return _problem(get_validator().validate_request, action, payload)

@@ -19,7 +19,7 @@ from ampyre.handlers.context import MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
-from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, Conflict
+from ampyre.services.errors import ChargePointCallError, ChargePointTimeout
 from ampyre.transport.errors import InternalError, NotImplementedError_, OcppError
 from ampyre.transport.framing import (
     Call,
@@ -380,4 +380,4 @@ def _log_task_failure(task: asyncio.Task[None]) -> None:
         log.error("background task failed", exc_info=task.exception())
 
 
-__all__ = ["AnswerCache", "ChargePointConnection", "Conflict", "ConnectionClosed"]
+__all__ = ["AnswerCache", "ChargePointConnection", "ConnectionClosed"]

@@ -62,22 +62,3 @@ class TypeConstraintViolation(OcppError):
 
 class GenericError(OcppError):
     code = "GenericError"
-
-
-ERROR_CODES: frozenset[str] = frozenset(
-    {
-        "NotImplemented",
-        "NotSupported",
-        "InternalError",
-        "ProtocolError",
-        "SecurityError",
-        "FormationViolation",
-        "PropertyConstraintViolation",
-        "OccurenceConstraintViolation",
-        # The corrected spelling (errata 5.1) is accepted from peers, never sent.
-        "OccurrenceConstraintViolation",
-        "FormatViolation",
-        "TypeConstraintViolation",
-        "GenericError",
-    }
-)
