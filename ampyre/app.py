@@ -15,12 +15,12 @@ from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers
 from ampyre.config import Settings
 from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.central_system import CentralSystem
 from ampyre.storage.database import Database
 from ampyre.transport.endpoint import OcppEndpoint
 from ampyre.transport.ftp import start_ftp_server
 from ampyre.transport.registry import ConnectionRegistry
-from ampyre.transport.validation import get_validator
 from ampyre.web import console_routes
 
 log = logging.getLogger("ampyre")

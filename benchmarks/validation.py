@@ -11,9 +11,9 @@ import timeit
 from collections.abc import Callable
 from typing import Any
 
-from ampyre.transport.errors import OcppError
-from ampyre.transport.lenient import normalize_request
-from ampyre.transport.validation import MessageValidator
+from ampyre.ocpp.v16.errors import OcppError
+from ampyre.ocpp.v16.lenient import normalize_request
+from ampyre.ocpp.v16.validation import MessageValidator
 
 NOW = "2024-05-01T12:00:00.123Z"
 MEASURANDS = [

@@ -27,7 +27,7 @@ from ampyre.bench.mixes import (
     sampled_values,
 )
 from ampyre.cli import main
-from ampyre.transport.validation import get_validator
+from ampyre.ocpp.v16.validation import get_validator
 from tests.conftest import running_server
 from tests.server import TOKEN, free_port
 

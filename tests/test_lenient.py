@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ampyre.transport.errors import OcppError
-from ampyre.transport.lenient import KINDS, Deviation, normalize_request, normalize_response
-from ampyre.transport.validation import (
+from ampyre.ocpp.v16.errors import OcppError
+from ampyre.ocpp.v16.lenient import KINDS, Deviation, normalize_request, normalize_response
+from ampyre.ocpp.v16.validation import (
     CP_INITIATED,
     CSMS_INITIATED,
     MessageValidator,

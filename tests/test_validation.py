@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ampyre.transport.errors import (
+from ampyre.ocpp.v16.errors import (
     FormationViolation,
     NotImplementedError_,
     OccurenceConstraintViolation,
@@ -19,7 +19,7 @@ from ampyre.transport.errors import (
     PropertyConstraintViolation,
     TypeConstraintViolation,
 )
-from ampyre.transport.validation import (
+from ampyre.ocpp.v16.validation import (
     CP_INITIATED,
     CSMS_INITIATED,
     DEFAULT_SCHEMA_DIR,

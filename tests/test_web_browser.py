@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ampyre.transport.validation import CSMS_INITIATED, get_validator
+from ampyre.ocpp.v16.validation import CSMS_INITIATED, get_validator
 from tests.conftest import api_client, unique
 from tests.ocpp_client import OcppClient
 from tests.server import TOKEN, Server

@@ -6,7 +6,7 @@ from typing import Any
 
 from ampyre.handlers import core, firmware, security
 from ampyre.handlers.context import Handler, MessageContext
-from ampyre.transport.errors import NotSupportedError, SecurityError
+from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
 
 
 def default_handlers() -> dict[str, Handler]:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ampyre.ocpp.v16.errors import NotImplementedError_, NotSupportedError, OcppError
+from ampyre.ocpp.v16.framing import Call, CallError, CallResult
 from ampyre.simulator import responders, validation
 from ampyre.simulator.authorization import AuthorizationCache, LocalAuthList
 from ampyre.simulator.charging_profiles import ChargingProfileStore, TransactionContext
@@ -34,8 +36,6 @@ from ampyre.simulator.responders.base import (
     ResponseValue,
 )
 from ampyre.simulator.stats import CallStats
-from ampyre.transport.errors import NotImplementedError_, NotSupportedError, OcppError
-from ampyre.transport.framing import Call, CallError, CallResult
 
 #: Delays between reconnection attempts after a reboot or a dropped connection.
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0, 5.0, 10.0, 10.0, 15.0)

@@ -24,6 +24,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.typing import Subprotocol
 
+from ampyre.ocpp.v16.framing import (
+    Call,
+    CallError,
+    CallResult,
+    FrameError,
+    parse_frame,
+)
 from ampyre.simulator import validation
 from ampyre.simulator.errors import (
     CallErrorReceived,
@@ -33,13 +40,6 @@ from ampyre.simulator.errors import (
 )
 from ampyre.simulator.events import Event, EventKind, EventSink
 from ampyre.simulator.stats import CallOutcome, CallStats
-from ampyre.transport.framing import (
-    Call,
-    CallError,
-    CallResult,
-    FrameError,
-    parse_frame,
-)
 
 SUBPROTOCOL = "ocpp1.6"
 MAX_MESSAGE_SIZE = 4 * 1024 * 1024

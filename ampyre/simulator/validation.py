@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ampyre.transport.errors import NotImplementedError_, OcppError
-from ampyre.transport.validation import get_validator
+from ampyre.ocpp.v16.errors import NotImplementedError_, OcppError
+from ampyre.ocpp.v16.validation import get_validator
 
 
 def request_problem(action: str, payload: dict[str, Any]) -> OcppError | None:

@@ -17,11 +17,8 @@ from typing import Any, Protocol
 
 from ampyre.handlers.context import MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
-from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import now
-from ampyre.services.errors import ChargePointCallError, ChargePointTimeout
-from ampyre.transport.errors import InternalError, NotImplementedError_, OcppError
-from ampyre.transport.framing import (
+from ampyre.ocpp.v16.errors import InternalError, NotImplementedError_, OcppError
+from ampyre.ocpp.v16.framing import (
     Call,
     CallError,
     CallResult,
@@ -29,8 +26,11 @@ from ampyre.transport.framing import (
     dumps,
     parse_frame,
 )
-from ampyre.transport.lenient import normalize_request, normalize_response
-from ampyre.transport.validation import MessageValidator
+from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
+from ampyre.ocpp.v16.validation import MessageValidator
+from ampyre.services.central_system import CentralSystem
+from ampyre.services.clock import now
+from ampyre.services.errors import ChargePointCallError, ChargePointTimeout
 
 log = logging.getLogger("ampyre.ocpp")
 

@@ -12,11 +12,11 @@ import logging
 
 from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.ocpp.v16.validation import MessageValidator
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.charge_points import ConnectAuthorization
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.registry import ConnectionRegistry
-from ampyre.transport.validation import MessageValidator
 
 log = logging.getLogger("ampyre.connections")
 

@@ -7,10 +7,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from ampyre.ocpp.v16.errors import OcppError
+from ampyre.ocpp.v16.validation import CSMS_INITIATED, MessageValidator
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.transport.connection import AnswerCache, ChargePointConnection, ConnectionClosed
-from ampyre.transport.errors import OcppError
-from ampyre.transport.validation import CSMS_INITIATED, MessageValidator
 
 log = logging.getLogger("ampyre.connections")
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ampyre.transport.errors import OcppError
+from ampyre.ocpp.v16.errors import OcppError
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ampyre.transport.errors import FormationViolation, OcppError, ProtocolError
+from ampyre.ocpp.v16.errors import FormationViolation, OcppError, ProtocolError
 
 CALL = 2
 CALLRESULT = 3

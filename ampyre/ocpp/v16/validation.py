@@ -37,7 +37,7 @@ from typing import Any
 import fastjsonschema
 import ocpp
 
-from ampyre.transport.errors import (
+from ampyre.ocpp.v16.errors import (
     FormationViolation,
     NotImplementedError_,
     OccurenceConstraintViolation,

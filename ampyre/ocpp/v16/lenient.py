@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from ampyre.transport.errors import NotImplementedError_, OcppError
-from ampyre.transport.validation import MessageValidator, is_date_time
+from ampyre.ocpp.v16.errors import NotImplementedError_, OcppError
+from ampyre.ocpp.v16.validation import MessageValidator, is_date_time
 
 __all__ = ["KINDS", "Deviation", "normalize_request", "normalize_response"]
 
