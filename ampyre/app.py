@@ -14,12 +14,13 @@ from ampyre import __version__
 from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers
 from ampyre.config import Settings
-from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.ftp import start_ftp_server
+from ampyre.handlers.application import OcppApplication
+from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.central_system import CentralSystem
 from ampyre.storage.database import Database
 from ampyre.transport.endpoint import OcppEndpoint
-from ampyre.transport.ftp import start_ftp_server
 from ampyre.transport.registry import ConnectionRegistry
 from ampyre.web import console_routes
 
@@ -35,10 +36,10 @@ def create_app(settings: Settings) -> FastAPI:
         db = Database(settings.database_url)
         await db.migrate()
         validator = get_validator()
-        registry = ConnectionRegistry(validator)
+        registry = ConnectionRegistry()
         csms = CentralSystem.build(
             db,
-            registry,
+            ConnectionGateway(registry, validator),
             heartbeat_interval=settings.heartbeat_interval,
             auto_register=settings.auto_register,
             remote_start_timeout=settings.remote_start_timeout,
@@ -59,9 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         # The OCPP WebSocket protocol (transport/websocket.py) finds the endpoint here.
         app.state.ocpp_endpoint = OcppEndpoint(
-            csms,
+            OcppApplication(csms),
             registry,
-            Dispatcher(),
             validator,
             client_certificates=settings.tls_client_ca is not None,
         )

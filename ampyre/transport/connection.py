@@ -13,10 +13,9 @@ import hashlib
 import logging
 import uuid
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ampyre.handlers.context import MessageContext
-from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.errors import InternalError, NotImplementedError_, OcppError
 from ampyre.ocpp.v16.framing import (
     Call,
@@ -28,9 +27,8 @@ from ampyre.ocpp.v16.framing import (
 )
 from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import now
-from ampyre.services.errors import ChargePointCallError, ChargePointTimeout
+from ampyre.transport.application import Deviation, Session
+from ampyre.transport.errors import CallErrorAnswer, CallTimeout, ConnectionClosed
 
 log = logging.getLogger("ampyre.ocpp")
 
@@ -48,15 +46,6 @@ class MessageSocket(Protocol):
         """How many received CALLs wait for their answer (the socket stops reading
         from a charge point that floods it)."""
         ...
-
-
-class ConnectionClosed(Exception):
-    """The connection ended before an outgoing CALL could be sent or answered."""
-
-    def __init__(self, message: str, *, sent: bool = False) -> None:
-        super().__init__(message)
-        #: Whether the CALL had reached the socket (then it must not be sent again).
-        self.sent = sent
 
 
 class AnswerCache:
@@ -95,16 +84,16 @@ class ChargePointConnection:
     def __init__(
         self,
         socket: MessageSocket,
-        ctx: MessageContext,
-        dispatcher: Dispatcher,
+        charge_point_id: str,
+        session: Session,
         validator: MessageValidator,
         answers: AnswerCache,
         *,
         lenient: bool = False,
     ) -> None:
         self.socket = socket
-        self.ctx = ctx
-        self.dispatcher = dispatcher
+        self.charge_point_id = charge_point_id
+        self.session = session
         self.validator = validator
         self.answers = answers
         self.lenient = lenient
@@ -113,7 +102,7 @@ class ChargePointConnection:
         #: sends them again after it reconnects), those already taken are finished.
         self.draining = False
         #: When the charge point last sent anything (the REST API's lastSeen).
-        self.last_activity = now()
+        self.last_activity = datetime.now(UTC)
         self._incoming: asyncio.Queue[Call | None] = asyncio.Queue()
         self._call_lock = asyncio.Lock()
         #: The outstanding CALL: unique id, action, request payload, the answer to come.
@@ -122,20 +111,12 @@ class ChargePointConnection:
         #: Whether the worker is inside a CALL (else it waits for one).
         self._handling = False
 
-    @property
-    def charge_point_id(self) -> str:
-        return self.ctx.charge_point_id
-
-    @property
-    def csms(self) -> CentralSystem:
-        return self.ctx.csms
-
     def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"ocpp-{self.charge_point_id}")
 
     def receive(self, text: str | bytes) -> None:
         """Take one WebSocket message as the socket reads it."""
-        self.last_activity = now()
+        self.last_activity = datetime.now(UTC)
         try:
             frame = parse_frame(text)
         except FrameError as exc:
@@ -240,8 +221,8 @@ class ChargePointConnection:
             payload, deviations = self._validated(call)
             if deviations:
                 # Recorded before the answer: what the operator reads is up to date.
-                await self.csms.charge_points.record_deviations(self.charge_point_id, deviations)
-            response = await self.dispatcher.dispatch(self.ctx, call.action, payload)
+                await self.session.record_deviations(deviations)
+            response = await self.session.handle(call.action, payload)
             try:
                 self.validator.validate_response(call.action, response)
             except OcppError as exc:
@@ -264,7 +245,7 @@ class ChargePointConnection:
         log.debug("[%s] -> CALLRESULT %s %s", self.charge_point_id, call.action, call.unique_id)
         return CallResult(call.unique_id, response).encode()
 
-    def _validated(self, call: Call) -> tuple[dict[str, Any], list[tuple[str, str, str, str]]]:
+    def _validated(self, call: Call) -> tuple[dict[str, Any], list[Deviation]]:
         if not self.validator.knows(call.action):
             raise NotImplementedError_(f"Unknown action {call.action[:64]!r}")
         try:
@@ -284,10 +265,8 @@ class ChargePointConnection:
             )
         return payload, [(d.action, d.path, d.kind, d.detail) for d in deviations]
 
-    def _record_deviations(self, deviations: list[tuple[str, str, str, str]]) -> None:
-        task = asyncio.create_task(
-            self.csms.charge_points.record_deviations(self.charge_point_id, deviations)
-        )
+    def _record_deviations(self, deviations: list[Deviation]) -> None:
+        task = asyncio.create_task(self.session.record_deviations(deviations))
         task.add_done_callback(_log_task_failure)
 
     # -- outgoing CALLs -----------------------------------------------------------------
@@ -301,7 +280,7 @@ class ChargePointConnection:
             async with asyncio.timeout(timeout):
                 return await self._call(action, payload)
         except TimeoutError:
-            raise ChargePointTimeout(
+            raise CallTimeout(
                 f"Charge point {self.charge_point_id!r} did not answer {action} "
                 f"within {timeout:g} s"
             ) from None
@@ -335,7 +314,7 @@ class ChargePointConnection:
         if isinstance(frame, CallError):
             log.debug("[%s] <- CALLERROR %s %s", self.charge_point_id, action, frame.error_code)
             future.set_exception(
-                ChargePointCallError(frame.error_code, frame.error_description, frame.error_details)
+                CallErrorAnswer(frame.error_code, frame.error_description, frame.error_details)
             )
             return
         log.debug("[%s] <- CALLRESULT %s %s", self.charge_point_id, action, frame.unique_id)
@@ -343,7 +322,7 @@ class ChargePointConnection:
             payload = self._validated_response(action, frame.payload)
         except OcppError as exc:
             future.set_exception(
-                ChargePointCallError(
+                CallErrorAnswer(
                     exc.code,
                     f"The charge point's {action} answer is not valid: {exc.description}",
                     {"payload": frame.payload},
@@ -352,7 +331,7 @@ class ChargePointConnection:
             return
         # Here, in the receive loop, not where the caller resumes: the charge point may send
         # what its answer allows (a triggered message) in the very next frame.
-        self.dispatcher.on_call_answered(self.ctx, action, request, payload)
+        self.session.on_call_answered(action, request, payload)
         future.set_result(payload)
 
     def _validated_response(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -380,4 +359,4 @@ def _log_task_failure(task: asyncio.Task[None]) -> None:
         log.error("background task failed", exc_info=task.exception())
 
 
-__all__ = ["AnswerCache", "ChargePointConnection", "ConnectionClosed"]
+__all__ = ["AnswerCache", "ChargePointConnection", "ConnectionClosed", "MessageSocket"]

@@ -3,18 +3,17 @@
 The WebSocket protocol (`transport/websocket.py`) asks `admit` at the upgrade, so a
 refused charge point gets a plain HTTP status (404 unknown, 400 no `ocpp1.6`, 401
 credentials) rather than a WebSocket that opens and closes; then `opened` and `closed`
-bracket the charge point's connection.
+bracket the charge point's connection. The decisions themselves are the application's
+(`transport/application.py`).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from ampyre.handlers.context import ChargePointSession, MessageContext
-from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import ConnectAuthorization
+from ampyre.transport.application import Admission, Application
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.registry import ConnectionRegistry
 
@@ -24,37 +23,36 @@ log = logging.getLogger("ampyre.connections")
 class OcppEndpoint:
     def __init__(
         self,
-        csms: CentralSystem,
+        application: Application[Any],
         registry: ConnectionRegistry,
-        dispatcher: Dispatcher,
         validator: MessageValidator,
         *,
         client_certificates: bool,
     ) -> None:
-        self.csms = csms
+        self.application = application
         self.registry = registry
-        self.dispatcher = dispatcher
         self.validator = validator
         self.client_certificates = client_certificates
 
     async def admit(
         self, charge_point_id: str, password: str | None, *, tls: bool, client_cert_name: str | None
-    ) -> ConnectAuthorization:
-        return await self.csms.charge_points.authorize_connection(
+    ) -> Admission:
+        return await self.application.admit(
             charge_point_id,
             password,
             tls=tls,
-            client_cert=tls and self.client_certificates and client_cert_name == charge_point_id,
+            client_certificate=tls
+            and self.client_certificates
+            and client_cert_name == charge_point_id,
         )
 
     async def opened(
-        self, socket: MessageSocket, charge_point_id: str, admitted: ConnectAuthorization
+        self, socket: MessageSocket, charge_point_id: str, admitted: Admission
     ) -> ChargePointConnection:
-        ctx = MessageContext(self.csms, ChargePointSession(charge_point_id, admitted.boot_status))
         connection = ChargePointConnection(
             socket,
-            ctx,
-            self.dispatcher,
+            charge_point_id,
+            self.application.open_session(charge_point_id, admitted),
             self.validator,
             self.registry.answers_for(charge_point_id),
             lenient=admitted.lenient,
@@ -62,11 +60,11 @@ class OcppEndpoint:
         await self.registry.add(connection)
         connection.start()
         log.info("[%s] connected", charge_point_id)
-        self.csms.charge_points.touch_later(charge_point_id, connection.last_activity)
+        self.application.connected(charge_point_id, connection.last_activity)
         return connection
 
     async def closed(self, connection: ChargePointConnection) -> None:
         await connection.finish()
         if self.registry.remove(connection):
             log.info("[%s] disconnected", connection.charge_point_id)
-        self.csms.charge_points.touch_later(connection.charge_point_id, connection.last_activity)
+        self.application.disconnected(connection.charge_point_id, connection.last_activity)

@@ -1,4 +1,4 @@
-"""Which charge point is connected where: the transport side of ChargePointGateway."""
+"""Which charge point is connected where, and CALLs to it by identity."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from ampyre.ocpp.v16.errors import OcppError
-from ampyre.ocpp.v16.validation import CSMS_INITIATED, MessageValidator
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
-from ampyre.transport.connection import AnswerCache, ChargePointConnection, ConnectionClosed
+from ampyre.transport.connection import AnswerCache, ChargePointConnection
+from ampyre.transport.errors import ConnectionClosed, NotConnected
 
 log = logging.getLogger("ampyre.connections")
 
@@ -21,8 +19,7 @@ CLOSE_REPLACED = 4000
 class ConnectionRegistry:
     """The newest connection per identity; a new one replaces (and closes) the old one."""
 
-    def __init__(self, validator: MessageValidator) -> None:
-        self.validator = validator
+    def __init__(self) -> None:
         self._connections: dict[str, ChargePointConnection] = {}
         self._answers: dict[str, AnswerCache] = {}
 
@@ -67,7 +64,7 @@ class ConnectionRegistry:
         except TimeoutError:
             log.warning("in-flight messages not finished after %.0f s", timeout)
 
-    # -- ChargePointGateway -------------------------------------------------------------
+    # -- by identity ----------------------------------------------------------------------
 
     def is_connected(self, charge_point_id: str) -> bool:
         connection = self._connections.get(charge_point_id)
@@ -80,33 +77,26 @@ class ConnectionRegistry:
     def connected_ids(self) -> set[str]:
         return {cp for cp, connection in self._connections.items() if not connection.closed}
 
-    def check_request(self, action: str, payload: Any) -> None:
-        if action not in CSMS_INITIATED:
-            raise NotFound(
-                f"{action!r} is not a CSMS-initiated OCPP 1.6 action; known: "
-                + ", ".join(sorted(CSMS_INITIATED))
-            )
-        try:
-            self.validator.validate_request(action, payload)
-        except OcppError as exc:
-            raise InvalidRequest(f"{action}: {exc.description}") from None
-
     async def call(
         self, charge_point_id: str, action: str, payload: dict[str, Any], timeout: float
     ) -> dict[str, Any]:
+        """Send a CALL to the identity's connection and return the CALLRESULT payload.
+
+        Raises NotConnected, CallTimeout or CallErrorAnswer (`transport/errors.py`).
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             connection = self._connections.get(charge_point_id)
             if connection is None or connection.closed:
-                raise Conflict(f"Charge point {charge_point_id!r} is not connected")
+                raise NotConnected(f"Charge point {charge_point_id!r} is not connected")
             try:
                 return await connection.call(action, payload, max(0.0, deadline - loop.time()))
             except ConnectionClosed as exc:
                 # Replaced or dropped while the command waited its turn: a newer
                 # connection takes it; with none, the charge point is offline.
                 if exc.sent or self._connections.get(charge_point_id) is connection:
-                    raise Conflict(
+                    raise NotConnected(
                         f"Charge point {charge_point_id!r} disconnected before answering"
                     ) from None
 

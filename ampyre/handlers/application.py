@@ -1,0 +1,59 @@
+"""The CSMS as the transport's application: admission, sessions and connection hooks.
+
+This is where the transport's protocols (`transport/application.py`) meet the domain:
+each connection gets a session that hands its validated CALLs to the dispatcher.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ampyre.handlers.context import ChargePointSession, MessageContext
+from ampyre.handlers.dispatcher import Dispatcher
+from ampyre.services.central_system import CentralSystem
+from ampyre.services.charge_points import ConnectAuthorization
+
+
+class OcppSession:
+    """One connection's session: its message context and the dispatcher."""
+
+    __slots__ = ("ctx", "dispatcher")
+
+    def __init__(self, ctx: MessageContext, dispatcher: Dispatcher) -> None:
+        self.ctx = ctx
+        self.dispatcher = dispatcher
+
+    async def handle(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.dispatcher.dispatch(self.ctx, action, payload)
+
+    async def record_deviations(self, deviations: list[tuple[str, str, str, str]]) -> None:
+        await self.ctx.csms.charge_points.record_deviations(self.ctx.charge_point_id, deviations)
+
+    def on_call_answered(
+        self, action: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        self.dispatcher.on_call_answered(self.ctx, action, request, response)
+
+
+class OcppApplication:
+    def __init__(self, csms: CentralSystem, dispatcher: Dispatcher | None = None) -> None:
+        self.csms = csms
+        self.dispatcher = dispatcher or Dispatcher()
+
+    async def admit(
+        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+    ) -> ConnectAuthorization:
+        return await self.csms.charge_points.authorize_connection(
+            identity, password, tls=tls, client_cert=client_certificate
+        )
+
+    def open_session(self, identity: str, admission: ConnectAuthorization) -> OcppSession:
+        session = ChargePointSession(identity, admission.boot_status)
+        return OcppSession(MessageContext(self.csms, session), self.dispatcher)
+
+    def connected(self, identity: str, at: datetime) -> None:
+        self.csms.charge_points.touch_later(identity, at)
+
+    def disconnected(self, identity: str, at: datetime) -> None:
+        self.csms.charge_points.touch_later(identity, at)

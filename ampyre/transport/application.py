@@ -1,0 +1,76 @@
+"""What the transport needs from the application behind it.
+
+The transport carries OCPP-J frames: it admits WebSockets, parses and validates frames,
+keeps the repeated-CALL cache and the one outstanding CALL. What a message *means* is the
+application's business, reached only through these two protocols (implemented by
+`handlers/application.py`). So the transport imports neither handlers nor services, and
+another application (a test double, a different OCPP version's handlers) plugs in alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+#: A lenient repair: (action, JSON path, kind, human-readable detail).
+Deviation = tuple[str, str, str, str]
+
+
+class Admission(Protocol):
+    """The application's answer to a connection attempt."""
+
+    @property
+    def allowed(self) -> bool: ...
+
+    @property
+    def status(self) -> int:
+        """HTTP status to refuse with when not allowed (404, 401, ...)."""
+        ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def lenient(self) -> bool:
+        """Repair known schema deviations of this charge point instead of refusing them."""
+        ...
+
+
+class Session(Protocol):
+    """One charge point's connection, as the application sees it."""
+
+    async def handle(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Answer a validated CALL; raise `OcppError` for a CALLERROR."""
+        ...
+
+    async def record_deviations(self, deviations: list[Deviation]) -> None:
+        """Keep the lenient repairs made to this charge point's messages."""
+        ...
+
+    def on_call_answered(
+        self, action: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """The charge point answered a CSMS CALL. Runs in the receive loop, before the
+        charge point's next message is handled."""
+        ...
+
+
+AdmissionT = TypeVar("AdmissionT", bound=Admission)
+
+
+class Application(Protocol[AdmissionT]):
+    """The application's admission type is its own: what `admit` decides, `open_session`
+    gets back."""
+
+    async def admit(
+        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+    ) -> AdmissionT:
+        """Decide at the HTTP upgrade; `client_certificate`: a verified TLS client
+        certificate names this identity."""
+        ...
+
+    def open_session(self, identity: str, admission: AdmissionT) -> Session: ...
+
+    def connected(self, identity: str, at: datetime) -> None: ...
+
+    def disconnected(self, identity: str, at: datetime) -> None: ...
