@@ -7,19 +7,24 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
 from ampyre import __version__
 from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers
+from ampyre.cluster.lease import Lease
+from ampyre.cluster.node import ClusterApplication, ClusterNode
 from ampyre.config import Settings
 from ampyre.ftp import start_ftp_server
 from ampyre.handlers.application import OcppApplication
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.settings import SettingsService
 from ampyre.storage.database import Database
+from ampyre.transport.application import Application
 from ampyre.transport.endpoint import OcppEndpoint
 from ampyre.transport.registry import ConnectionRegistry
 from ampyre.web import console_routes
@@ -37,9 +42,11 @@ def create_app(settings: Settings) -> FastAPI:
         await db.migrate()
         validator = get_validator()
         registry = ConnectionRegistry()
+        local_gateway = ConnectionGateway(registry, validator)
+        cluster = await _join_cluster(settings, db, registry, local_gateway)
         csms = CentralSystem.build(
             db,
-            ConnectionGateway(registry, validator),
+            cluster.gateway if cluster is not None else local_gateway,
             heartbeat_interval=settings.heartbeat_interval,
             auto_register=settings.auto_register,
             remote_start_timeout=settings.remote_start_timeout,
@@ -59,13 +66,18 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.api_token = token
         app.state.settings = settings
         # The OCPP WebSocket protocol (transport/websocket.py) finds the endpoint here.
+        application: Application[Any] = OcppApplication(csms)
+        if cluster is not None:
+            application = ClusterApplication(application, cluster)
         app.state.ocpp_endpoint = OcppEndpoint(
-            OcppApplication(csms),
+            application,
             registry,
             validator,
             client_certificates=settings.tls_client_ca is not None,
         )
-        sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval), name="sweeper")
+        # In a cluster, one node at a time sweeps (a lease that outlives two periods).
+        lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None
+        sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval, lease), name="sweeper")
         _tune_garbage_collector()
         log.info(
             "Ampyre %s ready on %s (database %s)",
@@ -83,6 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
             for connection in registry.all():
                 await connection.finish()
             await csms.charge_points.flush_last_seen()
+            if cluster is not None:
+                await cluster.stop()
             await db.dispose()
 
     app = FastAPI(
@@ -111,10 +125,24 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-async def _sweep(csms: CentralSystem, interval: float) -> None:
+async def _join_cluster(
+    settings: Settings, db: Database, registry: ConnectionRegistry, local: ConnectionGateway
+) -> ClusterNode | None:
+    if settings.redis_url is None:
+        return None
+    namespace = "ampyre:" + await SettingsService(db).cluster_id()
+    node = ClusterNode(settings.redis_url, namespace, registry, local)
+    await node.start()
+    return node
+
+
+async def _sweep(csms: CentralSystem, interval: float, lease: Lease | None) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await csms.sweep()
+            if lease is None or await lease.hold():
+                await csms.sweep()
+            else:
+                csms.triggers.close_ended_windows()  # the windows are this node's own
         except Exception:
             log.exception("housekeeping failed")

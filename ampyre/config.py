@@ -46,3 +46,5 @@ class Settings:
     ftp_host: str | None = None
     ftp_passive_ports: tuple[int, int] | None = None
     log_level: str = "info"
+    #: Redis shared by the nodes of a cluster (same PostgreSQL database); None: one node.
+    redis_url: str | None = None

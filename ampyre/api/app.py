@@ -28,9 +28,16 @@ from ampyre.services.errors import (
     DomainError,
     InvalidRequest,
     NotFound,
+    Unavailable,
 )
 
-_STATUS = {NotFound: 404, Conflict: 409, InvalidRequest: 422, ChargePointTimeout: 504}
+_STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidRequest: 422,
+    Unavailable: 503,
+    ChargePointTimeout: 504,
+}
 
 
 def api_router() -> APIRouter:

@@ -179,6 +179,14 @@ from ampyre.config import Settings
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="debug logs one line per OCPP message.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="AMPYRE_REDIS_URL",
+    default=None,
+    help="Join the nodes that share this Redis and the same PostgreSQL --database "
+    "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
+)
 def serve(
     host: str,
     port: int,
@@ -204,6 +212,7 @@ def serve(
     ftp_host: str | None,
     ftp_passive_ports: tuple[int, int] | None,
     log_level: str,
+    redis_url: str | None,
 ) -> None:
     """Start the CSMS: OCPP endpoint, REST API and web console on one port.
 
@@ -221,9 +230,11 @@ def serve(
     if public_url and not public_url.startswith(("http://", "https://")):
         raise click.BadParameter("use http(s)://HOST[:PORT][/PATH]", param_hint="--public-url")
     try:
-        normalize_url(database)
+        normalized = normalize_url(database)
     except DatabaseURLError as exc:
         raise click.BadParameter(str(exc), param_hint="--database") from None
+    if redis_url and normalized.get_backend_name() != "postgresql":
+        raise click.UsageError("--redis joins nodes sharing a PostgreSQL --database")
     run(
         Settings(
             host=host,
@@ -250,6 +261,7 @@ def serve(
             ftp_host=ftp_host,
             ftp_passive_ports=ftp_passive_ports,
             log_level=log_level,
+            redis_url=redis_url,
         )
     )
 

@@ -23,6 +23,10 @@ class InvalidRequest(DomainError):
     """The request is well-formed but not acceptable (HTTP 422)."""
 
 
+class Unavailable(DomainError):
+    """A part the request needs is down, e.g. the cluster's Redis (HTTP 503)."""
+
+
 class ChargePointCallError(DomainError):
     """The charge point answered a command with CALLERROR (HTTP 502)."""
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import uuid
+
+from sqlalchemy.exc import IntegrityError
 
 from ampyre.storage.database import Database
 from ampyre.storage.models import Setting
 
 API_TOKEN_KEY = "api_token"
+CLUSTER_ID_KEY = "cluster_id"
 
 
 class SettingsService:
@@ -40,3 +44,18 @@ class SettingsService:
         token = secrets.token_urlsafe(32)
         await self.set(API_TOKEN_KEY, token)
         return token, True
+
+    async def cluster_id(self) -> str:
+        """The id the nodes sharing this database know each other by (their Redis keys'
+        namespace): made by the first node that asks, the same for every node after."""
+        stored = await self.get(CLUSTER_ID_KEY)
+        if stored:
+            return stored
+        try:
+            async with self.db.sessions.begin() as session:
+                session.add(Setting(key=CLUSTER_ID_KEY, value=uuid.uuid4().hex[:16]))
+        except IntegrityError:
+            pass  # another node made it at the same moment: take that one
+        stored = await self.get(CLUSTER_ID_KEY)
+        assert stored is not None
+        return stored

@@ -66,5 +66,6 @@ class OcppEndpoint:
     async def closed(self, connection: ChargePointConnection) -> None:
         await connection.finish()
         if self.registry.remove(connection):
+            # Not for a connection a newer one replaced: the charge point is still there.
             log.info("[%s] disconnected", connection.charge_point_id)
-        self.application.disconnected(connection.charge_point_id, connection.last_activity)
+            self.application.disconnected(connection.charge_point_id, connection.last_activity)

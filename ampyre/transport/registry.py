@@ -100,8 +100,8 @@ class ConnectionRegistry:
                         f"Charge point {charge_point_id!r} disconnected before answering"
                     ) from None
 
-    async def disconnect(self, charge_point_id: str, reason: str) -> None:
+    async def disconnect(self, charge_point_id: str, reason: str, code: int = 1000) -> None:
         connection = self._connections.get(charge_point_id)
         if connection is not None:
             connection.closed = True
-            await connection.close(1000, reason)
+            await connection.close(code, reason)

@@ -1,0 +1,215 @@
+"""This node's part in the cluster: its claims, its listener, its upkeep.
+
+`ClusterNode.start` connects to Redis, subscribes to the presence broadcasts and to the
+node's own channel, and keeps three jobs going: renewing the claims of the charge points
+connected here, broadcasting their lastSeen times, and rebuilding the presence mirror.
+When Redis goes away the node keeps serving the charge points it holds; it reconnects by
+itself and puts its claims back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ampyre.cluster.bus import NodeBus, run_call
+from ampyre.cluster.gateway import ClusterGateway
+from ampyre.cluster.lease import Lease
+from ampyre.cluster.presence import RENEW_INTERVAL, RESYNC_INTERVAL, Presence
+from ampyre.handlers.gateway import ConnectionGateway
+from ampyre.transport.application import Application, Session
+from ampyre.transport.registry import CLOSE_REPLACED, ConnectionRegistry
+
+log = logging.getLogger("ampyre.cluster")
+
+#: How often the lastSeen times of this node's charge points are broadcast (s).
+SEEN_INTERVAL = 1.0
+#: Longest wait between attempts to reach Redis again (s).
+MAX_RETRY_DELAY = 5.0
+
+
+class ClusterNode:
+    def __init__(
+        self, redis_url: str, namespace: str, registry: ConnectionRegistry, local: ConnectionGateway
+    ) -> None:
+        self.node_id = uuid.uuid4().hex[:12]
+        self.redis: Redis = Redis.from_url(
+            redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
+        )
+        self.registry = registry
+        self.local = local
+        self.presence = Presence(self.redis, namespace, self.node_id)
+        self.bus = NodeBus(self.redis, namespace, self.node_id, self._serve)
+        self.gateway = ClusterGateway(local, self.presence, self.bus)
+        self.sweep_lease_key = f"{namespace}:lease:sweep"
+        self._tasks: list[asyncio.Task[None]] = []
+        #: The claim or release last started per charge point: they run in order.
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._seen_since: datetime | None = None
+
+    def lease(self, name: str, ttl: float) -> Lease:
+        return Lease(self.redis, f"{self.presence.namespace}:lease:{name}", self.node_id, ttl)
+
+    async def start(self) -> None:
+        await self.redis.ping()  # a wrong URL is a start-up error, not a silent retry loop
+        await self.presence.resync()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="cluster-listen"),
+            asyncio.create_task(self._upkeep(), name="cluster-upkeep"),
+        ]
+        log.info("cluster node %s joined (%s)", self.node_id, self.presence.namespace)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in [*self._tasks, *self._pending.values()]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(RedisError):
+            for charge_point_id in self.registry.connected_ids():
+                await self.presence.release(charge_point_id)
+        await self.redis.aclose()
+
+    # -- connection hooks -------------------------------------------------------------------
+
+    def connected(self, charge_point_id: str) -> None:
+        self._in_order(charge_point_id, self._claim(charge_point_id))
+
+    def disconnected(self, charge_point_id: str) -> None:
+        self._in_order(charge_point_id, self.presence.release(charge_point_id))
+
+    async def _claim(self, charge_point_id: str) -> None:
+        previous = await self.presence.claim(charge_point_id)
+        if previous is not None:
+            log.info(
+                "[%s] connected here: node %s closes its connection", charge_point_id, previous
+            )
+            await self.bus.tell(previous, {"kind": "replaced", "chargePointId": charge_point_id})
+
+    def _in_order(self, charge_point_id: str, step: Any) -> None:
+        before = self._pending.get(charge_point_id)
+
+        async def run() -> None:
+            if before is not None:
+                with contextlib.suppress(Exception):
+                    await before
+            try:
+                await step
+            except RedisError as exc:
+                # The upkeep puts the claims back once Redis returns.
+                log.warning("[%s] presence not updated: %s", charge_point_id, exc)
+            finally:
+                if self._pending.get(charge_point_id) is task:
+                    del self._pending[charge_point_id]
+
+        task = asyncio.create_task(run())
+        self._pending[charge_point_id] = task
+
+    # -- requests from other nodes ----------------------------------------------------------
+
+    async def _serve(self, message: dict[str, Any]) -> dict[str, Any]:
+        kind, charge_point_id = message.get("kind"), str(message.get("chargePointId"))
+        if kind == "call":
+            return await run_call(
+                self.local.call(
+                    charge_point_id, message["action"], message["payload"], message["timeout"]
+                )
+            )
+        if kind == "replaced":
+            await self.registry.disconnect(
+                charge_point_id, "replaced by a new connection on another node", CLOSE_REPLACED
+            )
+        elif kind == "disconnect":
+            await self.registry.disconnect(charge_point_id, str(message.get("reason", "")))
+        return {}
+
+    # -- background jobs --------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.subscribe(self.presence.channel, self.bus.channel)
+                await self._restore()
+                delay = 0.5
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is None or message["type"] != "message":
+                        continue
+                    if message["channel"] == self.bus.channel:
+                        self.bus.received(message["data"])
+                    else:
+                        self.presence.apply(message["data"])
+            except (RedisError, OSError) as exc:
+                log.warning("cluster: Redis unreachable (%s); retrying in %.1f s", exc, delay)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+
+    async def _restore(self) -> None:
+        """After (re)subscribing: put this node's claims back and rebuild the mirror."""
+        await self.presence.renew(self.registry.connected_ids())
+        await self.presence.resync()
+
+    async def _upkeep(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_renew = next_resync = loop.time()
+        while True:
+            await asyncio.sleep(SEEN_INTERVAL)
+            try:
+                await self._announce_seen()
+                if loop.time() >= next_renew:
+                    next_renew = loop.time() + RENEW_INTERVAL
+                    await self.presence.renew(self.registry.connected_ids())
+                if loop.time() >= next_resync:
+                    next_resync = loop.time() + RESYNC_INTERVAL
+                    await self.presence.resync()
+            except (RedisError, OSError) as exc:
+                log.debug("cluster upkeep skipped: %s", exc)
+
+    async def _announce_seen(self) -> None:
+        since = self._seen_since
+        seen = {
+            connection.charge_point_id: connection.last_activity
+            for connection in self.registry.all()
+            if not connection.closed and (since is None or connection.last_activity > since)
+        }
+        if seen:
+            self._seen_since = max(seen.values())
+        await self.presence.announce_seen(seen)
+
+
+class ClusterApplication:
+    """The CSMS application plus the cluster's claims on connect and disconnect."""
+
+    def __init__(self, inner: Application[Any], node: ClusterNode) -> None:
+        self.inner = inner
+        self.node = node
+
+    async def admit(
+        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+    ) -> Any:
+        return await self.inner.admit(
+            identity, password, tls=tls, client_certificate=client_certificate
+        )
+
+    def open_session(self, identity: str, admission: Any) -> Session:
+        return self.inner.open_session(identity, admission)
+
+    def connected(self, identity: str, at: datetime) -> None:
+        self.inner.connected(identity, at)
+        self.node.connected(identity)
+
+    def disconnected(self, identity: str, at: datetime) -> None:
+        self.inner.disconnected(identity, at)
+        self.node.disconnected(identity)
