@@ -30,15 +30,13 @@ from tests.server import (
 REDIS_ENV = "AMPYRE_TEST_REDIS_URL"
 
 
-@pytest.fixture(scope="module")
-def backend() -> str:
-    """The cluster runs on PostgreSQL only (SQLite is one node's file)."""
-    return "postgresql"
-
-
 @contextlib.asynccontextmanager
-async def cluster(workdir: Path, size: int = 2) -> AsyncIterator[list[Server]]:
-    redis_url = os.environ.get(REDIS_ENV)
+async def cluster(
+    workdir: Path, size: int = 2, redis_url: str | None = None
+) -> AsyncIterator[list[Server]]:
+    """`size` nodes on a fresh database of the test PostgreSQL server (a cluster shares
+    one PostgreSQL database; SQLite is one node's file)."""
+    redis_url = redis_url or os.environ.get(REDIS_ENV)
     if not redis_url:
         pytest.skip(f"cluster tests need {REDIS_ENV} (e.g. redis://127.0.0.1:6379/0)")
     if postgres_admin_url() is None:

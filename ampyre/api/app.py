@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ampyre.api import (
@@ -85,6 +86,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": _describe_validation(exc.errors()), "errors": _plain(exc.errors())},
             status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ConnectionError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database is unreachable (restarting, failing over): a clear 503 the client
+        # may retry, not a 500 with a traceback in the log.
+        return JSONResponse(
+            {"detail": "The database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(StarletteHTTPException)

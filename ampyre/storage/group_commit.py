@@ -96,6 +96,8 @@ class GroupCommit:
                 try:
                     results.append((pending, pending.unit(cursor), None))
                 except Exception as exc:
+                    if cursor.lost():
+                        raise  # the database went away: the whole batch fails, now
                     failed[index] = exc
                     failure = index
                     break
@@ -273,7 +275,8 @@ class PostgresGroupCommit(GroupCommit):
                         log.warning("database unavailable for a batch of %d: %s", len(batch), exc)
                         results = [(pending, None, exc) for pending in batch]
                         if connection is not None:
-                            await _close_quietly(connection)
+                            # Not back into the pool: the next batch connects afresh.
+                            await _discard_quietly(connection)
                         connection = cursor = None
                     self._resolve(results)
                 if self._stopping:
@@ -302,3 +305,11 @@ async def _close_quietly(connection: AsyncConnection) -> None:
         await connection.close()
     except Exception:
         log.debug("closing a broken committer connection failed", exc_info=True)
+
+
+async def _discard_quietly(connection: AsyncConnection) -> None:
+    try:
+        await connection.invalidate()
+        await connection.close()
+    except Exception:
+        log.debug("discarding a broken committer connection failed", exc_info=True)

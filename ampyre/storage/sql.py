@@ -61,6 +61,11 @@ class Cursor(Protocol):
 
     def rollback(self) -> None: ...
 
+    def lost(self) -> bool:
+        """Whether the connection is gone (the database went away): then no unit of the
+        batch can succeed on it, and a new connection is needed."""
+        ...
+
 
 def json_text(value: Any) -> str:
     """A JSON column's value as both backends take it: text."""
@@ -103,6 +108,9 @@ class SqliteCursor:
 
     def begin(self) -> None:
         self.connection.execute("BEGIN IMMEDIATE")
+
+    def lost(self) -> bool:
+        return False  # a file: it does not go away
 
     def commit(self) -> None:
         self.connection.execute("COMMIT")
@@ -148,6 +156,9 @@ class PostgresCursor:
 
     def begin(self) -> None:
         return None  # the adapted connection begins on the first statement
+
+    def lost(self) -> bool:
+        return bool(self.dbapi._connection.is_closed())
 
     def commit(self) -> None:
         self.dbapi.commit()
