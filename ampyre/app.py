@@ -36,18 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
         await db.migrate()
         validator = get_validator()
         registry = ConnectionRegistry(validator)
-        csms = CentralSystem.build(
-            db,
-            registry,
-            heartbeat_interval=settings.heartbeat_interval,
-            auto_register=settings.auto_register,
-            remote_start_timeout=settings.remote_start_timeout,
-            trigger_arrival_window=settings.trigger_arrival_window,
-            fetch_configuration_on_boot=settings.fetch_configuration_on_boot,
-            data_dir=settings.data_dir,
-            max_upload_size=settings.max_upload_size,
-            call_timeout=settings.call_timeout,
-        )
+        csms = CentralSystem.build(db, registry, settings)
         ftp = await start_ftp_server(settings, csms.diagnostics)
         token, generated = await csms.settings.api_token(settings.api_token)
         if generated:
