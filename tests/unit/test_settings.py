@@ -227,3 +227,14 @@ def test_help_shows_every_flag_with_its_variable() -> None:
         assert option in text or f"{flag_name(name)}/" in text.replace(" / ", "/")
         assert f"env var: {env_var(name)}" in text
         assert " ".join(str(field.description).split()) in text
+
+
+def test_the_readme_lists_every_flag_with_its_variable() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `--")]
+    for name in Settings.model_fields:
+        if name == "sweep_interval":  # hidden: not for operators
+            continue
+        row = next((r for r in rows if r.startswith(f"| `{flag_name(name)}")), None)
+        assert row is not None, f"README: no row for {flag_name(name)}"
+        assert f"`{env_var(name)}`" in row
