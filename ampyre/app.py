@@ -45,16 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         local_gateway = ConnectionGateway(registry, validator)
         cluster = await _join_cluster(settings, db, registry, local_gateway)
         csms = CentralSystem.build(
-            db,
-            cluster.gateway if cluster is not None else local_gateway,
-            heartbeat_interval=settings.heartbeat_interval,
-            auto_register=settings.auto_register,
-            remote_start_timeout=settings.remote_start_timeout,
-            trigger_arrival_window=settings.trigger_arrival_window,
-            fetch_configuration_on_boot=settings.fetch_configuration_on_boot,
-            data_dir=settings.data_dir,
-            max_upload_size=settings.max_upload_size,
-            call_timeout=settings.call_timeout,
+            db, cluster.gateway if cluster is not None else local_gateway, settings
         )
         ftp = await start_ftp_server(settings, csms.diagnostics)
         token, generated = await csms.settings.api_token(settings.api_token)

@@ -1,50 +1,210 @@
-"""Server settings: every `ampyre serve` flag, each also read from `AMPYRE_*` variables."""
+"""Server settings: every `ampyre serve` flag, each also read from an `AMPYRE_*` variable.
+
+A setting is one field of `Settings`: its type and constraints, its default, its help
+text (`description`). The `ampyre serve` flags are generated from these fields
+(`ampyre.cli.options.settings_options`), each with the environment variable `AMPYRE_`
++ the field's name in capitals; `Flag` in a field's metadata covers the few flags that
+are not simply `--field-name`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, FilePath, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "AMPYRE_"
 
 
-@dataclass(slots=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8180
-    database_url: str = "sqlite:///ampyre.db"
-    api_token: str | None = None
-    auto_register: bool = False
-    tls_cert: str | None = None
-    tls_key: str | None = None
-    tls_client_ca: str | None = None
-    #: BootNotification.conf interval: how often charge points send Heartbeat (seconds).
-    heartbeat_interval: int = 300
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """How a setting's `ampyre serve` flag differs from the one its field implies."""
+
+    #: The flag, when not `--field-name` (e.g. `--database` for `database_url`).
+    name: str | None = None
+    #: Left out of `--help` (for tests and tuning, not for operators).
+    hidden: bool = False
+    #: A directory, created when missing (must not be a file).
+    directory: bool = False
+
+
+class Settings(BaseSettings):
+    """Every setting of a server. `Settings()` reads `AMPYRE_*` environment variables;
+    keyword arguments win over them (the CLI passes every value it resolved)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # Like click, which reads the same variables: an empty variable is not set.
+        env_ignore_empty=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(
+        8180, description="Port for OCPP (ws://HOST:PORT/ocpp/ID), REST API and web console."
+    )
+    database_url: Annotated[str, Flag(name="--database")] = Field(
+        "sqlite:///ampyre.db",
+        description="sqlite:///PATH or postgresql://user@host/db "
+        "(also the +aiosqlite/+asyncpg forms).",
+    )
+    api_token: str | None = Field(
+        None,
+        description="Operator token for the REST API. Default: generated on first start, "
+        "stored in the database and printed once.",
+    )
+    auto_register: bool = Field(
+        False, description="Accept unknown charge point identities, registering them on connect."
+    )
+    tls_cert: FilePath | None = Field(
+        None, description="Serve TLS (wss://, https://) with this certificate (PEM)."
+    )
+    tls_key: FilePath | None = Field(None, description="Private key (PEM) of --tls-cert.")
+    tls_client_ca: FilePath | None = Field(
+        None,
+        description="Ask for client certificates and verify them against this CA "
+        "(security profile 3).",
+    )
+    #: Also how long a Pending or Rejected charge point waits before booting again.
+    heartbeat_interval: int = Field(
+        300,
+        ge=1,
+        description="Heartbeat interval given to charge points in BootNotification (s).",
+    )
     #: WebSocket ping interval and pong timeout: a silent charge point shows offline
     #: within interval + timeout seconds.
-    ws_ping_interval: float = 20.0
-    ws_ping_timeout: float = 20.0
-    #: Largest WebSocket message accepted, in bytes.
-    max_message_size: int = 1024 * 1024
-    #: How long a command waits for the charge point's answer by default (seconds).
-    call_timeout: float = 30.0
-    #: How long a remote start waits for the charge point's StartTransaction (seconds).
-    remote_start_timeout: float = 180.0
-    #: How long the message an accepted TriggerMessage asked for is awaited (seconds).
-    trigger_arrival_window: float = 60.0
-    #: Housekeeping period (seconds): reservation expiry, remote start time-outs.
-    sweep_interval: float = 5.0
-    #: Ask every charge point for its whole configuration after an accepted boot (off:
-    #: by default the CSMS sends nothing the operator did not ask for).
-    fetch_configuration_on_boot: bool = False
-    #: Where hosted firmware images and received diagnostics files are kept.
-    data_dir: str = "ampyre-data"
-    #: The base URL charge points reach this server by, for firmware and upload locations;
-    #: None: the base URL of the operator's request.
-    public_url: str | None = None
-    #: Largest firmware or diagnostics upload accepted, in bytes.
-    max_upload_size: int = 256 * 1024 * 1024
-    #: The embedded FTP server for diagnostics uploads: off unless a port is given.
-    ftp_port: int | None = None
-    ftp_host: str | None = None
-    ftp_passive_ports: tuple[int, int] | None = None
-    log_level: str = "info"
-    #: Redis shared by the nodes of a cluster (same PostgreSQL database); None: one node.
-    redis_url: str | None = None
+    ws_ping_interval: float = Field(
+        20.0, ge=0, description="WebSocket ping interval (s); 0 turns pings off."
+    )
+    ws_ping_timeout: float = Field(
+        20.0,
+        ge=0.1,
+        description="A charge point that does not answer a ping within this time is offline.",
+    )
+    max_message_size: int = Field(
+        1024 * 1024, ge=1024, description="Largest OCPP message accepted (bytes)."
+    )
+    #: The one default of every REST request that waits for a charge point's answer
+    #: (`?timeout=` overrides it per request; `ampyre.api.dependencies.call_timeout`).
+    call_timeout: float = Field(
+        30.0,
+        ge=0.1,
+        description="Default time a command waits for the charge point's answer (s).",
+    )
+    remote_start_timeout: float = Field(
+        180.0,
+        ge=1,
+        description="How long a remote start waits for the charge point's StartTransaction (s).",
+    )
+    trigger_arrival_window: float = Field(
+        60.0,
+        ge=0.1,
+        description="How long the message an accepted TriggerMessage asked for is awaited (s).",
+    )
+    sweep_interval: Annotated[float, Flag(hidden=True)] = Field(
+        5.0,
+        ge=0.05,
+        description="Housekeeping period (s): reservation expiry, remote start time-outs.",
+    )
+    #: Off by default: the CSMS sends nothing the operator did not ask for.
+    fetch_configuration_on_boot: bool = Field(
+        False, description="Send GetConfiguration after each accepted boot and keep the answer."
+    )
+    data_dir: Annotated[str, Flag(directory=True)] = Field(
+        "ampyre-data",
+        description="Where hosted firmware and received diagnostics files are kept.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL charge points reach this server by (firmware and upload "
+        "locations). Default: the base URL of the operator's request.",
+    )
+    max_upload_size: int = Field(
+        256 * 1024 * 1024,
+        ge=1,
+        description="Largest firmware or diagnostics upload accepted (bytes); larger ones get 413.",
+    )
+    ftp_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Run the FTP server for diagnostics uploads on this port (off by default).",
+    )
+    ftp_host: str | None = Field(
+        None, description="Address the FTP server listens on. Default: --host."
+    )
+    #: Written FIRST-LAST on the command line and in the environment.
+    ftp_passive_ports: Annotated[tuple[int, int] | None, NoDecode] = Field(
+        None,
+        description="Port range for FTP passive data connections, e.g. 60000-60100. Default: any.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="debug logs one line per OCPP message."
+    )
+    redis_url: Annotated[str | None, Flag(name="--redis")] = Field(
+        None,
+        description="Join the nodes that share this Redis and the same PostgreSQL --database "
+        "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from ampyre.storage.database import normalize_url
+
+        normalize_url(value)  # DatabaseURLError is a ValueError
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("use http(s)://HOST[:PORT][/PATH]")
+        return value
+
+    @field_validator("ftp_passive_ports", mode="before")
+    @classmethod
+    def _parse_port_range(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value:
+            return None
+        low, _, high = value.partition("-")
+        try:
+            return int(low), int(high or low)
+        except ValueError:
+            raise ValueError("use FIRST-LAST, e.g. 60000-60100") from None
+
+    @field_validator("ftp_passive_ports")
+    @classmethod
+    def _port_range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 < value[0] <= value[1] <= 65535:
+            raise ValueError("ports must be 1-65535, FIRST <= LAST")
+        return value
+
+    @model_validator(mode="after")
+    def _tls(self) -> Settings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster(self) -> Settings:
+        if self.redis_url and not self.database_url.startswith(("postgresql", "postgres:")):
+            raise ValueError("--redis joins nodes sharing a PostgreSQL --database")
+        return self
+
+
+def env_var(name: str) -> str:
+    """The environment variable of the setting `name` (a field of `Settings`)."""
+    return f"{ENV_PREFIX}{name.upper()}"
+
+
+def setting_default(name: str) -> Any:
+    """The default of the setting `name`, for commands that share it with the server."""
+    return Settings.model_fields[name].get_default(call_default_factory=True)

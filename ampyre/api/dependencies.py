@@ -47,10 +47,17 @@ class Page:
 def call_timeout(
     request: Request,
     timeout: float | None = Query(
-        None, gt=0, le=3600, description="Seconds to wait for the charge point's answer"
+        None,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for the charge point's answer (for each answer, "
+        "when there are several). Default: the server's --call-timeout.",
     ),
 ) -> float:
-    """How long a command waits for the charge point: `?timeout=`, else `--call-timeout`."""
+    """How long a command waits for the charge point: `?timeout=`, else `--call-timeout`.
+
+    The one place a REST request's call timeout is worked out: every endpoint that waits
+    for a charge point takes it with `Depends(call_timeout)`."""
     if timeout is not None:
         return timeout
     return float(request.app.state.settings.call_timeout)

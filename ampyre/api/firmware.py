@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.api.serializers import page
 from ampyre.api.uploads import open_upload, upload_errors
 from ampyre.services.central_system import CentralSystem
@@ -34,8 +34,6 @@ from ampyre.storage.models import (
 )
 
 router = APIRouter(tags=["firmware management"])
-
-TimeoutQuery = Query(None, gt=0, le=3600, description="Seconds to wait for the answer")
 
 
 def _sent_responses(conflict: str) -> dict[int | str, dict[str, Any]]:
@@ -193,7 +191,7 @@ async def update_firmware(
     request: Request,
     charge_point_id: str,
     body: FirmwareUpdateBody,
-    timeout: float | None = TimeoutQuery,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     location, firmware_id = await _location(request, csms, body)
@@ -204,7 +202,7 @@ async def update_firmware(
         retries=body.retries,
         retry_interval=body.retryInterval,
         firmware_image_id=firmware_id,
-        timeout=_timeout(request, timeout),
+        timeout=timeout,
     )
     events = await csms.firmware.attempts.events_for([attempt.id])
     return firmware_update(attempt, events[attempt.id])
@@ -297,7 +295,7 @@ async def request_diagnostics(
     request: Request,
     charge_point_id: str,
     body: DiagnosticsBody,
-    timeout: float | None = TimeoutQuery,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     row = await csms.diagnostics.request(
@@ -309,7 +307,7 @@ async def request_diagnostics(
         stop_time=_utc(body.stopTime),
         retries=body.retries,
         retry_interval=body.retryInterval,
-        timeout=_timeout(request, timeout),
+        timeout=timeout,
     )
     return (await _diagnostics_requests(csms, [row]))[0]
 
@@ -371,10 +369,6 @@ async def download_diagnostics_file(
 def _base_url(request: Request) -> str:
     configured: str | None = request.app.state.settings.public_url
     return (configured or str(request.base_url)).rstrip("/")
-
-
-def _timeout(request: Request, timeout: float | None) -> float:
-    return timeout if timeout is not None else float(request.app.state.settings.call_timeout)
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import format_timestamp
 from ampyre.services.local_lists import (
@@ -19,8 +19,6 @@ from ampyre.services.local_lists import (
 )
 
 router = APIRouter(tags=["local lists"])
-
-_TIMEOUT = Query(None, gt=0, le=3600, description="Seconds to wait for each answer")
 
 
 class PolicyBody(BaseModel):
@@ -104,13 +102,6 @@ def _summary(summary: LocalListSummary, *, connected: bool) -> dict[str, Any]:
     }
 
 
-def _timeout(request: Request, timeout: float | None) -> float:
-    if timeout is not None:
-        return timeout
-    default: float = request.app.state.settings.call_timeout
-    return default
-
-
 @router.get("/local-lists", summary="Every charge point's local list: versions, out of date")
 async def list_local_lists(
     page: Page = Depends(),
@@ -162,17 +153,16 @@ async def put_local_list_policy(
     },
 )
 async def sync_local_list(
-    request: Request,
     charge_point_id: str,
     body: SyncBody | None = None,
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     body = body or SyncBody()
     report = await csms.local_lists.sync(
         charge_point_id,
         body.updateType,
-        timeout=_timeout(request, timeout),
+        timeout=timeout,
         refresh_limits=body.refreshLimits,
     )
     return report.as_record()
@@ -183,10 +173,9 @@ async def sync_local_list(
     summary="Ask the charge point its list version (GetLocalListVersion)",
 )
 async def get_local_list_version(
-    request: Request,
     charge_point_id: str,
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
-    await csms.local_lists.ask_version(charge_point_id, timeout=_timeout(request, timeout))
+    await csms.local_lists.ask_version(charge_point_id, timeout=timeout)
     return _view(await csms.local_lists.view(charge_point_id))

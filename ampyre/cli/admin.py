@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 import click
 
 from ampyre.api import serializers
-from ampyre.cli.options import database_option
+from ampyre.cli.options import database_option, settings_from_cli
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import DomainError
-from ampyre.storage.database import Database, DatabaseURLError
+from ampyre.storage.database import Database
 
 T = TypeVar("T")
 
@@ -43,25 +43,20 @@ class _Offline:
 
 
 def _run(database: str, work: Callable[[CentralSystem], Awaitable[T]]) -> T:
+    # The server's defaults for everything but the database this command was given.
+    settings = settings_from_cli({"database_url": database})
+
     async def main() -> T:
-        db = Database(database)
+        db = Database(settings.database_url)
         try:
             await db.migrate()
-            csms = CentralSystem.build(
-                db,
-                _Offline(),
-                heartbeat_interval=300,
-                auto_register=False,
-                remote_start_timeout=180,
-            )
+            csms = CentralSystem.build(db, _Offline(), settings)
             return await work(csms)
         finally:
             await db.dispose()
 
     try:
         return asyncio.run(main())
-    except DatabaseURLError as exc:
-        raise click.BadParameter(str(exc), param_hint="--database") from None
     except DomainError as exc:
         raise click.ClickException(exc.detail) from None
     except OSError as exc:

@@ -18,6 +18,7 @@ import click
 
 from ampyre.bench.mixes import MIX_NAMES
 from ampyre.bench.process_stats import server_exists
+from ampyre.config import env_var, setting_default
 
 ID_TAG_MAX_LENGTH = 20  # CiString20Type
 
@@ -30,12 +31,12 @@ class BenchUsageError(click.ClickException):
 
 def _server_address() -> str:
     """host:port of a local `ampyre serve`, from the same environment variables."""
-    host = os.environ.get("AMPYRE_HOST", "").strip() or "127.0.0.1"
+    host = os.environ.get(env_var("host"), "").strip() or setting_default("host")
     if host in ("0.0.0.0", "::", "*"):
         host = "127.0.0.1"
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
-    port = os.environ.get("AMPYRE_PORT", "").strip() or "8180"
+    port = os.environ.get(env_var("port"), "").strip() or setting_default("port")
     return f"{host}:{port}"
 
 

@@ -22,6 +22,16 @@ def _server_options(command: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
 
 
+#: Without it, the server waits as long as its --call-timeout says.
+_timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    show_default="the server's --call-timeout",
+    help="Seconds to wait for the charge point's answer.",
+)
+
+
 def _request(
     method: str,
     url: str,
@@ -140,13 +150,13 @@ def list_lists(out_of_date: bool | None, limit: int, url: str, token: str, as_js
     help="Auto sends the changes when the CSMS knows what the charge point holds.",
 )
 @click.option("--refresh-limits", is_flag=True, help="Ask the charge point its max lengths.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
+@_timeout_option
 @_server_options
 def sync(
     charge_point_id: str,
     update_type: str,
     refresh_limits: bool,
-    timeout: float,
+    timeout: float | None,
     url: str,
     token: str,
     as_json: bool,
@@ -172,9 +182,11 @@ def sync(
 
 @local_list.command("version")
 @click.argument("charge_point_id")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
+@_timeout_option
 @_server_options
-def version(charge_point_id: str, timeout: float, url: str, token: str, as_json: bool) -> None:
+def version(
+    charge_point_id: str, timeout: float | None, url: str, token: str, as_json: bool
+) -> None:
     """Ask CHARGE_POINT_ID its list version (GetLocalListVersion)."""
     state = _request(
         "POST",

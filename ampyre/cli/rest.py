@@ -18,10 +18,13 @@ from urllib.parse import unquote
 import click
 import httpx
 
+from ampyre.config import setting_default
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_URL = "http://127.0.0.1:8180"
-#: Long enough for a charge point's answer (the server waits up to 30 s) and for uploads.
+DEFAULT_URL = f"http://{setting_default('host')}:{setting_default('port')}"
+#: Long enough for a charge point's answer (the server waits --call-timeout, 30 s by
+#: default) and for uploads.
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 CHUNK_SIZE = 1 << 16
 

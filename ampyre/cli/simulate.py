@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from ampyre.config import setting_default
 from ampyre.simulator import (
     DEFAULT_SCRIPT,
     Event,
@@ -40,7 +41,7 @@ PROGRESS_INTERVAL = 5.0
 @click.command("simulate")
 @click.option(
     "--url",
-    default="ws://127.0.0.1:8180/ocpp",
+    default=f"ws://{setting_default('host')}:{setting_default('port')}/ocpp",
     show_default=True,
     envvar="AMPYRE_SIMULATE_URL",
     help="Base ws:// or wss:// URL of the CSMS; the charge point id is appended "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ampyre.config import Settings
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
@@ -12,7 +13,7 @@ from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.diagnostics import DiagnosticsService
 from ampyre.services.event_log import EventLogService
-from ampyre.services.file_store import DEFAULT_MAX_UPLOAD_SIZE, FileStore
+from ampyre.services.file_store import FileStore
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.firmware_rollouts import FirmwareRolloutService
 from ampyre.services.gateway import ChargePointGateway
@@ -49,34 +50,24 @@ class CentralSystem:
     diagnostics: DiagnosticsService
 
     @classmethod
-    def build(
-        cls,
-        db: Database,
-        gateway: ChargePointGateway,
-        *,
-        heartbeat_interval: int,
-        auto_register: bool,
-        remote_start_timeout: float,
-        fetch_configuration_on_boot: bool = False,
-        trigger_arrival_window: float = 60.0,
-        data_dir: str = "ampyre-data",
-        max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
-        call_timeout: float = 30.0,
-    ) -> CentralSystem:
+    def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
+        """Every service, each given the plain values of `settings` it needs."""
         charge_points = ChargePointService(
-            db, heartbeat_interval=heartbeat_interval, auto_register=auto_register
+            db,
+            heartbeat_interval=settings.heartbeat_interval,
+            auto_register=settings.auto_register,
         )
-        remote_starts = RemoteStartService(db, timeout=remote_start_timeout)
+        remote_starts = RemoteStartService(db, timeout=settings.remote_start_timeout)
         charging_profiles = ChargingProfileService(db)
         data_transfer = DataTransferService()
         data_transfer.load_plugins()
         commands = CommandService(gateway, charge_points, remote_starts, charging_profiles)
         configuration = ConfigurationService(
-            db, commands, charge_points, fetch_on_boot=fetch_configuration_on_boot
+            db, commands, charge_points, fetch_on_boot=settings.fetch_configuration_on_boot
         )
         reservations = ReservationService(db, charge_points, commands, configuration)
         authorization = AuthorizationService(db)
-        file_store = FileStore(data_dir, max_upload_size=max_upload_size)
+        file_store = FileStore(settings.data_dir, max_upload_size=settings.max_upload_size)
         firmware = FirmwareService(db, file_store, commands)
         return cls(
             db=db,
@@ -97,11 +88,11 @@ class CentralSystem:
             configuration=configuration,
             local_lists=LocalListService(db, commands, charge_points, configuration),
             triggers=TriggerService(
-                db, charge_points, commands, arrival_window=trigger_arrival_window
+                db, charge_points, commands, arrival_window=settings.trigger_arrival_window
             ),
             firmware=firmware,
             firmware_rollouts=FirmwareRolloutService(
-                db, firmware, gateway, call_timeout=call_timeout
+                db, firmware, gateway, call_timeout=settings.call_timeout
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
         )

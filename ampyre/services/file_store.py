@@ -22,7 +22,6 @@ import anyio
 
 from ampyre.services.errors import InvalidRequest
 
-DEFAULT_MAX_UPLOAD_SIZE = 256 * 1024 * 1024
 #: File names are stored in String(255) columns and must fit a file system's name limit.
 MAX_FILENAME_BYTES = 255
 _HASH_CHUNK = 1024 * 1024
@@ -66,7 +65,7 @@ class StoredFile:
 class FileStore:
     """The data directory: firmware/{token}/, diagnostics/{requestId}/ and tmp/."""
 
-    def __init__(self, root: str | Path, *, max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE) -> None:
+    def __init__(self, root: str | Path, *, max_upload_size: int) -> None:
         self.root = Path(root).expanduser().resolve()
         self.max_upload_size = max_upload_size
 
