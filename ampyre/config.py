@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="debug logs one line per OCPP message."
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes on the one port (more than 1 needs --redis: a "
+        "command reaches a charge point in any of them as across nodes).",
+    )
     redis_url: Annotated[str | None, Flag(name="--redis")] = Field(
         None,
         description="Join the nodes that share this Redis and the same PostgreSQL --database "
@@ -197,6 +204,13 @@ class Settings(BaseSettings):
     def _cluster(self) -> Settings:
         if self.redis_url and not self.database_url.startswith(("postgresql", "postgres:")):
             raise ValueError("--redis joins nodes sharing a PostgreSQL --database")
+        if self.workers > 1 and not self.redis_url:
+            raise ValueError(
+                "--workers above 1 needs --redis (and PostgreSQL): the workers are "
+                "nodes of one cluster"
+            )
+        if self.workers > 1 and self.ftp_port is not None:
+            raise ValueError("--ftp-port runs with one worker only (use HTTP uploads)")
         return self
 
 

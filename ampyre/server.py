@@ -25,8 +25,26 @@ def configure_logging(level: str) -> None:
 
 
 def run(settings: Settings) -> None:
+    if settings.workers > 1:
+        from ampyre.workers import run_workers
+
+        run_workers(settings)
+        return
+    serve(settings)
+
+
+def serve(settings: Settings, sockets: list[socket.socket] | None = None) -> None:
+    """One server process: on `sockets` when given (a worker), else on host and port."""
     configure_logging(settings.log_level)
-    config = uvicorn.Config(
+    # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished
+    # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _ignore)
+    AmpyreServer(uvicorn_config(settings)).run(sockets=sockets)
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
@@ -48,11 +66,6 @@ def run(settings: Settings) -> None:
         backlog=4096,
         lifespan="on",
     )
-    # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished
-    # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, _ignore)
-    AmpyreServer(config).run()
 
 
 class AmpyreServer(uvicorn.Server):

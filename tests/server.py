@@ -25,6 +25,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def worker_args(database_url: str) -> list[str]:
+    """AMPYRE_TEST_WORKERS=N runs every PostgreSQL server of the suite with N workers
+    (a cluster of processes on AMPYRE_TEST_REDIS_URL): the suite as proof that
+    `--workers` serves everything one process does."""
+    workers = os.environ.get("AMPYRE_TEST_WORKERS")
+    redis_url = os.environ.get("AMPYRE_TEST_REDIS_URL")
+    if not workers or not redis_url or not database_url.startswith("postgresql"):
+        return []
+    return ["--workers", workers, "--redis", redis_url]
+
+
 def postgres_admin_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
@@ -98,6 +109,7 @@ class Server:
                 TOKEN,
                 "--heartbeat-interval",
                 "60",
+                *worker_args(self.database_url),
                 *self.extra_args,
             ],
             stdout=log,
