@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
-from ampyre.api.dependencies import get_csms
+from ampyre.api.dependencies import call_timeout, get_csms
 from ampyre.services.central_system import CentralSystem
 
 router = APIRouter(tags=["commands"])
@@ -26,17 +26,15 @@ router = APIRouter(tags=["commands"])
     },
 )
 async def send_command(
-    request: Request,
     charge_point_id: str,
     action: str,
     payload: Any = Body(default=None, description="The OCPP request payload, unchanged"),
-    timeout: float | None = Query(None, gt=0, le=3600, description="Seconds to wait"),
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> JSONResponse:
     if payload is None:
         payload = {}
-    wait = timeout if timeout is not None else request.app.state.settings.call_timeout
-    result = await csms.commands.send(charge_point_id, action, payload, timeout=wait)
+    result = await csms.commands.send(charge_point_id, action, payload, timeout=timeout)
     headers = {}
     if result.remote_start_id is not None:
         headers["X-Remote-Start-Id"] = str(result.remote_start_id)

@@ -11,24 +11,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
-from ampyre.storage.models import InstalledChargingProfile
 
 router = APIRouter(prefix="/charge-points/{charge_point_id}", tags=["smart charging"])
 
 Purpose = Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
 #: The longest composite schedule the CSMS computes: 31 days.
 MAX_COMPOSITE_DURATION = 31 * 86_400
-
-_TIMEOUT = Query(None, gt=0, le=3600, description="Seconds to wait for the charge point")
 
 
 class ChargingProfileRequest(BaseModel):
@@ -39,20 +36,6 @@ class ChargingProfileRequest(BaseModel):
         description="An OCPP 1.6 ChargingProfile; without chargingProfileId the CSMS "
         "assigns one that is unique on this charge point"
     )
-
-
-def recorded_profile(row: InstalledChargingProfile) -> dict[str, Any]:
-    """A recorded profile as the list shows it, with what the CSMS recorded beside it."""
-    return {
-        **serializers.charging_profile(row),
-        # The transaction a TxProfile ends with, also when it was sent without one.
-        "transactionId": row.transaction_id,
-        "installedAt": format_timestamp(row.installed_at),
-    }
-
-
-def _timeout(request: Request, timeout: float | None) -> float:
-    return timeout if timeout is not None else float(request.app.state.settings.call_timeout)
 
 
 @router.get("/charging-profiles", summary="Charging profiles the CSMS records as installed")
@@ -83,7 +66,7 @@ async def get_charging_profile(
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     row = await csms.charging_profiles.get(charge_point_id, charging_profile_id)
-    return recorded_profile(row)
+    return serializers.recorded_profile(row)
 
 
 @router.post(
@@ -100,10 +83,9 @@ async def get_charging_profile(
     },
 )
 async def set_charging_profile(
-    request: Request,
     charge_point_id: str,
     body: ChargingProfileRequest = Body(),
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> JSONResponse:
     await csms.charge_points.get(charge_point_id)
@@ -112,7 +94,7 @@ async def set_charging_profile(
         profile["chargingProfileId"] = await csms.charging_profiles.next_profile_id(charge_point_id)
     payload = {"connectorId": body.connectorId, "csChargingProfiles": profile}
     result = await csms.commands.send(
-        charge_point_id, "SetChargingProfile", payload, timeout=_timeout(request, timeout)
+        charge_point_id, "SetChargingProfile", payload, timeout=timeout
     )
     status = result.payload["status"]
     if status != "Accepted":
@@ -132,7 +114,7 @@ async def set_charging_profile(
             "Charge point answered Accepted, but the transaction on connector "
             f"{body.connectorId} has stopped: the profile is not recorded"
         ) from None
-    return JSONResponse({**recorded_profile(row), "status": status}, status_code=201)
+    return JSONResponse({**serializers.recorded_profile(row), "status": status}, status_code=201)
 
 
 @router.delete(
@@ -141,15 +123,12 @@ async def set_charging_profile(
     responses={404: {"description": "Unknown charge point, or it answered Unknown"}},
 )
 async def clear_charging_profile(
-    request: Request,
     charge_point_id: str,
     charging_profile_id: int,
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> JSONResponse:
-    return await _clear(
-        csms, charge_point_id, {"id": charging_profile_id}, _timeout(request, timeout)
-    )
+    return await _clear(csms, charge_point_id, {"id": charging_profile_id}, timeout)
 
 
 @router.delete(
@@ -160,12 +139,11 @@ async def clear_charging_profile(
     responses={404: {"description": "Unknown charge point, or it answered Unknown"}},
 )
 async def clear_charging_profiles(
-    request: Request,
     charge_point_id: str,
     connectorId: int | None = Query(None, ge=0),
     chargingProfilePurpose: Purpose | None = Query(None),
     stackLevel: int | None = Query(None, ge=0),
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> JSONResponse:
     fields = {
@@ -174,7 +152,7 @@ async def clear_charging_profiles(
         "stackLevel": stackLevel,
     }
     clear_request = {name: value for name, value in fields.items() if value is not None}
-    return await _clear(csms, charge_point_id, clear_request, _timeout(request, timeout))
+    return await _clear(csms, charge_point_id, clear_request, timeout)
 
 
 async def _clear(
@@ -190,7 +168,7 @@ async def _clear(
         "status": status,
         "request": clear_request,
         # What the CSMS no longer records: Unknown means the charge point has none of them.
-        "cleared": [recorded_profile(row) for row in matching],
+        "cleared": [serializers.recorded_profile(row) for row in matching],
     }
     if status == "Unknown":
         body["detail"] = "Charge point answered Unknown: it has no matching charging profile"
@@ -206,7 +184,6 @@ async def _clear(
     "its answer returned beside, for comparison.",
 )
 async def composite_schedule(
-    request: Request,
     charge_point_id: str,
     connector_id: int = Path(ge=0, description="0: the charge point as a whole"),
     duration: int = Query(86_400, ge=1, le=MAX_COMPOSITE_DURATION, description="Seconds"),
@@ -220,7 +197,7 @@ async def composite_schedule(
         None, ge=0, description="The limit where no profile applies; default: null"
     ),
     fromChargePoint: bool = Query(False, description="Also ask the charge point"),
-    timeout: float | None = _TIMEOUT,
+    timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
@@ -255,7 +232,7 @@ async def composite_schedule(
                 "duration": duration,
                 "chargingRateUnit": schedule["chargingRateUnit"],
             },
-            timeout=_timeout(request, timeout),
+            timeout=timeout,
         )
         answer["chargePoint"] = result.payload
     return answer

@@ -11,9 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import format_timestamp, now
 from ampyre.services.triggers import RequestedMessage
-from ampyre.storage.models import TriggerRequest
 
 router = APIRouter(prefix="/charge-points", tags=["remote trigger"])
 
@@ -30,29 +28,6 @@ class TriggerBody(BaseModel):
         description="The connector the message is about; without it, StatusNotification "
         "and MeterValues come for every connector",
     )
-
-
-def trigger_request(row: TriggerRequest) -> dict[str, Any]:
-    arrived: bool | None = None
-    if row.arrived_at is not None:
-        arrived = True
-    elif row.expected_by is not None and row.expected_by <= now():
-        arrived = False
-    return {
-        "triggerId": row.id,
-        "chargePointId": row.charge_point_id,
-        "requestedMessage": row.requested_message,
-        "connectorId": row.connector_id,
-        "status": row.status,
-        "errorCode": row.error_code,
-        "errorDescription": row.error_description,
-        "requestedAt": format_timestamp(row.requested_at),
-        "answeredAt": format_timestamp(row.answered_at),
-        "expectedBy": format_timestamp(row.expected_by),
-        "messageArrived": arrived,
-        "arrivedAt": format_timestamp(row.arrived_at),
-        "arrivals": row.arrivals,
-    }
 
 
 @router.post(
@@ -80,7 +55,7 @@ async def trigger(
     record = await csms.triggers.trigger(
         charge_point_id, body.requestedMessage, body.connectorId, timeout=timeout
     )
-    return trigger_request(record)
+    return serializers.trigger_request(record)
 
 
 @router.get("/{charge_point_id}/triggers", summary="TriggerMessages sent, newest first")
@@ -89,4 +64,4 @@ async def list_triggers(
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.triggers.page(charge_point_id, limit=page.limit, offset=page.offset)
-    return serializers.page([trigger_request(row) for row in rows], total)
+    return serializers.page([serializers.trigger_request(row) for row in rows], total)

@@ -10,9 +10,7 @@ from pydantic import Field
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.firmware.common import UpdateFields, location_of
 from ampyre.api.serializers import page
-from ampyre.api.serializers.firmware import (
-    rollout_progress,
-)
+from ampyre.api.serializers.firmware import rollout_progress
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
 from ampyre.services.firmware_rollouts import DEFAULT_CONCURRENCY
