@@ -37,8 +37,9 @@ from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.errors import Conflict, InvalidRequest
 from ampyre.services.id_tags import id_tag_key
+from ampyre.services.lookup import get_or_not_found
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
@@ -440,9 +441,9 @@ class ReservationService:
 
     async def get(self, reservation_id: int) -> Reservation:
         async with self.db.sessions.begin() as session:
-            reservation = await session.get(Reservation, reservation_id)
-            if reservation is None:
-                raise NotFound(f"Reservation {reservation_id} not found")
+            reservation = await get_or_not_found(
+                session, Reservation, reservation_id, f"Reservation {reservation_id}"
+            )
             if reservation.status == RESERVED and reservation.expiry_date <= now():
                 reservation.status = EXPIRED
                 reservation.updated_at = now()
