@@ -7,9 +7,7 @@ accepted updates is checked on a real SQLite file.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -246,18 +244,15 @@ def test_when_a_list_is_out_of_date() -> None:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'lists.db'}")
-    await database.migrate()
-    try:
-        async with database.sessions.begin() as session:
-            session.add(ChargePoint(id="CP-1", created_at=datetime.now(UTC)))
-        yield database
-    finally:
-        await database.dispose()
+async def charge_point(db: Database) -> str:
+    async with db.sessions.begin() as session:
+        session.add(ChargePoint(id="CP-1", created_at=datetime.now(UTC)))
+    return "CP-1"
 
 
-async def test_the_store_records_what_accepted_updates_make_of_the_list(db: Database) -> None:
+async def test_the_store_records_what_accepted_updates_make_of_the_list(
+    db: Database, charge_point: str
+) -> None:
     store = LocalListStore(db)
     updates = [
         (

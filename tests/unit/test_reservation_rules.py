@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -91,16 +89,6 @@ def test_which_reservation_a_transaction_uses(
     anywhere = [held for held in candidates if held.connector_id == 0 and matches(held)]
     expected = (own or anywhere or [None])[0]
     assert reservation_for_start(candidates, id_tag, parent) is expected
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'ids.db'}")
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def test_reservation_ids_go_up_from_1(db: Database) -> None:
