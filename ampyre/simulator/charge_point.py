@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ampyre.ocpp.v16.errors import OcppError
 from ampyre.ocpp.v16.framing import Call
+from ampyre.ocpp.v16.timestamps import now
 from ampyre.simulator.answering import answer_call
 from ampyre.simulator.authorization import AuthorizationCache, LocalAuthList
 from ampyre.simulator.charging_profiles import ChargingProfileStore, TransactionContext
@@ -344,7 +344,7 @@ class SimulatedChargePoint(ChargePointMessages):
             return
         limit = self.charging_profiles.limit_at(
             connector.connector_id,
-            datetime.now(UTC),
+            now(),
             "A",
             self.transaction_context(connector),
             self.connector_count,

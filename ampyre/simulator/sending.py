@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ampyre.ocpp.v16.timestamps import format_timestamp, now, timestamp_now
 from ampyre.simulator.authorization import AuthorizationCache
 from ampyre.simulator.charging_profiles import ChargingProfileStore
-from ampyre.simulator.clock import format_timestamp, timestamp_now, utc_now
 from ampyre.simulator.configuration import csl
 from ampyre.simulator.connectors import Connector, Reservation, Transaction
 from ampyre.simulator.errors import ConnectionLost, SimulatorError
@@ -180,7 +180,7 @@ class ChargePointMessages:
                 await self.status(connector_id, "Preparing")
             if meter_start is not None:
                 connector.meter.set_register(meter_start)
-            started_at = utc_now()
+            started_at = now()
             begin_reading = connector.meter.reading()
             payload: dict[str, Any] = {
                 "connectorId": connector_id,

@@ -10,8 +10,8 @@ import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
+from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
-from ampyre.simulator.clock import parse_timestamp, timestamp_now, utc_now
 from ampyre.simulator.responders.base import Answer, Responder
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     attempts, retry_interval = _attempts(payload)
 
     async def install_firmware() -> None:
-        delay = (retrieve_at - utc_now()).total_seconds()
+        delay = (retrieve_at - now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
         await cp.send_firmware_status("Downloading")
@@ -68,7 +68,7 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     location: str = payload["location"]
     attempts, retry_interval = _attempts(payload)
     safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", cp.charge_point_id)
-    file_name = f"diag-{safe_id}-{utc_now():%Y%m%dT%H%M%SZ}.log"
+    file_name = f"diag-{safe_id}-{now():%Y%m%dT%H%M%SZ}.log"
 
     async def upload_diagnostics() -> None:
         await cp.send_diagnostics_status("Uploading")
