@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.api.serializers.local_lists import local_list_summary, local_list_view
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.local_lists import LocalListPolicy
@@ -86,12 +86,10 @@ async def put_local_list_policy(
 @router.post(
     "/charge-points/{charge_point_id}/local-list/sync",
     summary="Send the charge point its local list (SendLocalList), in parts if need be",
-    responses={
-        200: {"description": "What was sent and how the charge point answered"},
-        409: {"description": "Not connected, no record for a Differential, or list too long"},
-        502: {"description": "The charge point answered CALLERROR"},
-        504: {"description": "The charge point did not answer in time"},
-    },
+    responses=sent_responses(
+        "Not connected, no record for a Differential, or list too long",
+        _200="What was sent and how the charge point answered",
+    ),
 )
 async def sync_local_list(
     charge_point_id: str,

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
@@ -73,14 +73,12 @@ async def get_charging_profile(
     "/charging-profiles",
     status_code=201,
     summary="Install a charging profile (SetChargingProfile) and record it",
-    responses={
-        201: {"description": "Accepted: the recorded profile and the charge point's status"},
-        404: {"description": "Unknown charge point"},
-        409: {"description": "Not connected, or the charge point answered Rejected/NotSupported"},
-        422: {"description": "The profile breaks the schema or a Smart Charging rule"},
-        502: {"description": "The charge point answered CALLERROR"},
-        504: {"description": "The charge point did not answer in time"},
-    },
+    responses=sent_responses(
+        "Not connected, or the charge point answered Rejected/NotSupported",
+        _201="Accepted: the recorded profile and the charge point's status",
+        _404="Unknown charge point",
+        _422="The profile breaks the schema or a Smart Charging rule",
+    ),
 )
 async def set_charging_profile(
     charge_point_id: str,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.triggers import RequestedMessage
 
@@ -33,18 +33,14 @@ class TriggerBody(BaseModel):
 @router.post(
     "/{charge_point_id}/trigger",
     summary="Send TriggerMessage and return the charge point's answer",
-    responses={
-        200: {
-            "description": "status Accepted, Rejected or NotImplemented (also when the charge "
-            "point answered CALLERROR NotImplemented/NotSupported: errorCode says so)"
-        },
-        409: {
-            "description": "Not connected, or not allowed in its registration state "
-            "(a BootNotification after an Accepted boot: errata v4 3.40); nothing sent"
-        },
-        502: {"description": "Any other CALLERROR (recorded as CallError)"},
-        504: {"description": "No answer in time (recorded as TimedOut)"},
-    },
+    responses=sent_responses(
+        "Not connected, or not allowed in its registration state (a BootNotification after "
+        "an Accepted boot: errata v4 3.40); nothing sent",
+        callerror="Any other CALLERROR (recorded as CallError)",
+        no_answer="No answer in time (recorded as TimedOut)",
+        _200="status Accepted, Rejected or NotImplemented (also when the charge point "
+        "answered CALLERROR NotImplemented/NotSupported: errorCode says so)",
+    ),
 )
 async def trigger(
     charge_point_id: str,

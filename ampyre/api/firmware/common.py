@@ -7,17 +7,18 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ampyre.api.dependencies import sent_responses
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 
 
-def sent_responses(conflict: str) -> dict[int | str, dict[str, Any]]:
+def attempt_responses(conflict: str) -> dict[int | str, dict[str, Any]]:
     """The error answers of an endpoint that sends a request and records the attempt."""
-    return {
-        409: {"description": conflict},
-        502: {"description": "The charge point answered CALLERROR (recorded as Rejected)"},
-        504: {"description": "No answer in time (recorded as Error)"},
-    }
+    return sent_responses(
+        conflict,
+        callerror="The charge point answered CALLERROR (recorded as Rejected)",
+        no_answer="No answer in time (recorded as Error)",
+    )
 
 
 class UpdateFields(BaseModel):

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import base_url, sent_responses
+from ampyre.api.firmware.common import attempt_responses, base_url
 from ampyre.api.serializers import page
 from ampyre.api.serializers.firmware import (
     diagnostics_file,
@@ -39,7 +39,7 @@ class DiagnosticsBody(BaseModel):
     "/charge-points/{charge_point_id}/diagnostics-requests",
     status_code=201,
     summary="Open an upload location, send GetDiagnostics and record the answer",
-    responses=sent_responses("Not connected, or FTP asked for while the FTP server is off"),
+    responses=attempt_responses("Not connected, or FTP asked for while the FTP server is off"),
 )
 async def request_diagnostics(
     request: Request,

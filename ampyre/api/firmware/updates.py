@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import UpdateFields, location_of, sent_responses
+from ampyre.api.firmware.common import UpdateFields, attempt_responses, location_of
 from ampyre.api.serializers import page
 from ampyre.api.serializers.firmware import (
     firmware_update,
@@ -26,7 +26,7 @@ class FirmwareUpdateBody(UpdateFields):
     "/charge-points/{charge_point_id}/firmware-updates",
     status_code=201,
     summary="Send UpdateFirmware and record the attempt",
-    responses=sent_responses("Not connected (nothing is sent or recorded)"),
+    responses=attempt_responses("Not connected (nothing is sent or recorded)"),
 )
 async def update_firmware(
     request: Request,
