@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import format_timestamp
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -120,16 +119,7 @@ async def list_configuration(
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     rows = await csms.configuration.keys(charge_point_id)
-    items = [
-        {
-            "key": row.key,
-            "value": row.value,
-            "readonly": row.readonly,
-            "known": row.known,
-            "updatedAt": format_timestamp(row.updated_at),
-        }
-        for row in rows
-    ]
+    items = [serializers.configuration_key(row) for row in rows]
     return serializers.page(items, len(items))
 
 
@@ -149,16 +139,7 @@ async def list_events(
     rows, total = await csms.event_log.page(
         charge_point_id, action=action, limit=page.limit, offset=page.offset
     )
-    items = [
-        {
-            "id": row.id,
-            "action": row.action,
-            "timestamp": format_timestamp(row.timestamp),
-            "payload": row.payload,
-            "receivedAt": format_timestamp(row.received_at),
-        }
-        for row in rows
-    ]
+    items = [serializers.charge_point_event(row) for row in rows]
     return serializers.page(items, total)
 
 

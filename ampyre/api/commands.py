@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
-from ampyre.api.dependencies import call_timeout, get_csms
+from ampyre.api.dependencies import call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
 
 router = APIRouter(tags=["commands"])
@@ -16,14 +16,12 @@ router = APIRouter(tags=["commands"])
 @router.post(
     "/charge-points/{charge_point_id}/commands/{action}",
     summary="Send a CSMS-initiated OCPP 1.6 message and return the charge point's answer",
-    responses={
-        200: {"description": "The charge point's CALLRESULT payload, as it sent it"},
-        404: {"description": "Unknown charge point or action"},
-        409: {"description": "Not connected, or not allowed in its registration state"},
-        422: {"description": "The body is not valid against the action's schema"},
-        502: {"description": "The charge point answered CALLERROR"},
-        504: {"description": "The charge point did not answer in time"},
-    },
+    responses=sent_responses(
+        "Not connected, or not allowed in its registration state",
+        _200="The charge point's CALLRESULT payload, as it sent it",
+        _404="Unknown charge point or action",
+        _422="The body is not valid against the action's schema",
+    ),
 )
 async def send_command(
     charge_point_id: str,

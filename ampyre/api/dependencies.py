@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -61,3 +62,22 @@ def call_timeout(
     if timeout is not None:
         return timeout
     return float(request.app.state.settings.call_timeout)
+
+
+def sent_responses(
+    conflict: str,
+    *,
+    callerror: str = "The charge point answered CALLERROR",
+    no_answer: str = "The charge point did not answer in time",
+    **more: str,
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answers of an endpoint that sends the charge point a CALL: 409
+    (`conflict`), 502 CALLERROR, 504 no answer in time, and `more` by status code
+    (e.g. `_201="..."`)."""
+    responses: dict[int | str, dict[str, Any]] = {
+        int(code.lstrip("_")): {"description": text} for code, text in more.items()
+    }
+    responses[409] = {"description": conflict}
+    responses[502] = {"description": callerror}
+    responses[504] = {"description": no_answer}
+    return responses

@@ -8,15 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
+from ampyre.api.serializers.local_lists import local_list_summary, local_list_view
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import format_timestamp
-from ampyre.services.local_lists import (
-    Changes,
-    LocalListPolicy,
-    LocalListSummary,
-    LocalListView,
-)
+from ampyre.services.local_lists import LocalListPolicy
 
 router = APIRouter(tags=["local lists"])
 
@@ -46,62 +41,6 @@ class SyncBody(BaseModel):
     )
 
 
-def _policy(policy: LocalListPolicy) -> dict[str, Any]:
-    return {
-        "source": policy.source,
-        "parentIdTag": policy.parent_id_tag,
-        "idTags": list(policy.id_tags) if policy.id_tags is not None else None,
-        "localAuthListMaxLength": policy.local_auth_list_max_length,
-        "sendLocalListMaxLength": policy.send_local_list_max_length,
-    }
-
-
-def _changes(changes: Changes | None) -> dict[str, Any] | None:
-    if changes is None:
-        return None
-    return {
-        "added": [entry["idTag"] for entry in changes.added],
-        "changed": [entry["idTag"] for entry in changes.changed],
-        "removed": [entry["idTag"] for entry in changes.removed],
-    }
-
-
-def _view(view: LocalListView) -> dict[str, Any]:
-    return {
-        "chargePointId": view.charge_point_id,
-        "policy": _policy(view.policy),
-        "limits": {
-            "localAuthListMaxLength": view.limits.local_auth_list_max_length,
-            "sendLocalListMaxLength": view.limits.send_local_list_max_length,
-        },
-        "enabled": view.enabled,
-        "sentVersion": view.sent_version,
-        "acceptedAt": format_timestamp(view.accepted_at),
-        "chargePointVersion": view.charge_point_version,
-        "chargePointVersionAt": format_timestamp(view.charge_point_version_at),
-        "supported": view.supported,
-        "entriesKnown": view.entries_known,
-        "outOfDate": view.out_of_date,
-        "pendingChanges": _changes(view.pending),
-        "entries": view.entries,
-        "lastResult": view.last_result,
-    }
-
-
-def _summary(summary: LocalListSummary, *, connected: bool) -> dict[str, Any]:
-    return {
-        "chargePointId": summary.charge_point_id,
-        "connected": connected,
-        "source": summary.source,
-        "sentVersion": summary.sent_version,
-        "chargePointVersion": summary.charge_point_version,
-        "supported": summary.supported,
-        "entries": summary.entry_count,
-        "outOfDate": summary.out_of_date,
-        "lastResult": summary.last_result,
-    }
-
-
 @router.get("/local-lists", summary="Every charge point's local list: versions, out of date")
 async def list_local_lists(
     page: Page = Depends(),
@@ -111,7 +50,9 @@ async def list_local_lists(
     rows, total = await csms.local_lists.summaries(
         out_of_date=outOfDate, limit=page.limit, offset=page.offset
     )
-    items = [_summary(r, connected=csms.gateway.is_connected(r.charge_point_id)) for r in rows]
+    items = [
+        local_list_summary(r, connected=csms.gateway.is_connected(r.charge_point_id)) for r in rows
+    ]
     return serializers.page(items, total)
 
 
@@ -122,7 +63,7 @@ async def list_local_lists(
 async def get_local_list(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
-    return _view(await csms.local_lists.view(charge_point_id))
+    return local_list_view(await csms.local_lists.view(charge_point_id))
 
 
 @router.put(
@@ -139,18 +80,16 @@ async def put_local_list_policy(
         local_auth_list_max_length=body.localAuthListMaxLength,
         send_local_list_max_length=body.sendLocalListMaxLength,
     )
-    return _view(await csms.local_lists.set_policy(charge_point_id, policy))
+    return local_list_view(await csms.local_lists.set_policy(charge_point_id, policy))
 
 
 @router.post(
     "/charge-points/{charge_point_id}/local-list/sync",
     summary="Send the charge point its local list (SendLocalList), in parts if need be",
-    responses={
-        200: {"description": "What was sent and how the charge point answered"},
-        409: {"description": "Not connected, no record for a Differential, or list too long"},
-        502: {"description": "The charge point answered CALLERROR"},
-        504: {"description": "The charge point did not answer in time"},
-    },
+    responses=sent_responses(
+        "Not connected, no record for a Differential, or list too long",
+        _200="What was sent and how the charge point answered",
+    ),
 )
 async def sync_local_list(
     charge_point_id: str,
@@ -178,4 +117,4 @@ async def get_local_list_version(
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     await csms.local_lists.ask_version(charge_point_id, timeout=timeout)
-    return _view(await csms.local_lists.view(charge_point_id))
+    return local_list_view(await csms.local_lists.view(charge_point_id))

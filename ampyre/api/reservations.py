@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
@@ -73,15 +73,13 @@ def _refused(detail: str, reservation: dict[str, Any], **extra: Any) -> JSONResp
     "/reservations",
     status_code=201,
     summary="Reserve a connector: the CSMS assigns the reservationId and sends ReserveNow",
-    responses={
-        201: {"description": "The charge point accepted: the reservation is Reserved"},
-        409: {
-            "description": "Refused: by the charge point (recorded as Rejected, its answer "
-            "in `reason`), or before sending (not connected, connector 0 not supported)"
-        },
-        502: {"description": "The charge point answered CALLERROR (nothing recorded)"},
-        504: {"description": "The charge point did not answer in time (nothing recorded)"},
-    },
+    responses=sent_responses(
+        "Refused: by the charge point (recorded as Rejected, its answer in `reason`), or "
+        "before sending (not connected, connector 0 not supported)",
+        callerror="The charge point answered CALLERROR (nothing recorded)",
+        no_answer="The charge point did not answer in time (nothing recorded)",
+        _201="The charge point accepted: the reservation is Reserved",
+    ),
 )
 async def create_reservation(
     body: ReservationCreate,

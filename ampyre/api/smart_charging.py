@@ -16,11 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
-from ampyre.storage.models import InstalledChargingProfile
 
 router = APIRouter(prefix="/charge-points/{charge_point_id}", tags=["smart charging"])
 
@@ -37,16 +36,6 @@ class ChargingProfileRequest(BaseModel):
         description="An OCPP 1.6 ChargingProfile; without chargingProfileId the CSMS "
         "assigns one that is unique on this charge point"
     )
-
-
-def recorded_profile(row: InstalledChargingProfile) -> dict[str, Any]:
-    """A recorded profile as the list shows it, with what the CSMS recorded beside it."""
-    return {
-        **serializers.charging_profile(row),
-        # The transaction a TxProfile ends with, also when it was sent without one.
-        "transactionId": row.transaction_id,
-        "installedAt": format_timestamp(row.installed_at),
-    }
 
 
 @router.get("/charging-profiles", summary="Charging profiles the CSMS records as installed")
@@ -77,21 +66,19 @@ async def get_charging_profile(
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     row = await csms.charging_profiles.get(charge_point_id, charging_profile_id)
-    return recorded_profile(row)
+    return serializers.recorded_profile(row)
 
 
 @router.post(
     "/charging-profiles",
     status_code=201,
     summary="Install a charging profile (SetChargingProfile) and record it",
-    responses={
-        201: {"description": "Accepted: the recorded profile and the charge point's status"},
-        404: {"description": "Unknown charge point"},
-        409: {"description": "Not connected, or the charge point answered Rejected/NotSupported"},
-        422: {"description": "The profile breaks the schema or a Smart Charging rule"},
-        502: {"description": "The charge point answered CALLERROR"},
-        504: {"description": "The charge point did not answer in time"},
-    },
+    responses=sent_responses(
+        "Not connected, or the charge point answered Rejected/NotSupported",
+        _201="Accepted: the recorded profile and the charge point's status",
+        _404="Unknown charge point",
+        _422="The profile breaks the schema or a Smart Charging rule",
+    ),
 )
 async def set_charging_profile(
     charge_point_id: str,
@@ -125,7 +112,7 @@ async def set_charging_profile(
             "Charge point answered Accepted, but the transaction on connector "
             f"{body.connectorId} has stopped: the profile is not recorded"
         ) from None
-    return JSONResponse({**recorded_profile(row), "status": status}, status_code=201)
+    return JSONResponse({**serializers.recorded_profile(row), "status": status}, status_code=201)
 
 
 @router.delete(
@@ -179,7 +166,7 @@ async def _clear(
         "status": status,
         "request": clear_request,
         # What the CSMS no longer records: Unknown means the charge point has none of them.
-        "cleared": [recorded_profile(row) for row in matching],
+        "cleared": [serializers.recorded_profile(row) for row in matching],
     }
     if status == "Unknown":
         body["detail"] = "Charge point answered Unknown: it has no matching charging profile"

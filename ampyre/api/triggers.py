@@ -9,11 +9,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.clock import format_timestamp, now
 from ampyre.services.triggers import RequestedMessage
-from ampyre.storage.models import TriggerRequest
 
 router = APIRouter(prefix="/charge-points", tags=["remote trigger"])
 
@@ -32,44 +30,17 @@ class TriggerBody(BaseModel):
     )
 
 
-def trigger_request(row: TriggerRequest) -> dict[str, Any]:
-    arrived: bool | None = None
-    if row.arrived_at is not None:
-        arrived = True
-    elif row.expected_by is not None and row.expected_by <= now():
-        arrived = False
-    return {
-        "triggerId": row.id,
-        "chargePointId": row.charge_point_id,
-        "requestedMessage": row.requested_message,
-        "connectorId": row.connector_id,
-        "status": row.status,
-        "errorCode": row.error_code,
-        "errorDescription": row.error_description,
-        "requestedAt": format_timestamp(row.requested_at),
-        "answeredAt": format_timestamp(row.answered_at),
-        "expectedBy": format_timestamp(row.expected_by),
-        "messageArrived": arrived,
-        "arrivedAt": format_timestamp(row.arrived_at),
-        "arrivals": row.arrivals,
-    }
-
-
 @router.post(
     "/{charge_point_id}/trigger",
     summary="Send TriggerMessage and return the charge point's answer",
-    responses={
-        200: {
-            "description": "status Accepted, Rejected or NotImplemented (also when the charge "
-            "point answered CALLERROR NotImplemented/NotSupported: errorCode says so)"
-        },
-        409: {
-            "description": "Not connected, or not allowed in its registration state "
-            "(a BootNotification after an Accepted boot: errata v4 3.40); nothing sent"
-        },
-        502: {"description": "Any other CALLERROR (recorded as CallError)"},
-        504: {"description": "No answer in time (recorded as TimedOut)"},
-    },
+    responses=sent_responses(
+        "Not connected, or not allowed in its registration state (a BootNotification after "
+        "an Accepted boot: errata v4 3.40); nothing sent",
+        callerror="Any other CALLERROR (recorded as CallError)",
+        no_answer="No answer in time (recorded as TimedOut)",
+        _200="status Accepted, Rejected or NotImplemented (also when the charge point "
+        "answered CALLERROR NotImplemented/NotSupported: errorCode says so)",
+    ),
 )
 async def trigger(
     charge_point_id: str,
@@ -80,7 +51,7 @@ async def trigger(
     record = await csms.triggers.trigger(
         charge_point_id, body.requestedMessage, body.connectorId, timeout=timeout
     )
-    return trigger_request(record)
+    return serializers.trigger_request(record)
 
 
 @router.get("/{charge_point_id}/triggers", summary="TriggerMessages sent, newest first")
@@ -89,4 +60,4 @@ async def list_triggers(
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.triggers.page(charge_point_id, limit=page.limit, offset=page.offset)
-    return serializers.page([trigger_request(row) for row in rows], total)
+    return serializers.page([serializers.trigger_request(row) for row in rows], total)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ampyre.bench.swarm import BenchError
+from ampyre.bench.results import BenchError
 
 CONCURRENCY = 16
 

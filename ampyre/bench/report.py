@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ampyre.bench.swarm import ServerSample, SwarmResult
+from ampyre.bench.results import ServerSample, SwarmResult
 
 #: Actions in the order a charge point sends them, for the per-action rows.
 ACTION_ORDER = (

@@ -230,7 +230,8 @@ def bench(
     ampyre bench --mix connect --cps 5000 --json
     """
     from ampyre.bench.report import build_report, render_text
-    from ampyre.bench.swarm import BenchConfig, BenchError, run_swarm
+    from ampyre.bench.results import BenchConfig, BenchError
+    from ampyre.bench.swarm import run_swarm
 
     scheme = urlsplit(url).scheme
     if scheme not in ("ws", "wss"):

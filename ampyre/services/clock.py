@@ -1,26 +1,8 @@
-"""Time as OCPP writes it: ISO 8601 in UTC."""
+"""Time as OCPP writes it, under the name the services import it by.
 
-from __future__ import annotations
+The rules live in `ampyre.ocpp.v16.timestamps`, shared with the simulator.
+"""
 
-from datetime import UTC, datetime
+from ampyre.ocpp.v16.timestamps import format_timestamp, now, parse_timestamp
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def parse_timestamp(value: str) -> datetime:
-    """Parse an OCPP dateTime; a value without a zone is taken as UTC (OCPP 1.6, 3.10)."""
-    parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_timestamp(value: datetime | None) -> str | None:
-    """Write a datetime the way OCPP and the REST API write them: `...Z`, milliseconds."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+__all__ = ["format_timestamp", "now", "parse_timestamp"]

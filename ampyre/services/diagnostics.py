@@ -25,6 +25,7 @@ from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, InvalidRequest, NotFound
 from ampyre.services.file_store import FileStore, StoredFile, safe_filename
+from ampyre.services.lookup import get_or_not_found
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
 from ampyre.storage.models import DiagnosticsFile, DiagnosticsRequest, DiagnosticsStatusEvent
@@ -248,9 +249,9 @@ class DiagnosticsService:
     ) -> DiagnosticsFile:
         """One row per (request, name): a re-upload of the same name replaces the file."""
         async with self.db.sessions.begin() as session:
-            request = await session.get(DiagnosticsRequest, request_id)
-            if request is None:
-                raise NotFound(f"Diagnostics request {request_id} not found")
+            request = await get_or_not_found(
+                session, DiagnosticsRequest, request_id, f"Diagnostics request {request_id}"
+            )
             row = await session.scalar(
                 select(DiagnosticsFile).where(
                     DiagnosticsFile.diagnostics_request_id == request_id,
@@ -308,9 +309,13 @@ class DiagnosticsService:
 
     async def file(self, charge_point_id: str, file_id: int) -> tuple[DiagnosticsFile, Path]:
         async with self.db.sessions() as session:
-            row = await session.get(DiagnosticsFile, file_id)
-        if row is None or row.charge_point_id != charge_point_id:
-            raise NotFound(f"Diagnostics file {file_id} of {charge_point_id!r} not found")
+            row = await get_or_not_found(
+                session,
+                DiagnosticsFile,
+                file_id,
+                f"Diagnostics file {file_id}",
+                charge_point_id=charge_point_id,
+            )
         path = self.store.diagnostics_dir(row.diagnostics_request_id) / row.filename
         if not path.is_file():
             raise NotFound(f"Diagnostics file {file_id} is gone from the data directory")

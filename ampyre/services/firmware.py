@@ -23,9 +23,11 @@ from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, NotFound
 from ampyre.services.file_store import FileStore, safe_filename
+from ampyre.services.lookup import get_or_not_found
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
 from ampyre.storage.models import FirmwareImage, FirmwareStatusEvent, FirmwareUpdate
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.firmware")
 
@@ -86,26 +88,22 @@ class FirmwareService:
 
     async def image(self, image_id: int) -> FirmwareImage:
         async with self.db.sessions() as session:
-            image = await session.get(FirmwareImage, image_id)
-        if image is None:
-            raise NotFound(f"Firmware {image_id} not found")
-        return image
+            return await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
 
     async def set_description(self, image_id: int, description: str | None) -> FirmwareImage:
         async with self.db.sessions.begin() as session:
-            image = await session.get(FirmwareImage, image_id)
-            if image is None:
-                raise NotFound(f"Firmware {image_id} not found")
+            image = await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
             image.description = description
         return image
 
     async def images(self, *, limit: int, offset: int) -> tuple[list[FirmwareImage], int]:
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(FirmwareImage))
-            rows = await session.scalars(
-                select(FirmwareImage).order_by(FirmwareImage.id.desc()).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions,
+            select(FirmwareImage),
+            FirmwareImage.id.desc(),
+            limit=limit,
+            offset=offset,
+        )
 
     def image_path(self, image: FirmwareImage) -> Path:
         return self.store.firmware_dir(image.token) / image.filename

@@ -15,18 +15,20 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ampyre.services.clock import now
-from ampyre.services.errors import InvalidRequest, NotFound
+from ampyre.services.errors import InvalidRequest
 from ampyre.services.firmware import (
     FIRMWARE_UPDATE,
     FirmwareService,
     update_firmware_payload,
 )
 from ampyre.services.gateway import ChargePointGateway
+from ampyre.services.lookup import get_or_not_found
 from ampyre.storage.database import Database
 from ampyre.storage.models import ChargePoint, FirmwareRollout, FirmwareUpdate
+from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.firmware")
 
@@ -128,9 +130,9 @@ class FirmwareRolloutService:
 
     async def progress(self, rollout_id: int) -> RolloutProgress:
         async with self.db.sessions() as session:
-            rollout = await session.get(FirmwareRollout, rollout_id)
-            if rollout is None:
-                raise NotFound(f"Firmware rollout {rollout_id} not found")
+            rollout = await get_or_not_found(
+                session, FirmwareRollout, rollout_id, f"Firmware rollout {rollout_id}"
+            )
             updates = await session.scalars(
                 select(FirmwareUpdate)
                 .where(FirmwareUpdate.rollout_id == rollout_id)
@@ -139,25 +141,22 @@ class FirmwareRolloutService:
             return RolloutProgress(rollout, list(updates))
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[RolloutProgress], int]:
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(FirmwareRollout))
-            ids = list(
-                await session.scalars(
-                    select(FirmwareRollout.id)
-                    .order_by(FirmwareRollout.id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                )
-            )
-        return [await self.progress(rollout_id) for rollout_id in ids], int(total or 0)
+        ids, total = await fetch_page(
+            self.db.sessions,
+            select(FirmwareRollout.id),
+            FirmwareRollout.id.desc(),
+            limit=limit,
+            offset=offset,
+        )
+        return [await self.progress(rollout_id) for rollout_id in ids], total
 
     async def cancel(self, rollout_id: int) -> RolloutProgress:
         """Stop sending: charge points not yet sent to are Cancelled (sent ones go on)."""
         timestamp = now()
         async with self.db.sessions.begin() as session:
-            rollout = await session.get(FirmwareRollout, rollout_id)
-            if rollout is None:
-                raise NotFound(f"Firmware rollout {rollout_id} not found")
+            rollout = await get_or_not_found(
+                session, FirmwareRollout, rollout_id, f"Firmware rollout {rollout_id}"
+            )
             if rollout.cancelled_at is None:
                 rollout.cancelled_at = timestamp
             await session.execute(

@@ -12,8 +12,8 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 
 from ampyre.services.clock import now
-from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
+from ampyre.services.lookup import get_or_not_found
 from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import RemoteStart
 from ampyre.storage.paging import fetch_page
@@ -111,9 +111,9 @@ class RemoteStartService:
 
     async def get(self, remote_start_id: int) -> RemoteStart:
         async with self.db.sessions() as session:
-            remote_start = await session.get(RemoteStart, remote_start_id)
-        if remote_start is None:
-            raise NotFound(f"Remote start {remote_start_id} not found")
+            remote_start = await get_or_not_found(
+                session, RemoteStart, remote_start_id, f"Remote start {remote_start_id}"
+            )
         if remote_start.state == PENDING and remote_start.expires_at <= now():
             remote_start.state = "TimedOut"
         return remote_start

@@ -29,31 +29,34 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.errors import Conflict, InvalidRequest
 from ampyre.services.id_tags import id_tag_key
+from ampyre.services.lookup import get_or_not_found
+from ampyre.services.reservation_ids import next_reservation_id
+from ampyre.services.reservation_rules import (
+    CANCELLED,
+    EXPIRED,
+    REJECTED,
+    RESERVED,
+    USED,
+    after_cancel_answer,
+    after_reserve_now,
+    refusal_keeps_reservation,
+    reservation_for_start,
+)
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
-from ampyre.storage.models import IdTag, Reservation, ReservationIdSequence, Transaction
+from ampyre.storage.models import IdTag, Reservation, Transaction
 from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.reservations")
-
-RESERVED = "Reserved"
-USED = "Used"
-CANCELLED = "Cancelled"
-EXPIRED = "Expired"
-REJECTED = "Rejected"
-
-#: Why a reservation was Cancelled when the charge point said it holds none (7.5).
-NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
 
 #: The key of the charge point's configuration that allows connector 0 reservations (9.3.1).
 CONNECTOR_ZERO_KEY = "ReserveConnectorZeroSupported"
@@ -166,7 +169,7 @@ class ReservationService:
         if connector_id == 0:
             await self._check_connector_zero(charge_point_id)
         if reservation_id is None:
-            reservation_id = await self._next_reservation_id()
+            reservation_id = await next_reservation_id(self.db)
         payload: dict[str, Any] = {
             "connectorId": connector_id,
             "expiryDate": format_timestamp(expiry_date),
@@ -192,49 +195,6 @@ class ReservationService:
             tag = await session.get(IdTag, id_tag_key(id_tag))
             return tag.parent_id_tag if tag is not None else None
 
-    async def _next_reservation_id(self) -> int:
-        """A reservationId no reservation has: one atomic step on the sequence row.
-
-        The row is created on first use from the highest id recorded, and jumps past ids an
-        operator chose through the generic commands endpoint.
-        """
-        for _attempt in range(5):
-            try:
-                async with self.db.sessions.begin() as session:
-                    taken = await session.scalar(
-                        update(ReservationIdSequence)
-                        .where(ReservationIdSequence.id == 1)
-                        .values(last_id=ReservationIdSequence.last_id + 1)
-                        .returning(ReservationIdSequence.last_id)
-                    )
-                    if taken is not None and not await self._id_in_use(session, taken):
-                        return taken
-                    highest = await session.scalar(select(func.max(Reservation.reservation_id)))
-                    if taken is None:
-                        # First use: an INSERT, so a concurrent first use fails on the key.
-                        taken = (highest or 0) + 1
-                        session.add(ReservationIdSequence(id=1, last_id=taken))
-                        await session.flush()
-                        return taken
-                    # The UPDATE above holds the row: jumping past the ids in use is safe.
-                    taken = max(taken, highest or 0) + 1
-                    await session.execute(
-                        update(ReservationIdSequence)
-                        .where(ReservationIdSequence.id == 1)
-                        .values(last_id=taken)
-                    )
-                    return taken
-            except IntegrityError:
-                continue  # a concurrent first use created the row: take the next id from it
-        raise RuntimeError("No reservation id could be assigned")
-
-    @staticmethod
-    async def _id_in_use(session: AsyncSession, reservation_id: int) -> bool:
-        found = await session.scalar(
-            select(Reservation.reservation_id).where(Reservation.reservation_id == reservation_id)
-        )
-        return found is not None
-
     # -- what the charge point's answers and messages mean -------------------------------
 
     async def on_reserve_now_answered(
@@ -251,7 +211,7 @@ class ReservationService:
                     reservation_id=request["reservationId"], created_at=timestamp
                 )
                 session.add(reservation)
-            elif not accepted and reservation.status == RESERVED:
+            elif refusal_keeps_reservation(status, reservation.status):
                 # 5.13: a refused replacement leaves the reservation the id names standing.
                 log.info(
                     "[%s] ReserveNow %d answered %s: reservation %d stays as it was",
@@ -274,8 +234,7 @@ class ReservationService:
             reservation.id_tag = request["idTag"]
             reservation.parent_id_tag = request.get("parentIdTag")
             reservation.expiry_date = parse_timestamp(request["expiryDate"])
-            reservation.status = RESERVED if accepted else REJECTED
-            reservation.reason = None if accepted else status
+            reservation.status, reservation.reason = after_reserve_now(status)
             reservation.transaction_id = None
             reservation.updated_at = timestamp
             if accepted and is_new:
@@ -304,15 +263,9 @@ class ReservationService:
                 or reservation.status != RESERVED
             ):
                 return
-            if accepted:
-                reservation.status = CANCELLED
-                reservation.reason = None
-            elif reservation.expiry_date <= timestamp:
-                reservation.status = EXPIRED
-            else:
-                # 7.5: Rejected means the charge point has no such reservation active.
-                reservation.status = CANCELLED
-                reservation.reason = NOT_ON_CHARGE_POINT
+            reservation.status, reservation.reason = after_cancel_answer(
+                accepted, reservation.expiry_date, timestamp
+            )
             reservation.updated_at = timestamp
 
     async def on_status_notification(self, charge_point_id: str, request: dict[str, Any]) -> None:
@@ -411,21 +364,7 @@ class ReservationService:
             )
             .order_by(Reservation.expiry_date)
         )
-        tag_key = id_tag_key(transaction.id_tag)
-        parent_key = id_tag_key(parent_id_tag) if parent_id_tag else None
-        matches = [
-            reservation
-            for reservation in candidates
-            if id_tag_key(reservation.id_tag) == tag_key
-            or (
-                parent_key is not None
-                and reservation.parent_id_tag is not None
-                and id_tag_key(reservation.parent_id_tag) == parent_key
-            )
-        ]
-        # The reservation of this very connector before one of connector 0 (any connector).
-        matches.sort(key=lambda reservation: reservation.connector_id == 0)
-        return matches[0] if matches else None
+        return reservation_for_start(candidates, transaction.id_tag, parent_id_tag)
 
     # -- housekeeping and reading --------------------------------------------------------
 
@@ -440,9 +379,9 @@ class ReservationService:
 
     async def get(self, reservation_id: int) -> Reservation:
         async with self.db.sessions.begin() as session:
-            reservation = await session.get(Reservation, reservation_id)
-            if reservation is None:
-                raise NotFound(f"Reservation {reservation_id} not found")
+            reservation = await get_or_not_found(
+                session, Reservation, reservation_id, f"Reservation {reservation_id}"
+            )
             if reservation.status == RESERVED and reservation.expiry_date <= now():
                 reservation.status = EXPIRED
                 reservation.updated_at = now()

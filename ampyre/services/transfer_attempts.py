@@ -30,8 +30,8 @@ from ampyre.services.errors import (
     ChargePointTimeout,
     Conflict,
     DomainError,
-    NotFound,
 )
+from ampyre.services.lookup import get_or_not_found
 from ampyre.storage.database import Database
 from ampyre.storage.paging import fetch_page
 
@@ -209,10 +209,13 @@ class AttemptTracker:
 
     async def get(self, charge_point_id: str, attempt_id: int) -> Any:
         async with self.db.sessions() as session:
-            attempt = await session.get(self.attempt_model, attempt_id)
-        if attempt is None or attempt.charge_point_id != charge_point_id:
-            raise NotFound(f"{self.kind.noun} {attempt_id} of {charge_point_id!r} not found")
-        return attempt
+            return await get_or_not_found(
+                session,
+                self.attempt_model,
+                attempt_id,
+                f"{self.kind.noun} {attempt_id}",
+                charge_point_id=charge_point_id,
+            )
 
     async def page(self, charge_point_id: str, *, limit: int, offset: int) -> tuple[list[Any], int]:
         """A charge point's attempts, newest first."""

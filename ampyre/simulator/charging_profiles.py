@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ampyre.simulator.clock import format_timestamp, parse_timestamp
+from ampyre.ocpp.v16.timestamps import format_timestamp, parse_timestamp
 from ampyre.simulator.meter import MAX_CURRENT, NOMINAL_VOLTAGE, PHASES
 
 RECURRENCE_SECONDS = {"Daily": 86_400, "Weekly": 604_800}

@@ -290,7 +290,7 @@ class LocalList(Base):
     #: Whether local_list_entries is exactly the list the charge point holds at
     #: sent_version (False until a Full update was accepted).
     entries_known: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: sha256 of the entries (see services.local_lists.content_digest): compared with the
+    #: sha256 of the entries (see services.local_lists.algebra.content_digest): compared with the
     #: policy's current list to tell out-of-date lists without loading every entry.
     entries_digest: Mapped[str | None] = mapped_column(String(64))
     #: The last GetLocalListVersion answer and when it came.

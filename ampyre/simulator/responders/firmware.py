@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
-from ampyre.simulator.clock import parse_timestamp, timestamp_now, utc_now
 from ampyre.simulator.responders.base import Answer, Responder
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
+
+T = TypeVar("T")
 
 #: How long to wait between attempts when the CSMS gives retries but no retryInterval.
 DEFAULT_RETRY_INTERVAL = 5.0
@@ -30,27 +33,41 @@ def _attempts(payload: dict[str, Any]) -> tuple[int, float]:
     )
 
 
+async def _transfer(
+    cp: SimulatedChargePoint,
+    what: str,
+    attempts: int,
+    retry_interval: float,
+    attempt_once: Callable[[], Awaitable[T]],
+) -> T | None:
+    """Try a download or upload up to `attempts` times; None when every attempt failed."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await attempt_once()
+        except transfer.TransferError as exc:
+            cp.emit("warning", f"{what} attempt {attempt}/{attempts}: {exc}")
+            if attempt < attempts:
+                await asyncio.sleep(retry_interval)
+    return None
+
+
 def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     location: str = payload["location"]
     retrieve_at = parse_timestamp(payload["retrieveDate"])
     attempts, retry_interval = _attempts(payload)
 
     async def install_firmware() -> None:
-        delay = (retrieve_at - utc_now()).total_seconds()
+        delay = (retrieve_at - now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
         await cp.send_firmware_status("Downloading")
-        for attempt in range(1, attempts + 1):
-            try:
-                size = await transfer.download(location)
-                break
-            except transfer.TransferError as exc:
-                cp.emit("warning", f"firmware download attempt {attempt}/{attempts}: {exc}")
-                if attempt == attempts:
-                    await cp.send_firmware_status("DownloadFailed")
-                    cp.firmware_status = "Idle"
-                    return
-                await asyncio.sleep(retry_interval)
+        size = await _transfer(
+            cp, "firmware download", attempts, retry_interval, lambda: transfer.download(location)
+        )
+        if size is None:
+            await cp.send_firmware_status("DownloadFailed")
+            cp.firmware_status = "Idle"
+            return
         cp.emit("info", f"firmware downloaded: {size} bytes from {location}")
         await asyncio.sleep(cp.follow_up_delay)
         await cp.send_firmware_status("Downloaded")
@@ -68,22 +85,22 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     location: str = payload["location"]
     attempts, retry_interval = _attempts(payload)
     safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", cp.charge_point_id)
-    file_name = f"diag-{safe_id}-{utc_now():%Y%m%dT%H%M%SZ}.log"
+    file_name = f"diag-{safe_id}-{now():%Y%m%dT%H%M%SZ}.log"
 
     async def upload_diagnostics() -> None:
         await cp.send_diagnostics_status("Uploading")
         content = _diagnostics_report(cp, payload).encode()
-        for attempt in range(1, attempts + 1):
-            try:
-                target = await transfer.upload(location, file_name, content)
-                break
-            except transfer.TransferError as exc:
-                cp.emit("warning", f"diagnostics upload attempt {attempt}/{attempts}: {exc}")
-                if attempt == attempts:
-                    await cp.send_diagnostics_status("UploadFailed")
-                    cp.diagnostics_status = "Idle"
-                    return
-                await asyncio.sleep(retry_interval)
+        target = await _transfer(
+            cp,
+            "diagnostics upload",
+            attempts,
+            retry_interval,
+            lambda: transfer.upload(location, file_name, content),
+        )
+        if target is None:
+            await cp.send_diagnostics_status("UploadFailed")
+            cp.diagnostics_status = "Idle"
+            return
         cp.emit("info", f"diagnostics uploaded to {target}")
         await asyncio.sleep(cp.follow_up_delay)
         await cp.send_diagnostics_status("Uploaded")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ampyre.simulator.clock import parse_timestamp, utc_now
+from ampyre.ocpp.v16.timestamps import now, parse_timestamp
 from ampyre.simulator.connectors import Connector, Reservation
 from ampyre.simulator.responders.base import Answer, Responder
 
@@ -75,7 +75,7 @@ def reserve_now(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
 
 
 async def _expire(cp: SimulatedChargePoint, connector: Connector, reservation: Reservation) -> None:
-    await asyncio.sleep(max(0.0, (reservation.expiry - utc_now()).total_seconds()))
+    await asyncio.sleep(max(0.0, (reservation.expiry - now()).total_seconds()))
     if connector.reservation is not reservation:
         return
     cp.drop_reservation(connector)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ampyre.simulator.clock import utc_now
+from ampyre.ocpp.v16.timestamps import now
 from ampyre.simulator.configuration import csl
 from ampyre.simulator.responders.base import Answer, Responder
 
@@ -19,7 +19,7 @@ def set_charging_profile(cp: SimulatedChargePoint, payload: dict[str, Any]) -> A
     profile = payload["csChargingProfiles"]
     if connector_id not in cp.connectors or not _acceptable(cp, connector_id, profile):
         return Answer({"status": "Rejected"})
-    cp.charging_profiles.install(connector_id, profile, utc_now())
+    cp.charging_profiles.install(connector_id, profile, now())
     _apply_limits(cp)
     return Answer({"status": "Accepted"})
 
@@ -67,7 +67,7 @@ def get_composite_schedule(cp: SimulatedChargePoint, payload: dict[str, Any]) ->
     if connector_id not in cp.connectors:
         return Answer({"status": "Rejected"})
     unit = payload.get("chargingRateUnit", "A")
-    start = utc_now().replace(microsecond=0)
+    start = now().replace(microsecond=0)
     schedule = cp.charging_profiles.composite_schedule(
         connector_id,
         start,

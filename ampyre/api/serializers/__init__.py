@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ampyre.services.clock import format_timestamp
+from ampyre.services.clock import format_timestamp, now
 from ampyre.storage.models import (
     ChargePoint,
+    ChargePointEvent,
+    ConfigurationKey,
     Connector,
     IdTag,
     InstalledChargingProfile,
@@ -16,6 +18,7 @@ from ampyre.storage.models import (
     Reservation,
     SchemaDeviation,
     Transaction,
+    TriggerRequest,
     UnmatchedStop,
 )
 
@@ -160,6 +163,59 @@ def reservation(row: Reservation) -> dict[str, Any]:
 
 def charging_profile(row: InstalledChargingProfile) -> dict[str, Any]:
     return {"connectorId": row.connector_id, "csChargingProfiles": row.profile}
+
+
+def recorded_profile(row: InstalledChargingProfile) -> dict[str, Any]:
+    """A recorded profile as the list shows it, with what the CSMS recorded beside it."""
+    return {
+        **charging_profile(row),
+        # The transaction a TxProfile ends with, also when it was sent without one.
+        "transactionId": row.transaction_id,
+        "installedAt": format_timestamp(row.installed_at),
+    }
+
+
+def trigger_request(row: TriggerRequest) -> dict[str, Any]:
+    arrived: bool | None = None
+    if row.arrived_at is not None:
+        arrived = True
+    elif row.expected_by is not None and row.expected_by <= now():
+        arrived = False
+    return {
+        "triggerId": row.id,
+        "chargePointId": row.charge_point_id,
+        "requestedMessage": row.requested_message,
+        "connectorId": row.connector_id,
+        "status": row.status,
+        "errorCode": row.error_code,
+        "errorDescription": row.error_description,
+        "requestedAt": format_timestamp(row.requested_at),
+        "answeredAt": format_timestamp(row.answered_at),
+        "expectedBy": format_timestamp(row.expected_by),
+        "messageArrived": arrived,
+        "arrivedAt": format_timestamp(row.arrived_at),
+        "arrivals": row.arrivals,
+    }
+
+
+def configuration_key(row: ConfigurationKey) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "value": row.value,
+        "readonly": row.readonly,
+        "known": row.known,
+        "updatedAt": format_timestamp(row.updated_at),
+    }
+
+
+def charge_point_event(row: ChargePointEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "action": row.action,
+        "timestamp": format_timestamp(row.timestamp),
+        "payload": row.payload,
+        "receivedAt": format_timestamp(row.received_at),
+    }
 
 
 def deviation(row: SchemaDeviation) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""What the firmware routers share: the update source, error answers and the base URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ampyre.api.dependencies import sent_responses
+from ampyre.api.types import UTCTimestamp
+from ampyre.services.central_system import CentralSystem
+
+
+def attempt_responses(conflict: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of an endpoint that sends a request and records the attempt."""
+    return sent_responses(
+        conflict,
+        callerror="The charge point answered CALLERROR (recorded as Rejected)",
+        no_answer="No answer in time (recorded as Error)",
+    )
+
+
+class UpdateFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    firmwareId: int | None = Field(None, description="A hosted image (POST /firmware)")
+    location: str | None = Field(
+        None, min_length=1, max_length=2048, description="Or any URL the charge point can reach"
+    )
+    retrieveDate: UTCTimestamp | None = Field(None, description="Default: now")
+    retries: int | None = Field(None, ge=0)
+    retryInterval: int | None = Field(None, ge=0, description="Seconds")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UpdateFields:
+        if (self.firmwareId is None) == (self.location is None):
+            raise ValueError("give either firmwareId or location")
+        return self
+
+
+def base_url(request: Request) -> str:
+    configured: str | None = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+async def location_of(
+    request: Request, csms: CentralSystem, body: UpdateFields
+) -> tuple[str, int | None]:
+    """The location to send, and the hosted image it is, if it is one."""
+    if body.firmwareId is None:
+        assert body.location is not None
+        return body.location, await csms.firmware.image_id_of(body.location)
+    image = await csms.firmware.image(body.firmwareId)
+    return csms.firmware.image_url(image, base_url(request)), image.id
