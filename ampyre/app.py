@@ -35,7 +35,9 @@ log = logging.getLogger("ampyre")
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
+    """The app of one server process; `worker` is its number under `--workers` (0 alone)."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -47,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         csms = CentralSystem.build(
             db, cluster.gateway if cluster is not None else local_gateway, settings
         )
-        ftp = await start_ftp_server(settings, csms.diagnostics)
+        ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
         token, generated = await csms.settings.api_token(settings.api_token)
         if generated:
             # Printed once, on the first start; `ampyre token` shows it again.

@@ -209,8 +209,6 @@ class Settings(BaseSettings):
                 "--workers above 1 needs --redis (and PostgreSQL): the workers are "
                 "nodes of one cluster"
             )
-        if self.workers > 1 and self.ftp_port is not None:
-            raise ValueError("--ftp-port runs with one worker only (use HTTP uploads)")
         return self
 
 

@@ -36,6 +36,9 @@ UPLOAD_PERMISSIONS = "elwa"
 POLL_INTERVAL = 0.2
 
 UploadCallback = Callable[[int, Path], Coroutine[Any, Any, None]]
+AccountLookup = Callable[[str], Coroutine[Any, Any, FtpAccount | None]]
+#: How long a login waits for the database's word on the account (s).
+LOOKUP_TIMEOUT = 5.0
 
 
 class _Accounts(DummyAuthorizer):
@@ -45,6 +48,8 @@ class _Accounts(DummyAuthorizer):
         super().__init__()
         self._lock = threading.Lock()
         self.accounts: dict[str, FtpAccount] = {}
+        #: Asks the database (on the asyncio loop) for an account, at each login.
+        self.lookup: Callable[[str], FtpAccount | None] | None = None
 
     def grant(self, account: FtpAccount) -> None:
         account.home.mkdir(parents=True, exist_ok=True)
@@ -61,6 +66,17 @@ class _Accounts(DummyAuthorizer):
             self.user_table.pop(username, None)
 
     def validate_authentication(self, username: str, password: str, handler: Any) -> None:
+        if self.lookup is not None:
+            # The database decides: the account may come from another worker or node.
+            try:
+                found = self.lookup(username)
+            except Exception:
+                log.warning("FTP login %s: the account could not be looked up", username[:32])
+                raise AuthenticationFailed("Authentication failed.") from None
+            if found is None:
+                self.revoke(username)
+            else:
+                self.grant(found)
         with self._lock:
             account = self.accounts.get(username)
         if (
@@ -154,6 +170,7 @@ class DiagnosticsFtpServer:
         *,
         max_upload_size: int,
         on_upload: UploadCallback,
+        lookup: AccountLookup | None = None,
         passive_ports: tuple[int, int] | None = None,
     ) -> None:
         self.host = host
@@ -163,6 +180,7 @@ class DiagnosticsFtpServer:
         self.passive_ports = passive_ports
         self._on_upload = on_upload
         self._accounts = _Accounts()
+        self._lookup = lookup
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: FTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -171,6 +189,8 @@ class DiagnosticsFtpServer:
     def start(self) -> None:
         """Bind (errors surface here, at startup) and serve in a background thread."""
         self._loop = asyncio.get_running_loop()
+        if self._lookup is not None:
+            self._accounts.lookup = self._look_up
         filesystem = type(
             "AmpyreUploadFilesystem",
             (_UploadFilesystem,),
@@ -207,6 +227,12 @@ class DiagnosticsFtpServer:
     def revoke(self, username: str) -> None:
         self._accounts.revoke(username)
 
+    def _look_up(self, username: str) -> FtpAccount | None:
+        """Called in the FTP thread: ask the database on the asyncio loop and wait."""
+        assert self._lookup is not None and self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self._lookup(username), self._loop)
+        return future.result(timeout=LOOKUP_TIMEOUT)
+
     def file_received(self, username: str, path: Path) -> None:
         """Called in the FTP thread: record the file on the asyncio loop."""
         request_id = self._accounts.request_of(username)
@@ -228,17 +254,39 @@ class DiagnosticsFtpServer:
             self._server.close_all()
 
 
+class FtpElsewhere:
+    """The FTP server of another worker on this machine: this one only hands out
+    accounts (stored in the database, where that server looks them up at login)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def grant(self, account: FtpAccount) -> None:
+        account.home.mkdir(parents=True, exist_ok=True)
+
+    def revoke(self, username: str) -> None:
+        return None
+
+
 async def start_ftp_server(
-    settings: Settings, diagnostics: DiagnosticsService
+    settings: Settings, diagnostics: DiagnosticsService, *, here: bool = True
 ) -> DiagnosticsFtpServer | None:
-    """Start the FTP server when `--ftp-port` asks for it and hand it to the diagnostics."""
+    """Start the FTP server when `--ftp-port` asks for it and hand it to the diagnostics.
+
+    With several workers on one machine, only the first (`here`) serves FTP; the others
+    hand out accounts it checks against the database.
+    """
     if settings.ftp_port is None:
+        return None
+    if not here:
+        await diagnostics.attach_ftp(FtpElsewhere(settings.ftp_port))
         return None
     server = DiagnosticsFtpServer(
         settings.ftp_host or settings.host,
         settings.ftp_port,
         max_upload_size=settings.max_upload_size,
         on_upload=diagnostics.record_ftp_upload,
+        lookup=diagnostics.ftp_account,
         passive_ports=settings.ftp_passive_ports,
     )
     server.start()

@@ -33,19 +33,20 @@ def run(settings: Settings) -> None:
     serve(settings)
 
 
-def serve(settings: Settings, sockets: list[socket.socket] | None = None) -> None:
-    """One server process: on `sockets` when given (a worker), else on host and port."""
+def serve(settings: Settings, sockets: list[socket.socket] | None = None, worker: int = 0) -> None:
+    """One server process: on `sockets` when given (worker number `worker`), else on
+    host and port."""
     configure_logging(settings.log_level)
     # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished
     # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _ignore)
-    AmpyreServer(uvicorn_config(settings)).run(sockets=sockets)
+    AmpyreServer(uvicorn_config(settings, worker)).run(sockets=sockets)
 
 
-def uvicorn_config(settings: Settings) -> uvicorn.Config:
+def uvicorn_config(settings: Settings, worker: int = 0) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(settings),
+        create_app(settings, worker=worker),
         host=settings.host,
         port=settings.port,
         # OCPP frames go from the socket to the charge point's connection, not via ASGI.

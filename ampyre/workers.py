@@ -82,7 +82,7 @@ class _Supervisor:
     def _start(self, number: int) -> BaseProcess:
         worker = self.context.Process(
             target=serve,
-            args=(self.settings, [self.listener]),
+            args=(self.settings, [self.listener], number),
             name=f"ampyre-worker-{number}",
         )
         worker.start()

@@ -321,6 +321,20 @@ class DiagnosticsService:
             raise NotFound(f"Diagnostics file {file_id} is gone from the data directory")
         return row, path
 
+    async def ftp_account(self, username: str) -> FtpAccount | None:
+        """The FTP user `username` while its request takes files (else None).
+
+        Asked at every FTP login: the request may have been made on another node or
+        worker of the cluster, and may have closed since this FTP server last heard of it.
+        """
+        async with self.db.sessions() as session:
+            request = await session.scalar(
+                select(DiagnosticsRequest).where(DiagnosticsRequest.ftp_username == username)
+            )
+        if request is None or not _slot_open(request):
+            return None
+        return self._ftp_account(request)
+
     def _close_slot_when_done(self, request: DiagnosticsRequest) -> None:
         if self.ftp is not None and request.ftp_username and not _slot_open(request):
             self.ftp.revoke(request.ftp_username)

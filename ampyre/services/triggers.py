@@ -18,8 +18,10 @@ charge point's messages.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
@@ -50,6 +52,21 @@ TRIGGERABLE: tuple[str, ...] = get_args(RequestedMessage)
 PER_CONNECTOR = frozenset({"MeterValues", "StatusNotification"})
 #: CALLERRORs by which a charge point without the Remote Trigger profile refuses.
 UNSUPPORTED = frozenset({"NotImplemented", "NotSupported"})
+
+
+#: How far apart the holding node's window and the other node's record of the same answer
+#: may be stamped (clocks of the nodes), and how soon an unfound record is looked for again.
+LINK_TOLERANCE = timedelta(seconds=5)
+LINK_RETRY = 0.5
+
+
+def _spawn(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Future[None]] = set()
 
 
 @dataclass(slots=True, eq=False)
@@ -247,6 +264,8 @@ class TriggerService:
                 window.first_arrival = now()
             if window.record_id is not None:
                 await self._store_arrivals(window)
+            elif not window.claimed:
+                await self._link(window)
 
     def close_ended_windows(self) -> None:
         """Forget the windows that closed (housekeeping for charge points gone quiet)."""
@@ -297,8 +316,12 @@ class TriggerService:
         answered_at = None if status == "TimedOut" else now()
         expected_by = None
         if status == "Accepted":
-            # Without a window (it closed before the answer was recorded) nothing is awaited.
-            expected_by = window.closes_at if window is not None else answered_at
+            # Without a window here, the charge point is connected to another node of the
+            # cluster, which keeps the window and links its arrivals to this record.
+            assert answered_at is not None
+            expected_by = (
+                window.closes_at if window is not None else answered_at + self.arrival_window
+            )
         record = TriggerRequest(
             charge_point_id=charge_point_id,
             requested_message=request["requestedMessage"],
@@ -320,6 +343,33 @@ class TriggerService:
             if window.arrivals > record.arrivals:
                 await self._store_arrivals(window)  # arrived while the record was written
         return record
+
+    async def _link(self, window: ArrivalWindow, attempts: int = 5) -> None:
+        """Find the record of a window's answer that another node wrote (the command came
+        in there, the charge point is connected here) and store the arrivals on it. The
+        record may not be written yet when the first message arrives: try again shortly."""
+        async with self.db.sessions() as session:
+            record_id = await session.scalar(
+                select(TriggerRequest.id)
+                .where(
+                    TriggerRequest.charge_point_id == window.charge_point_id,
+                    TriggerRequest.requested_message == window.message,
+                    TriggerRequest.connector_id.is_(None)
+                    if window.connector_id is None
+                    else TriggerRequest.connector_id == window.connector_id,
+                    TriggerRequest.status == "Accepted",
+                    TriggerRequest.answered_at >= window.opened_at - LINK_TOLERANCE,
+                )
+                .order_by(TriggerRequest.id.desc())
+                .limit(1)
+            )
+        if record_id is not None:
+            window.claimed = True
+            window.record_id = record_id
+            await self._store_arrivals(window)
+        elif attempts > 1:
+            loop = asyncio.get_running_loop()
+            loop.call_later(LINK_RETRY, lambda: _spawn(self._link(window, attempts - 1)))
 
     async def _store_arrivals(self, window: ArrivalWindow) -> None:
         # Counts only grow: a slower write of an older count must not undo a newer one.
