@@ -18,7 +18,7 @@ import pytest
 import websockets
 
 from tests.conftest import api_client, unique
-from tests.ocpp_client import SILENT, OcppClient
+from tests.ocpp_client import SILENT, CallErrorReceived, OcppClient
 from tests.server import (
     Server,
     create_postgres_database,
@@ -32,7 +32,10 @@ REDIS_ENV = "AMPYRE_TEST_REDIS_URL"
 
 @contextlib.asynccontextmanager
 async def cluster(
-    workdir: Path, size: int = 2, redis_url: str | None = None
+    workdir: Path,
+    size: int = 2,
+    redis_url: str | None = None,
+    extra_args: list[str] | None = None,
 ) -> AsyncIterator[list[Server]]:
     """`size` nodes on a fresh database of the test PostgreSQL server (a cluster shares
     one PostgreSQL database; SQLite is one node's file)."""
@@ -45,7 +48,7 @@ async def cluster(
     nodes: list[Server] = []
     try:
         for _ in range(size):
-            node = Server(database, workdir, ["--redis", redis_url])
+            node = Server(database, workdir, ["--redis", redis_url, *(extra_args or [])])
             await asyncio.to_thread(node.start)
             nodes.append(node)
         yield nodes
@@ -184,3 +187,86 @@ async def test_a_killed_node_releases_its_charge_points(tmp_path: Path) -> None:
                     },
                 )
                 assert response["transactionId"] > 0
+
+
+async def _charging_loop(
+    cp_id: str,
+    urls: list[str],
+    stop: asyncio.Event,
+    started: list[int],
+    stopped: list[int],
+) -> None:
+    """A charge point that charges again and again, and reconnects (to the next node, as
+    through a load balancer) whenever its connection goes; what was answered counts."""
+    attempt = 0
+    meter = 0
+    while not stop.is_set():
+        url = urls[attempt % len(urls)]
+        attempt += 1
+        try:
+            async with OcppClient.connect(url, cp_id) as client:
+                await client.boot()
+                while not stop.is_set():
+                    meter += 10
+                    answer = await client.call(
+                        "StartTransaction",
+                        {
+                            "connectorId": 1,
+                            "idTag": "ROLLING",
+                            "meterStart": meter,
+                            "timestamp": "2026-12-03T12:00:00Z",
+                        },
+                        timeout=3,
+                    )
+                    started.append(answer["transactionId"])
+                    meter += 10
+                    await client.call(
+                        "StopTransaction",
+                        {
+                            "transactionId": answer["transactionId"],
+                            "meterStop": meter,
+                            "timestamp": "2026-12-03T12:01:00Z",
+                        },
+                        timeout=3,
+                    )
+                    stopped.append(answer["transactionId"])
+        except (websockets.ConnectionClosed, OSError, TimeoutError, CallErrorReceived):
+            await asyncio.sleep(0.05)
+
+
+async def test_a_rolling_restart_loses_no_acknowledged_message(tmp_path: Path) -> None:
+    async with cluster(tmp_path, extra_args=["--auto-register"]) as nodes:
+        urls = [node.ws_url for node in nodes]
+        stop = asyncio.Event()
+        started: list[int] = []
+        stopped: list[int] = []
+        ids = [unique("ROLL") for _ in range(10)]
+        loops = [
+            asyncio.create_task(_charging_loop(cp, urls, stop, started, stopped)) for cp in ids
+        ]
+        await asyncio.sleep(2)
+        for node in nodes:
+            before = len(started)
+            assert await asyncio.to_thread(node.stop) == 0  # graceful: exit 0
+            await asyncio.to_thread(node.start)
+            await asyncio.sleep(2)
+            assert len(started) > before  # the charge points carried on meanwhile
+        stop.set()
+        await asyncio.gather(*loops)
+
+        async with api_client(nodes[0]) as api:
+            stored: dict[int, bool] = {}
+            for cp_id in ids:
+                offset = 0
+                while True:
+                    page = (
+                        await api.get(
+                            f"/transactions?chargePointId={cp_id}&limit=1000&offset={offset}"
+                        )
+                    ).json()
+                    stored.update((item["transactionId"], item["active"]) for item in page["items"])
+                    offset += 1000
+                    if offset >= page["total"]:
+                        break
+        assert started and set(started) <= stored.keys(), "an acknowledged start was lost"
+        assert not [t for t in stopped if stored[t]], "an acknowledged stop was lost"
