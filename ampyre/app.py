@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             registry,
             validator,
             client_certificates=settings.tls_client_ca is not None,
+            shared_answers=cluster.answers if cluster is not None else None,
         )
         # In a cluster, one node at a time sweeps (a lease that outlives two periods).
         lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None

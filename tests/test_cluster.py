@@ -270,3 +270,36 @@ async def test_a_rolling_restart_loses_no_acknowledged_message(tmp_path: Path) -
                         break
         assert started and set(started) <= stored.keys(), "an acknowledged start was lost"
         assert not [t for t in stopped if stored[t]], "an acknowledged stop was lost"
+
+
+async def test_a_call_repeated_on_another_node_takes_effect_once(tmp_path: Path) -> None:
+    async with cluster(tmp_path) as (a, b):
+        async with api_client(a) as api:
+            cp_id = unique()
+            await api.post("/charge-points", json={"id": cp_id})
+            sample = {
+                "connectorId": 1,
+                "meterValue": [
+                    {"timestamp": "2026-12-03T12:00:30Z", "sampledValue": [{"value": "15"}]}
+                ],
+            }
+            async with OcppClient.connect(a.ws_url, cp_id) as client:
+                await client.boot()
+                started = await client.call(
+                    "StartTransaction",
+                    {
+                        "connectorId": 1,
+                        "idTag": "T",
+                        "meterStart": 0,
+                        "timestamp": "2026-12-03T12:00:00Z",
+                    },
+                )
+                transaction_id = started["transactionId"]
+                sample["transactionId"] = transaction_id
+                assert await client.call("MeterValues", sample, unique_id="mv-1") == {}
+            await asyncio.sleep(0.5)  # the answers reach Redis within a tenth of a second
+            # The answer was lost on the way: the charge point sends the CALL again, to B.
+            async with OcppClient.connect(b.ws_url, cp_id) as client:
+                assert await client.call("MeterValues", sample, unique_id="mv-1") == {}
+            body = (await api.get(f"/transactions/{transaction_id}")).json()
+            assert len(body["meterValues"]) == 1

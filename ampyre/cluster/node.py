@@ -19,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ampyre.cluster.answers import RedisAnswers
 from ampyre.cluster.bus import NodeBus, run_call
 from ampyre.cluster.gateway import ClusterGateway
 from ampyre.cluster.lease import Lease
@@ -48,6 +49,7 @@ class ClusterNode:
         self.presence = Presence(self.redis, namespace, self.node_id)
         self.bus = NodeBus(self.redis, namespace, self.node_id, self._serve)
         self.gateway = ClusterGateway(local, self.presence, self.bus)
+        self.answers = RedisAnswers(self.redis, namespace)
         self.sweep_lease_key = f"{namespace}:lease:sweep"
         self._tasks: list[asyncio.Task[None]] = []
         #: The claim or release last started per charge point: they run in order.
@@ -72,6 +74,7 @@ class ClusterNode:
         for task in [*self._tasks, *self._pending.values()]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.answers.close()
         with contextlib.suppress(RedisError):
             for charge_point_id in self.registry.connected_ids():
                 await self.presence.release(charge_point_id)

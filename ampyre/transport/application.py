@@ -55,6 +55,17 @@ class Session(Protocol):
         ...
 
 
+class SharedAnswers(Protocol):
+    """Answers kept for the whole cluster: a charge point whose connection to one node
+    broke may repeat a CALL to another, and gets the answer it missed."""
+
+    def remember(self, identity: str, key: tuple[str, str, str], frame: str) -> None:
+        """Keep an answer (without waiting: not on the message's path)."""
+        ...
+
+    async def recall(self, identity: str, key: tuple[str, str, str]) -> str | None: ...
+
+
 AdmissionT = TypeVar("AdmissionT", bound=Admission)
 
 

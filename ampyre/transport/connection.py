@@ -27,10 +27,15 @@ from ampyre.ocpp.v16.framing import (
 )
 from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.transport.application import Deviation, Session
+from ampyre.transport.application import Deviation, Session, SharedAnswers
 from ampyre.transport.errors import CallErrorAnswer, CallTimeout, ConnectionClosed
 
 log = logging.getLogger("ampyre.ocpp")
+
+
+#: How long after a connection opens its CALLs are looked up among the cluster's answers
+#: (s): a charge point repeats an unanswered CALL right after it reconnects.
+SHARED_RECALL_WINDOW = 60.0
 
 
 class MessageSocket(Protocol):
@@ -90,12 +95,16 @@ class ChargePointConnection:
         answers: AnswerCache,
         *,
         lenient: bool = False,
+        shared: SharedAnswers | None = None,
     ) -> None:
         self.socket = socket
         self.charge_point_id = charge_point_id
         self.session = session
         self.validator = validator
         self.answers = answers
+        #: The answers of every node of a cluster, for repeats after a reconnect.
+        self.shared = shared
+        self.opened_at = asyncio.get_running_loop().time()
         self.lenient = lenient
         self.closed = False
         #: Set on shutdown: CALLs arriving now are left unanswered (the charge point
@@ -189,7 +198,7 @@ class ChargePointConnection:
     async def _handle_call(self, call: Call) -> None:
         if not self.validator.knows(call.action):
             # Changes nothing, so nothing to remember (and its action may be huge).
-            self._send(await self._answer(call))
+            self._send((await self._answer(call))[0])
             return
         key = AnswerCache.key(call)
         previous = self.answers.get(key)
@@ -202,21 +211,40 @@ class ChargePointConnection:
             )
             self._send(await asyncio.shield(previous))
             return
+        if self.shared is not None and self._recently_opened():
+            # A repeat may follow a reconnect to this node from another one.
+            earlier = await self.shared.recall(self.charge_point_id, key)
+            if earlier is not None:
+                log.info(
+                    "[%s] %s %s repeated after a reconnect: answering as before",
+                    self.charge_point_id,
+                    call.action,
+                    call.unique_id,
+                )
+                self._send(earlier)
+                return
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.answers.put(key, answer)
         try:
-            frame = await self._answer(call)
+            frame, final = await self._answer(call)
         except BaseException:
             self.answers.discard(key)
             answer.cancel()
             raise
         answer.set_result(frame)
-        if len(frame) > AnswerCache.MAX_ANSWER:
-            # A large answer is not kept: a repeat is handled again instead.
+        if not final or len(frame) > AnswerCache.MAX_ANSWER:
+            # Not kept: a large answer (a bound on memory), or an InternalError (the
+            # database may be back when the charge point sends it again).
             self.answers.discard(key)
+        elif self.shared is not None:
+            self.shared.remember(self.charge_point_id, key, frame)
         self._send(frame)
 
-    async def _answer(self, call: Call) -> str:
+    def _recently_opened(self) -> bool:
+        return asyncio.get_running_loop().time() - self.opened_at < SHARED_RECALL_WINDOW
+
+    async def _answer(self, call: Call) -> tuple[str, bool]:
+        """The answer frame, and whether a repeat of the CALL may get it as it is."""
         try:
             payload, deviations = self._validated(call)
             if deviations:
@@ -236,14 +264,17 @@ class ChargePointConnection:
                 exc.code,
                 exc.description[:200],
             )
-            return CallError.from_exception(call.unique_id, exc).encode()
+            return (
+                CallError.from_exception(call.unique_id, exc).encode(),
+                exc.code != InternalError.code,
+            )
         except Exception:
             log.exception("[%s] %s handler failed", self.charge_point_id, call.action)
             return CallError(
                 call.unique_id, InternalError.code, f"{call.action} could not be processed"
-            ).encode()
+            ).encode(), False
         log.debug("[%s] -> CALLRESULT %s %s", self.charge_point_id, call.action, call.unique_id)
-        return CallResult(call.unique_id, response).encode()
+        return CallResult(call.unique_id, response).encode(), True
 
     def _validated(self, call: Call) -> tuple[dict[str, Any], list[Deviation]]:
         if not self.validator.knows(call.action):

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.transport.application import Admission, Application
+from ampyre.transport.application import Admission, Application, SharedAnswers
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.registry import ConnectionRegistry
 
@@ -28,8 +28,10 @@ class OcppEndpoint:
         validator: MessageValidator,
         *,
         client_certificates: bool,
+        shared_answers: SharedAnswers | None = None,
     ) -> None:
         self.application = application
+        self.shared_answers = shared_answers
         self.registry = registry
         self.validator = validator
         self.client_certificates = client_certificates
@@ -56,6 +58,7 @@ class OcppEndpoint:
             self.validator,
             self.registry.answers_for(charge_point_id),
             lenient=admitted.lenient,
+            shared=self.shared_answers,
         )
         await self.registry.add(connection)
         connection.start()

@@ -165,3 +165,24 @@ async def test_registry_keeps_the_newest_connection_and_closes_the_old() -> None
     assert registry.connected_ids() == {"CP-1"}
     await old.finish()
     await new.finish()
+
+
+async def test_an_internal_error_is_not_repeated_to_a_retry() -> None:
+    conn, socket, session = connection()
+    failures = iter([RuntimeError("database gone")])
+
+    async def flaky(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        for failure in failures:
+            raise failure
+        return {}
+
+    session.handle = flaky
+    frame = (
+        '[2,"9","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]'
+    )
+    conn.receive(frame)
+    conn.receive(frame)
+    await conn.drain()
+    assert [answer[0] for answer in socket.sent] == [4, 3]
+    assert socket.sent[0][2] == "InternalError"
+    await conn.finish()
