@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
@@ -32,6 +32,8 @@ from ampyre.storage.paging import fetch_page
 log = logging.getLogger("ampyre.firmware")
 
 PUBLIC_PREFIX = "/files/firmware/"
+#: Seconds beyond twice the call time-out after which a Sending attempt counts as stalled.
+STALLED_SENDING_MARGIN = 10
 
 FIRMWARE_UPDATE = AttemptKind(
     action="UpdateFirmware",
@@ -216,12 +218,21 @@ class FirmwareService:
 
         `location` comes from the rollout: the attempt keeps it with any password masked.
         """
+        # Taken once, by one task of one node: a Sending attempt is taken again only when
+        # its sender has long stopped (the server stopped while sending it).
+        stalled = now() - timedelta(seconds=2 * timeout + STALLED_SENDING_MARGIN)
         async with self.db.sessions.begin() as session:
             claimed = await session.execute(
                 update(FirmwareUpdate)
                 .where(
                     FirmwareUpdate.id == update_id,
-                    FirmwareUpdate.status.in_(("Pending", "Offline", "Sending")),
+                    or_(
+                        FirmwareUpdate.status.in_(("Pending", "Offline")),
+                        and_(
+                            FirmwareUpdate.status == "Sending",
+                            FirmwareUpdate.updated_at < stalled,
+                        ),
+                    ),
                 )
                 .values(status="Sending", updated_at=now())
                 .returning(FirmwareUpdate.charge_point_id)

@@ -35,9 +35,9 @@ log = logging.getLogger("ampyre.firmware")
 DEFAULT_CONCURRENCY = 10
 #: Not sent yet; cancelling a rollout cancels these.
 QUEUED = ("Pending", "Offline")
-#: Statuses a rollout's sending task picks up. An attempt is Sending only while that task
-#: (one per rollout) sends it, so one found Sending with no task running was interrupted
-#: by a stop of the server: it is sent again.
+#: Statuses a rollout's sending task picks up. An attempt is Sending while a task of one
+#: node sends it; one still Sending long after (`firmware.STALLED_SENDING_MARGIN`) was
+#: interrupted by a stop of its node: it is sent again, by whichever node resumes it.
 UNSENT = ("Pending", "Offline", "Sending")
 
 
