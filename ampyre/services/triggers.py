@@ -57,7 +57,7 @@ UNSUPPORTED = frozenset({"NotImplemented", "NotSupported"})
 #: How far apart the holding node's window and the other node's record of the same answer
 #: may be stamped (clocks of the nodes), and how soon an unfound record is looked for again.
 LINK_TOLERANCE = timedelta(seconds=5)
-LINK_RETRY = 0.5
+LINK_RETRY = 0.1
 
 
 def _spawn(work: Coroutine[Any, Any, None]) -> None:
@@ -344,7 +344,7 @@ class TriggerService:
                 await self._store_arrivals(window)  # arrived while the record was written
         return record
 
-    async def _link(self, window: ArrivalWindow, attempts: int = 5) -> None:
+    async def _link(self, window: ArrivalWindow, attempts: int = 30) -> None:
         """Find the record of a window's answer that another node wrote (the command came
         in there, the charge point is connected here) and store the arrivals on it. The
         record may not be written yet when the first message arrives: try again shortly."""
