@@ -16,7 +16,12 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ampyre.ocpp.v16.errors import InternalError, NotImplementedError_, OcppError
+from ampyre.ocpp.v16.errors import (
+    FormationViolation,
+    InternalError,
+    NotImplementedError_,
+    OcppError,
+)
 from ampyre.ocpp.v16.framing import (
     Call,
     CallError,
@@ -200,7 +205,12 @@ class ChargePointConnection:
             # Changes nothing, so nothing to remember (and its action may be huge).
             self._send((await self._answer(call))[0])
             return
-        key = AnswerCache.key(call)
+        try:
+            key = AnswerCache.key(call)
+        except TypeError:  # orjson writes 255 levels at most; no OCPP message nests so deep
+            error = FormationViolation("Payload nested too deeply")
+            self._send(CallError.from_exception(call.unique_id, error).encode())
+            return
         previous = self.answers.get(key)
         if previous is not None:
             log.info(

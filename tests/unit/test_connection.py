@@ -186,3 +186,14 @@ async def test_an_internal_error_is_not_repeated_to_a_retry() -> None:
     assert [answer[0] for answer in socket.sent] == [4, 3]
     assert socket.sent[0][2] == "InternalError"
     await conn.finish()
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+async def test_a_deeply_nested_call_gets_a_callerror(depth: int) -> None:
+    conn, socket, session = connection()
+    conn.receive('[2,"d","DataTransfer",{"vendorId":"x","data":' + "[" * depth + "]" * depth + "}]")
+    conn.receive('[2,"h","Heartbeat",{}]')
+    await conn.drain()
+    assert [frame[:3] for frame in socket.sent] == [[4, "d", "FormationViolation"], [3, "h", NOW]]
+    assert [action for action, _ in session.handled] == ["Heartbeat"]
+    await conn.finish()
