@@ -26,6 +26,7 @@ from ampyre.services.settings import SettingsService
 from ampyre.storage.database import Database
 from ampyre.transport.application import Application
 from ampyre.transport.endpoint import OcppEndpoint
+from ampyre.transport.proxies import TrustedProxies
 from ampyre.transport.registry import ConnectionRegistry
 from ampyre.web import console_routes
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             validator,
             client_certificates=settings.tls_client_ca is not None,
             shared_answers=cluster.answers if cluster is not None else None,
+            proxies=TrustedProxies(settings.trusted_proxies),
         )
         # In a cluster, one node at a time sweeps (a lease that outlives two periods).
         lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None

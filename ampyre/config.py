@@ -9,6 +9,7 @@ are not simply `--field-name`.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -144,6 +145,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="debug logs one line per OCPP message."
     )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-Proto/-For headers are believed (a proxy terminating TLS makes "
+        "ws:// count as TLS for security profile 2). Default: none.",
+    )
     workers: int = Field(
         1,
         ge=1,
@@ -163,6 +170,17 @@ class Settings(BaseSettings):
         from ampyre.storage.database import normalize_url
 
         normalize_url(value)  # DatabaseURLError is a ValueError
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str | None) -> str | None:
+        if value:
+            for part in value.split(","):
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or network: {part.strip()!r}") from None
         return value
 
     @field_validator("public_url")

@@ -61,6 +61,8 @@ def uvicorn_config(settings: Settings, worker: int = 0) -> uvicorn.Config:
         # Asked for, verified when given, required only of security profile 3 charge points.
         ssl_cert_reqs=ssl.CERT_OPTIONAL if settings.tls_client_ca else ssl.CERT_NONE,
         log_config=None,
+        # REST: the proxies trusted with X-Forwarded-* (uvicorn's default when unset).
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
         # A reconnect storm after a power cut: thousands of SYNs at once.

@@ -61,6 +61,36 @@ async def test_security_profile_2_basic_auth_over_tls(
     assert info.value.response.status_code == 401
 
 
+async def test_profile_2_behind_a_tls_proxy_only_from_trusted_addresses(
+    server_factory: object,
+) -> None:
+    """X-Forwarded-Proto: https makes ws:// count as TLS only from --trusted-proxies."""
+    trusting: Server = await server_factory("--trusted-proxies", "127.0.0.0/8")  # type: ignore[operator]
+    distrusting: Server = await server_factory()  # type: ignore[operator]
+    for server, accepted in ((trusting, True), (distrusting, False)):
+        identity = unique()
+        async with httpx.AsyncClient() as api:
+            created = await api.post(
+                f"{server.http_url}/api/v1/charge-points",
+                json={"id": identity, "password": "profile-2-secret", "securityProfile": 2},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+            assert created.status_code == 201, created.text
+        headers = {**basic(identity, "profile-2-secret"), "X-Forwarded-Proto": "https"}
+        connecting = websockets.connect(
+            f"{server.ws_url}/{identity}",
+            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            additional_headers=headers,
+        )
+        if accepted:
+            async with connecting as websocket:
+                assert (await OcppClient(websocket).boot())["status"] == "Accepted"
+        else:
+            with pytest.raises(InvalidStatus):
+                async with connecting:
+                    pass
+
+
 async def test_security_profile_3_requires_a_client_certificate(
     server_factory: object, tmp_path: Path
 ) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from ampyre.ocpp.v16.validation import MessageValidator
 from ampyre.transport.application import Admission, Application, SharedAnswers
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
+from ampyre.transport.proxies import TrustedProxies
 from ampyre.transport.registry import ConnectionRegistry
 
 log = logging.getLogger("ampyre.connections")
@@ -29,9 +30,11 @@ class OcppEndpoint:
         *,
         client_certificates: bool,
         shared_answers: SharedAnswers | None = None,
+        proxies: TrustedProxies | None = None,
     ) -> None:
         self.application = application
         self.shared_answers = shared_answers
+        self.proxies = proxies or TrustedProxies()
         self.registry = registry
         self.validator = validator
         self.client_certificates = client_certificates

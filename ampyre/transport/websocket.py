@@ -220,8 +220,12 @@ class OcppWebSocketProtocol(asyncio.Protocol):
 
     async def _open(self, endpoint: OcppEndpoint, request: Request, identity: str) -> None:
         assert self.transport is not None
-        tls = self.transport.get_extra_info("sslcontext") is not None
-        cert_name = client_common_name(self.transport.get_extra_info("peercert")) if tls else None
+        direct_tls = self.transport.get_extra_info("sslcontext") is not None
+        cert_name = (
+            client_common_name(self.transport.get_extra_info("peercert")) if direct_tls else None
+        )
+        peer = self.transport.get_extra_info("peername")
+        tls = direct_tls or endpoint.proxies.forwarded_tls(request, peer[0] if peer else None)
         decision = await endpoint.admit(
             identity, basic_auth_password(request, identity), tls=tls, client_cert_name=cert_name
         )

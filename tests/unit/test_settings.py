@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "ftp_host": None,
     "ftp_passive_ports": None,
     "log_level": "info",
+    "trusted_proxies": None,
     "workers": 1,
     "redis_url": None,
 }
