@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import socket
 import ssl
@@ -12,16 +11,8 @@ import uvicorn
 
 from ampyre.app import create_app
 from ampyre.config import Settings
+from ampyre.logs import configure_logging
 from ampyre.transport.websocket import OcppWebSocketProtocol
-
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    # Per-message lines are debug; the access log of the REST API stays at info.
-    logging.getLogger("ampyre").setLevel(level.upper())
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run(settings: Settings) -> None:

@@ -19,7 +19,8 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from ampyre.config import Settings
-from ampyre.server import configure_logging, serve, uvicorn_config
+from ampyre.logs import configure_logging
+from ampyre.server import serve, uvicorn_config
 from ampyre.services.settings import SettingsService
 from ampyre.storage.database import Database
 

@@ -1,0 +1,58 @@
+"""How the server writes its log: one line per event, whatever clients send.
+
+Charge points choose their identities and action names, and URLs carry file tokens: none
+of that may forge a log line (CR, LF), paint an operator's terminal (ANSI escapes), flood
+the log, or hand a reader a secret. Every message is escaped and cut here, once, rather
+than at each of the places that log a client's words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+#: Longest message written; the rest is cut (a traceback after it is kept whole).
+MAX_MESSAGE = 2000
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: The secret segment of a charge point's file URL (`/files/firmware/TOKEN/name`).
+_FILE_TOKEN = re.compile(r"(/files/(?:firmware|diagnostics)/)[^/\s\"]+")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def safe_text(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` on one line, control characters escaped, at most `limit` characters."""
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text)} characters)"
+    return _CONTROL.sub(_escaped, text)
+
+
+class SafeFormatter(logging.Formatter):
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return safe_text(super().formatMessage(record))
+
+
+class MaskFileTokens(logging.Filter):
+    """The access log names requests by their path: not with the file tokens in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                _FILE_TOKEN.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeFormatter(LOG_FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # Per-message lines are debug; the access log of the REST API stays at info.
+    logging.getLogger("ampyre").setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").addFilter(MaskFileTokens())
