@@ -137,3 +137,19 @@ async def test_timestamps_without_a_zone_are_utc(api: httpx.AsyncClient) -> None
     assert created.json()["expiryDate"] == "2031-05-01T10:00:00.000Z"
     bad = await api.post("/id-tags", json={"idTag": unique("Z")[:20], "expiryDate": "tomorrow"})
     assert bad.status_code == 422 and "expiryDate" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/transactions/9223372036854775808",
+        "/transactions?offset=9223372036854775808",
+        "/charge-points?offset=99999999999999999999",
+        "/reservations/9223372036854775808",
+        "/remote-starts/9223372036854775808",
+    ],
+)
+async def test_numbers_no_column_holds_are_422_not_500(api: httpx.AsyncClient, path: str) -> None:
+    response = await api.get(path)
+    assert response.status_code == 422, response.text
+    assert "out of range" in response.json()["detail"]

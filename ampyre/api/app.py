@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ampyre.api import (
@@ -88,23 +88,51 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DBAPIError)
+    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A number no column can hold (an id or offset of 2**63, say) is the client's
+        # mistake: SQLite refuses it with OverflowError, asyncpg with a DataError that
+        # SQLAlchemy wraps. Any other database error stays a server error.
+        if isinstance(exc, OverflowError) or _is_data_error(exc):
+            return JSONResponse(
+                {"detail": "A number in the request is out of range"}, status_code=422
+            )
+        if isinstance(exc, OperationalError | InterfaceError):
+            return _database_unavailable()
+        raise exc
+
     @app.exception_handler(ConnectionError)
-    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # The database is unreachable (restarting, failing over): a clear 503 the client
-        # may retry, not a 500 with a traceback in the log.
-        return JSONResponse(
-            {"detail": "The database is unavailable; try again shortly"},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+    async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        return _database_unavailable()
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+
+def _database_unavailable() -> JSONResponse:
+    # The database is unreachable (restarting, failing over): a clear 503 the client may
+    # retry, not a 500 with a traceback in the log.
+    return JSONResponse(
+        {"detail": "The database is unavailable; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    """Whether a database error is asyncpg refusing a parameter's value."""
+    cause: BaseException | None = exc
+    for _ in range(5):  # DBAPIError -> adapted error -> asyncpg's
+        if cause is None:
+            return False
+        if type(cause).__name__ == "DataError" and "asyncpg" in type(cause).__module__:
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    return False
 
 
 def _describe_validation(errors: Any) -> str:
