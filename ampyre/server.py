@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import ssl
@@ -16,6 +17,9 @@ from ampyre.transport.websocket import OcppWebSocketProtocol
 
 
 def run(settings: Settings) -> None:
+    # Everything the server creates (the SQLite database, uploaded firmware, received
+    # diagnostics) holds operators' and drivers' data: readable by its owner only.
+    os.umask(0o077)
     if settings.workers > 1:
         from ampyre.workers import run_workers
 

@@ -30,6 +30,24 @@ async def test_sigterm_exits_cleanly(server_factory: object) -> None:
     assert server.stop(signal.SIGTERM) == 0
 
 
+async def test_what_the_server_creates_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    database = tmp_path / "private.db"
+    server = Server(f"sqlite:///{database}", tmp_path, ["--data-dir", str(tmp_path / "data")])
+    server.start()
+    try:
+        async with api_client(server) as api:
+            response = await api.post(
+                "/firmware",
+                files={"file": ("fw.bin", b"firmware bytes", "application/octet-stream")},
+            )
+            assert response.status_code == 201, response.text
+        created = [database, tmp_path / "data", *(tmp_path / "data").rglob("*")]
+        for path in created:
+            assert path.stat().st_mode & 0o077 == 0, f"{path} is open to others"
+    finally:
+        server.stop()
+
+
 async def test_generated_token_is_stored_and_printed_once(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'token.db'}"
     shown = subprocess.run(
