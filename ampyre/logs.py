@@ -26,6 +26,7 @@ def _escaped(match: re.Match[str]) -> str:
 
 def safe_text(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` on one line, control characters escaped, at most `limit` characters."""
+    text = text.rstrip("\r\n")
     if len(text) > limit:
         text = f"{text[:limit]}... ({len(text)} characters)"
     return _CONTROL.sub(_escaped, text)

@@ -119,7 +119,7 @@ class _MultipartUpload:
             raise UploadTooLarge(self._max_body - MULTIPART_OVERHEAD)
         try:
             self._parser.write(chunk)
-        except FormParserError as exc:
+        except (FormParserError, ValueError) as exc:  # UnicodeError is a ValueError
             raise InvalidRequest(f"Malformed multipart body: {exc}") from None
         return True
 
@@ -135,7 +135,9 @@ class _MultipartUpload:
 
     def _on_header_end(self) -> None:
         name = self._header_name.decode("latin-1").lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace")
+        # Bytes as they came (latin-1 maps each byte to one character): the options parser
+        # reads the header as latin-1 again.
+        self._headers[name] = self._header_value.decode("latin-1")
         self._header_name.clear()
         self._header_value.clear()
 
