@@ -15,7 +15,7 @@ from tests.conftest import api_client, unique
 from tests.ocpp_client import CallErrorReceived, OcppClient
 from tests.own_servers import own_postgres, own_redis
 from tests.server import Server, wait_for
-from tests.test_cluster import cluster, connected_on
+from tests.test_cluster import _charging_loop, _transactions, cluster, connected_on
 
 
 def start_request(n: int) -> dict[str, Any]:
@@ -111,3 +111,39 @@ async def test_redis_outage_keeps_local_charge_points_and_recovers(tmp_path: Pat
 
                     await wait_for(reached, timeout=30, interval=0.5)
                     assert ("Reset", {"type": "Hard"}) in client.received
+
+
+async def test_postgresql_outage_under_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    with own_postgres() as postgres:
+        node = Server(postgres.url, tmp_path, ["--auto-register"])
+        await asyncio.to_thread(node.start)
+        try:
+            stop = asyncio.Event()
+            started: list[int] = []
+            stopped: list[int] = []
+            ids = [unique("OUT") for _ in range(8)]
+            loops = [
+                asyncio.create_task(_charging_loop(cp, [node.ws_url], stop, started, stopped))
+                for cp in ids
+            ]
+            await asyncio.sleep(2)
+            await asyncio.to_thread(postgres.stop)
+            await asyncio.sleep(3)
+            during = len(started)
+            await asyncio.to_thread(postgres.start)
+            await wait_for(_more_than(started, during + 20), timeout=30, interval=0.2)
+            stop.set()
+            await asyncio.gather(*loops)
+            async with api_client(node) as api:
+                stored = await _transactions(api, ids)
+            assert set(started) <= stored.keys(), "an acknowledged start was lost"
+            assert not [t for t in stopped if stored[t]], "an acknowledged stop was lost"
+        finally:
+            await asyncio.to_thread(node.stop)
+
+
+def _more_than(items: list[int], count: int) -> Any:
+    async def check() -> bool:
+        return len(items) > count
+
+    return check

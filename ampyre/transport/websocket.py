@@ -226,9 +226,18 @@ class OcppWebSocketProtocol(asyncio.Protocol):
         )
         peer = self.transport.get_extra_info("peername")
         tls = direct_tls or endpoint.proxies.forwarded_tls(request, peer[0] if peer else None)
-        decision = await endpoint.admit(
-            identity, basic_auth_password(request, identity), tls=tls, client_cert_name=cert_name
-        )
+        try:
+            decision = await endpoint.admit(
+                identity,
+                basic_auth_password(request, identity),
+                tls=tls,
+                client_cert_name=cert_name,
+            )
+        except Exception as exc:  # e.g. the database is unreachable: the charge point retries
+            log.warning("[%s] admission failed: %s", identity, exc)
+            if self.state is _State.OPENING:
+                self._refuse(503, "the server cannot check this charge point now; try again")
+            return
         if self.state is not _State.OPENING:
             return  # the client went away while the decision was made
         if not decision.allowed:
