@@ -1,12 +1,20 @@
-"""Routes a validated CALL to its handler and keeps the registration rules."""
+"""Routes a validated CALL to its handler and keeps the registration rules.
+
+The dispatcher is where payloads become types: the schema-checked JSON object is converted
+to the action's request type (`ocpp/v16/messages.py`) for the handler, and the handler's
+typed confirmation back to the JSON object the connection checks and sends.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ocpp.v16.enums import RegistrationStatus
+
 from ampyre.handlers import core, firmware, security
 from ampyre.handlers.context import Handler, MessageContext
 from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
+from ampyre.ocpp.v16.messages import REQUESTS, parse_request, unparse
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -25,7 +33,7 @@ class Dispatcher:
             raise NotSupportedError(f"{action} is recognised but not supported by this CSMS")
         if action != "BootNotification":
             self._check_registration(ctx, action, payload)
-        response = await handler(ctx, payload)
+        response = unparse(await handler(ctx, parse_request(payload, REQUESTS[action])))
         # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
         await ctx.csms.triggers.note_message(ctx.charge_point_id, action, payload)
         return response
@@ -37,9 +45,11 @@ class Dispatcher:
         While Pending, messages the CSMS asked for with TriggerMessage are still taken.
         """
         status = ctx.session.boot_status
-        if status is None or status == "Accepted":
+        if status is None or status is RegistrationStatus.accepted:
             return
-        if status == "Pending" and ctx.csms.triggers.admits(ctx.charge_point_id, action, payload):
+        if status is RegistrationStatus.pending and ctx.csms.triggers.admits(
+            ctx.charge_point_id, action, payload
+        ):
             return
         raise SecurityError(
             f"Charge point is {status}: only BootNotification is accepted until it is "

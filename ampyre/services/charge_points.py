@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ampyre.services.clock import now, parse_timestamp
+from ampyre.services.clock import now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage import repositories
@@ -24,7 +25,7 @@ from ampyre.storage.models import (
 )
 from ampyre.storage.sql import Cursor
 
-REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
 
 _charge_points = repositories.charge_points
 
@@ -38,7 +39,45 @@ class ConnectAuthorization:
     reason: str = ""
     lenient: bool = False
     #: The registration status of the charge point's last boot (None: never booted).
-    boot_status: str | None = None
+    boot_status: RegistrationStatus | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class BootInfo:
+    """What a charge point says of itself when it boots (OCPP 1.6, 4.2)."""
+
+    charge_point_vendor: str
+    charge_point_model: str
+    charge_point_serial_number: str | None = None
+    charge_box_serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Boot:
+    """The CSMS's answer to a boot: the registration status, the time, the heartbeat."""
+
+    status: RegistrationStatus
+    current_time: datetime
+    interval: int
+
+
+@dataclass(slots=True, frozen=True)
+class ConnectorStatus:
+    """A connector's state as the charge point reports it (OCPP 1.6, 4.9)."""
+
+    connector_id: int
+    status: ChargePointStatus
+    error_code: ChargePointErrorCode
+    info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    #: When the charge point saw it (None: not said; the time it was received then).
+    timestamp: datetime | None = None
 
 
 #: How often the lastSeen times of connects and disconnects are written, together.
@@ -182,23 +221,25 @@ class ChargePointService:
             return ConnectAuthorization(
                 False, 401, "security profile 3 requires a client certificate"
             )
+        boot_status = charge_point.boot_status
         return ConnectAuthorization(
-            True, lenient=charge_point.lenient, boot_status=charge_point.boot_status
+            True,
+            lenient=charge_point.lenient,
+            boot_status=RegistrationStatus(boot_status) if boot_status else None,
         )
 
-    async def record_boot(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def record_boot(self, charge_point_id: str, boot: BootInfo) -> Boot:
         """Store what the charge point says of itself and answer from the operator's choice."""
         timestamp = now()
+        description = asdict(boot)
         status = await self.db.commits.run(
-            lambda cursor: _charge_points.record_boot(cursor, charge_point_id, request, timestamp)
+            lambda cursor: _charge_points.record_boot(
+                cursor, charge_point_id, description, timestamp
+            )
         )
         if status is None:
             raise NotFound(f"Charge point {charge_point_id!r} not found")
-        return {
-            "status": status,
-            "currentTime": timestamp,
-            "interval": self.heartbeat_interval,
-        }
+        return Boot(RegistrationStatus(status), timestamp, self.heartbeat_interval)
 
     def touch_later(self, charge_point_id: str, when: datetime) -> None:
         """Note when a charge point was last seen; written with others within a second.
@@ -224,26 +265,25 @@ class ChargePointService:
         if seen:
             await self.db.commits.run(lambda cursor: _charge_points.record_last_seen(cursor, seen))
 
-    async def record_status(self, charge_point_id: str, request: dict[str, Any]) -> None:
+    async def record_status(self, charge_point_id: str, report: ConnectorStatus) -> None:
         """Keep the connector's newest state: one upsert, no read first.
 
         No lastSeen write: the connection keeps the time of every message and stores it
         when the charge point disconnects.
         """
-        timestamped = bool(request.get("timestamp"))
+        timestamped = report.timestamp is not None
         moment = now()
-        connector_id = int(request["connectorId"])
-        timestamp = parse_timestamp(request["timestamp"]) if timestamped else moment
+        timestamp = report.timestamp if report.timestamp is not None else moment
         await self.db.commits.run(
             lambda cursor: _charge_points.record_status(
                 cursor,
                 charge_point_id,
-                connector_id,
-                status=request["status"],
-                error_code=request["errorCode"],
-                info=request.get("info"),
-                vendor_id=request.get("vendorId"),
-                vendor_error_code=request.get("vendorErrorCode"),
+                report.connector_id,
+                status=report.status.value,
+                error_code=report.error_code.value,
+                info=report.info,
+                vendor_id=report.vendor_id,
+                vendor_error_code=report.vendor_error_code,
                 timestamp=timestamp,
                 # Queued notifications may arrive out of order: keep the newest state.
                 newest_only=timestamped,

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
+from ocpp.v16.enums import RegistrationStatus
 from sqlalchemy import select
 
 from ampyre.services.charge_points import ChargePointService
@@ -98,9 +99,9 @@ class ConfigurationService:
             row = await session.get(ConfigurationKey, (charge_point_id, key))
             return row.value if row is not None and row.known else None
 
-    def after_boot(self, charge_point_id: str, status: str) -> None:
+    def after_boot(self, charge_point_id: str, status: RegistrationStatus) -> None:
         """The operator's boot policy: fetch the configuration after an accepted boot."""
-        if not self.fetch_on_boot or status != "Accepted":
+        if not self.fetch_on_boot or status is not RegistrationStatus.accepted:
             return
         task = asyncio.create_task(self._fetch(charge_point_id))
         self._fetches.add(task)
