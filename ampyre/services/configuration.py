@@ -15,7 +15,7 @@ from typing import Any
 from ocpp.v16.enums import RegistrationStatus
 from sqlalchemy import select
 
-from ampyre.services.charge_points import ChargePointService
+from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
 from ampyre.storage.database import Database
@@ -75,7 +75,9 @@ class ConfigurationService:
             # Security whitepaper A01.FR.03: once the charge point accepted a new
             # AuthorizationKey, only the new password is accepted. The key is write-only
             # (7.2): its value is kept as the password hash, never as configuration.
-            await self.charge_points.update(charge_point_id, {"password": request["value"]})
+            await self.charge_points.update(
+                charge_point_id, ChargePointUpdate(password=request["value"])
+            )
         async with self.db.sessions.begin() as session:
             row = await self._row(session, charge_point_id, key)
             if status == "NotSupported":

@@ -14,11 +14,20 @@ from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.validation import MessageValidator
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import ConnectAuthorization
+from ampyre.services.charge_points import ConnectAuthorization, ConnectRefusal
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.registry import ConnectionRegistry
 
 log = logging.getLogger("ampyre.connections")
+
+#: The HTTP status of a refused upgrade (the subprotocol check's 400 is the socket's own).
+REFUSAL_STATUS = {
+    ConnectRefusal.UNKNOWN: 404,
+    ConnectRefusal.CREDENTIALS_REQUIRED: 401,
+    ConnectRefusal.WRONG_CREDENTIALS: 401,
+    ConnectRefusal.TLS_REQUIRED: 401,
+    ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED: 401,
+}
 
 
 class OcppEndpoint:
@@ -46,6 +55,11 @@ class OcppEndpoint:
             tls=tls,
             client_cert=tls and self.client_certificates and client_cert_name == charge_point_id,
         )
+
+    @staticmethod
+    def refusal_status(refusal: ConnectRefusal) -> int:
+        """The HTTP status to refuse the upgrade with."""
+        return REFUSAL_STATUS[refusal]
 
     async def opened(
         self, socket: MessageSocket, charge_point_id: str, admitted: ConnectAuthorization

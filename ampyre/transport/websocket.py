@@ -227,9 +227,9 @@ class OcppWebSocketProtocol(asyncio.Protocol):
         )
         if self.state is not _State.OPENING:
             return  # the client went away while the decision was made
-        if not decision.allowed:
+        if decision.refusal is not None:
             log.warning("[%s] connection refused: %s", identity, decision.reason)
-            self._refuse(decision.status, decision.reason)
+            self._refuse(endpoint.refusal_status(decision.refusal), decision.reason)
             return
         response = self.ws.accept(request)
         if response.status_code != 101:  # e.g. a malformed Sec-WebSocket-Key
