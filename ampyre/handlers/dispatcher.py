@@ -24,22 +24,37 @@ def default_handlers() -> dict[str, Handler]:
 class Dispatcher:
     def __init__(self, handlers: dict[str, Handler] | None = None) -> None:
         self.handlers = handlers if handlers is not None else default_handlers()
+        #: Action -> its handler, its request type and whether that names a connector.
+        self._routes = {
+            action: (
+                handler,
+                REQUESTS[action],
+                "connector_id" in REQUESTS[action].__struct_fields__,
+            )
+            for action, handler in self.handlers.items()
+            if action in REQUESTS
+        }
 
     async def dispatch(
         self, ctx: MessageContext, action: str, payload: dict[str, Any]
     ) -> dict[str, Any]:
-        handler = self.handlers.get(action)
-        if handler is None:
+        """Handle a schema-checked request payload; the response payload."""
+        route = self._routes.get(action)
+        if route is None:
             raise NotSupportedError(f"{action} is recognised but not supported by this CSMS")
+        handler, request_type, names_connector = route
+        request: Any = parse_request(payload, request_type)
+        # The connector a connector-specific message is about (TriggerMessage matches it).
+        connector_id: int | None = request.connector_id if names_connector else None
         if action != "BootNotification":
-            self._check_registration(ctx, action, payload)
-        response = unparse(await handler(ctx, parse_request(payload, REQUESTS[action])))
+            self._check_registration(ctx, action, connector_id)
+        response = unparse(await handler(ctx, request))
         # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
-        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, payload)
+        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, connector_id)
         return response
 
     @staticmethod
-    def _check_registration(ctx: MessageContext, action: str, payload: dict[str, Any]) -> None:
+    def _check_registration(ctx: MessageContext, action: str, connector_id: int | None) -> None:
         """OCPP 1.6, 4.2: a Pending or Rejected charge point sends nothing but its boot.
 
         While Pending, messages the CSMS asked for with TriggerMessage are still taken.
@@ -48,7 +63,7 @@ class Dispatcher:
         if status is None or status is RegistrationStatus.accepted:
             return
         if status is RegistrationStatus.pending and ctx.csms.triggers.admits(
-            ctx.charge_point_id, action, payload
+            ctx.charge_point_id, action, connector_id
         ):
             return
         raise SecurityError(

@@ -84,7 +84,7 @@ class Boot:
     interval: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ConnectorStatus:
     """A connector's state as the charge point reports it (OCPP 1.6, 4.9)."""
 

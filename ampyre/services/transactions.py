@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -36,8 +35,7 @@ _transactions = repositories.transactions
 DEFAULT_STOP_REASON = "Local"
 
 
-@dataclass(slots=True, frozen=True)
-class MeterReading:
+class MeterReading(NamedTuple):
     """Values a meter sampled at one moment (OCPP 1.6's MeterValue).
 
     The sampled values are kept verbatim, as the charge point reported them: billing
@@ -101,7 +99,7 @@ class TransactionService:
                 assert existing is not None  # the insert met it
                 info = self.authorization.decide(cursor, charge_point_id, id_tag)
                 if existing[1] == CONCURRENT_TX:
-                    info = replace(info, status=CONCURRENT_TX)
+                    info = Authorization(CONCURRENT_TX, info.expiry_date, info.parent_id_tag)
                 return existing[0], info, False
             link = _transactions.may_need_linking(
                 cursor, charge_point_id, connector_id, key, reservation_id, start_timestamp, moment
@@ -165,7 +163,7 @@ class TransactionService:
         stop, for the operator to reconcile.
         """
         reason = reason or DEFAULT_STOP_REASON
-        values = [(reading.timestamp, reading.sampled_values) for reading in readings or ()]
+        values = readings or []
 
         def unit(cursor: Cursor) -> tuple[Authorization | None, bool, int]:
             info = self.authorization.decide(cursor, charge_point_id, id_tag) if id_tag else None
@@ -244,12 +242,17 @@ class TransactionService:
         readings: list[MeterReading],
         transaction_id: int | None = None,
     ) -> None:
-        values = [(reading.timestamp, reading.sampled_values) for reading in readings]
-        if not values:
+        if not readings:
             return
         await self.db.commits.run(
             lambda cursor: _transactions.insert_meter_values(
-                cursor, charge_point_id, connector_id, transaction_id, values, "MeterValues", now()
+                cursor,
+                charge_point_id,
+                connector_id,
+                transaction_id,
+                readings,
+                "MeterValues",
+                now(),
             )
         )
 
