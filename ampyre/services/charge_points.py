@@ -136,7 +136,7 @@ class ChargePointService:
         *,
         password: str | None = None,
         security_profile: int | None = None,
-        registration_status: str = "Accepted",
+        registration_status: RegistrationStatus | str = RegistrationStatus.accepted,
         lenient: bool = False,
     ) -> ChargePoint:
         if not _registrable(charge_point_id):
@@ -148,7 +148,7 @@ class ChargePointService:
             id=charge_point_id,
             password_hash=hash_password(password) if password else None,
             security_profile=profile,
-            registration_status=registration_status,
+            registration_status=RegistrationStatus(registration_status).value,
             lenient=lenient,
             created_at=now(),
         )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
+from ocpp.v16.enums import RegistrationStatus
 from sqlalchemy import select, update
 
 from ampyre.services.charge_points import ChargePointService
@@ -176,7 +177,7 @@ class TriggerService:
         if request.get("requestedMessage") != "BootNotification":
             return
         charge_point = await self.charge_points.get(charge_point_id)
-        if charge_point.boot_status == "Accepted":
+        if charge_point.boot_status == RegistrationStatus.accepted:
             raise Conflict(
                 f"Charge point {charge_point_id!r} was Accepted at its last boot: the CSMS "
                 "shall not trigger a BootNotification until the charge point boots again "
