@@ -41,7 +41,11 @@ def id_tag_info(authorization: Authorization) -> IdTagInfo:
     """OCPP 1.6, 7.25: the idTagInfo of an authorization decision."""
     return IdTagInfo(
         status=authorization.status,
-        expiry_date=format_timestamp(authorization.expiry_date),
+        expiry_date=(
+            None
+            if authorization.expiry_date is None
+            else format_timestamp(authorization.expiry_date)
+        ),
         parent_id_tag=authorization.parent_id_tag,
     )
 
@@ -122,7 +126,7 @@ async def stop_transaction(ctx: MessageContext, request: StopTransactionReq) -> 
         parse_timestamp(request.timestamp),
         id_tag=request.id_tag,
         reason=request.reason.value if request.reason is not None else None,
-        readings=meter_readings(request.transaction_data or []),
+        readings=meter_readings(request.transaction_data) if request.transaction_data else None,
     )
     if authorization is None:
         return StopTransactionConf()

@@ -75,8 +75,12 @@ __all__ = [
 ]
 
 
-class Message(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True):
-    """A payload of one OCPP 1.6 message (request or confirmation)."""
+class Message(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True, gc=False):
+    """A payload of one OCPP 1.6 message (request or confirmation).
+
+    `gc=False`: a message never takes part in a reference cycle (it holds JSON values and
+    other messages), so the cyclic collector need not track the thousands made per second.
+    """
 
 
 class Request(Message, frozen=True):
