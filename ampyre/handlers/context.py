@@ -8,6 +8,7 @@ from typing import Any
 
 from ocpp.v16.enums import RegistrationStatus
 
+from ampyre.ocpp.v16.messages import Confirmation
 from ampyre.services.central_system import CentralSystem
 
 
@@ -32,4 +33,4 @@ class MessageContext:
 
 #: A handler takes the typed request (`ocpp/v16/messages.py`) of its action and returns the
 #: typed confirmation; `Any` here because each handler takes its own request type.
-Handler = Callable[[MessageContext, Any], Awaitable[Any]]
+Handler = Callable[[MessageContext, Any], Awaitable[Confirmation]]
