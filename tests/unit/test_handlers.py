@@ -179,7 +179,12 @@ async def test_a_stop_without_id_tag_answers_nothing_and_an_unknown_one_is_kept(
 
 
 async def _reserve(
-    csms: CentralSystem, reservation_id: int, connector_id: int, expiry: datetime
+    csms: CentralSystem,
+    reservation_id: int,
+    connector_id: int,
+    expiry: datetime,
+    id_tag: str = "guest",
+    parent_id_tag: str | None = None,
 ) -> None:
     async with csms.db.sessions.begin() as session:
         session.add(
@@ -187,7 +192,8 @@ async def _reserve(
                 reservation_id=reservation_id,
                 charge_point_id=CP,
                 connector_id=connector_id,
-                id_tag="guest",
+                id_tag=id_tag,
+                parent_id_tag=parent_id_tag,
                 expiry_date=expiry,
                 status="Reserved",
                 created_at=now(),
@@ -201,6 +207,52 @@ async def _reservation_status(csms: CentralSystem, reservation_id: int) -> str:
         reservation = await session.get(Reservation, reservation_id)
         assert reservation is not None
         return reservation.status
+
+
+async def _reservation_transaction(csms: CentralSystem, reservation_id: int) -> int | None:
+    async with csms.db.sessions() as session:
+        reservation = await session.get(Reservation, reservation_id)
+        assert reservation is not None
+        return reservation.transaction_id
+
+
+async def test_a_start_uses_the_reservation_of_its_tag_its_group_or_the_one_it_names(
+    csms: CentralSystem, ctx: MessageContext
+) -> None:
+    later = now() + timedelta(hours=1)
+    started_at = format_timestamp(now())
+    await csms.id_tags.create("fleet")
+    await csms.id_tags.create("member", parent_id_tag="fleet")
+    await _reserve(csms, 10, 0, later, id_tag="other")  # any connector, another tag
+    await _reserve(csms, 11, 0, later, id_tag="guest")  # any connector
+    await _reserve(csms, 12, 2, later, id_tag="guest")  # this very connector: preferred
+    await _reserve(csms, 13, 3, later, id_tag="boss", parent_id_tag="fleet")
+    await _reserve(csms, 14, 4, later, id_tag="someone")
+
+    async def start(connector: int, tag: str, reservation_id: int | None = None) -> int:
+        request = StartTransactionReq(
+            connector_id=connector,
+            id_tag=tag,
+            meter_start=0,
+            timestamp=started_at,
+            reservation_id=reservation_id,
+        )
+        answer = await core.start_transaction(ctx, request)
+        # A tag the store does not know but a reservation names is accepted while it holds.
+        assert answer.id_tag_info.status is AuthorizationStatus.accepted
+        return answer.transaction_id
+
+    on_two = await start(2, "GUEST")
+    assert await _reservation_status(csms, 12) == "Used"
+    assert await _reservation_transaction(csms, 12) == on_two
+    assert await _reservation_status(csms, 11) == "Reserved"
+    # A member of the reserving tag's group uses it (OCPP 1.6, 5.13).
+    on_three = await start(3, "member")
+    assert await _reservation_transaction(csms, 13) == on_three
+    # The reservation the charge point names is the one used, even of another connector.
+    named = await start(1, "someone", reservation_id=14)
+    assert await _reservation_transaction(csms, 14) == named
+    assert await _reservation_status(csms, 10) == "Reserved"
 
 
 async def test_status_notification_records_the_connector_and_ends_reservations(
