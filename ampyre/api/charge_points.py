@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.charge_points import UNCHANGED
+from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -97,7 +99,15 @@ async def get_charge_point(
 async def update_charge_point(
     charge_point_id: str, body: ChargePointUpdate, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
-    await csms.charge_points.update(charge_point_id, body.model_dump(exclude_unset=True))
+    # REST field names -> the domain's; a field left out of the body stays as it is.
+    given = body.model_dump(exclude_unset=True)
+    changes = ChargePointChanges(
+        registration_status=given.get("registrationStatus", UNCHANGED),
+        password=given.get("password", UNCHANGED),
+        security_profile=given.get("securityProfile", UNCHANGED),
+        lenient=given.get("lenient", UNCHANGED),
+    )
+    await csms.charge_points.update(charge_point_id, changes)
     return await _describe(csms, charge_point_id)
 
 

@@ -6,13 +6,47 @@ each connection gets a session that hands its validated CALLs to the dispatcher.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import ConnectAuthorization
+from ampyre.services.charge_points import ConnectAuthorization, ConnectRefusal
+
+#: The HTTP status of a refused upgrade (the subprotocol check's 400 is the socket's own).
+REFUSAL_STATUS = {
+    ConnectRefusal.UNKNOWN: 404,
+    ConnectRefusal.CREDENTIALS_REQUIRED: 401,
+    ConnectRefusal.WRONG_CREDENTIALS: 401,
+    ConnectRefusal.TLS_REQUIRED: 401,
+    ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED: 401,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OcppAdmission:
+    """The domain's decision on a connection, in the terms the transport refuses by."""
+
+    decision: ConnectAuthorization
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed
+
+    @property
+    def status(self) -> int:
+        refusal = self.decision.refusal
+        return 200 if refusal is None else REFUSAL_STATUS[refusal]
+
+    @property
+    def reason(self) -> str:
+        return self.decision.reason
+
+    @property
+    def lenient(self) -> bool:
+        return self.decision.lenient
 
 
 class OcppSession:
@@ -43,13 +77,15 @@ class OcppApplication:
 
     async def admit(
         self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
-    ) -> ConnectAuthorization:
-        return await self.csms.charge_points.authorize_connection(
-            identity, password, tls=tls, client_cert=client_certificate
+    ) -> OcppAdmission:
+        return OcppAdmission(
+            await self.csms.charge_points.authorize_connection(
+                identity, password, tls=tls, client_cert=client_certificate
+            )
         )
 
-    def open_session(self, identity: str, admission: ConnectAuthorization) -> OcppSession:
-        session = ChargePointSession(identity, admission.boot_status)
+    def open_session(self, identity: str, admission: OcppAdmission) -> OcppSession:
+        session = ChargePointSession(identity, admission.decision.boot_status)
         return OcppSession(MessageContext(self.csms, session), self.dispatcher)
 
     def connected(self, identity: str, at: datetime) -> None:

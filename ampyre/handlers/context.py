@@ -6,6 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ocpp.v16.enums import RegistrationStatus
+
+from ampyre.ocpp.v16.messages import Confirmation
 from ampyre.services.central_system import CentralSystem
 
 
@@ -15,7 +18,7 @@ class ChargePointSession:
 
     charge_point_id: str
     #: The registration status of the last BootNotification answer (None: never booted).
-    boot_status: str | None = None
+    boot_status: RegistrationStatus | None = None
 
 
 @dataclass(slots=True)
@@ -28,4 +31,6 @@ class MessageContext:
         return self.session.charge_point_id
 
 
-Handler = Callable[[MessageContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: A handler takes the typed request (`ocpp/v16/messages.py`) of its action and returns the
+#: typed confirmation; `Any` here because each handler takes its own request type.
+Handler = Callable[[MessageContext, Any], Awaitable[Confirmation]]

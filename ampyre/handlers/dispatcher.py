@@ -1,12 +1,20 @@
-"""Routes a validated CALL to its handler and keeps the registration rules."""
+"""Routes a validated CALL to its handler and keeps the registration rules.
+
+The dispatcher is where payloads become types: the schema-checked JSON object is converted
+to the action's request type (`ocpp/v16/messages.py`) for the handler, and the handler's
+typed confirmation back to the JSON object the connection checks and sends.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ocpp.v16.enums import RegistrationStatus
+
 from ampyre.handlers import core, firmware, security
 from ampyre.handlers.context import Handler, MessageContext
 from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
+from ampyre.ocpp.v16.messages import REQUESTS, parse_request, unparse
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -16,30 +24,47 @@ def default_handlers() -> dict[str, Handler]:
 class Dispatcher:
     def __init__(self, handlers: dict[str, Handler] | None = None) -> None:
         self.handlers = handlers if handlers is not None else default_handlers()
+        #: Action -> its handler, its request type and whether that names a connector.
+        self._routes = {
+            action: (
+                handler,
+                REQUESTS[action],
+                "connector_id" in REQUESTS[action].__struct_fields__,
+            )
+            for action, handler in self.handlers.items()
+            if action in REQUESTS
+        }
 
     async def dispatch(
         self, ctx: MessageContext, action: str, payload: dict[str, Any]
     ) -> dict[str, Any]:
-        handler = self.handlers.get(action)
-        if handler is None:
+        """Handle a schema-checked request payload; the response payload."""
+        route = self._routes.get(action)
+        if route is None:
             raise NotSupportedError(f"{action} is recognised but not supported by this CSMS")
+        handler, request_type, names_connector = route
+        request: Any = parse_request(payload, request_type)
+        # The connector a connector-specific message is about (TriggerMessage matches it).
+        connector_id: int | None = request.connector_id if names_connector else None
         if action != "BootNotification":
-            self._check_registration(ctx, action, payload)
-        response = await handler(ctx, payload)
+            self._check_registration(ctx, action, connector_id)
+        response = unparse(await handler(ctx, request))
         # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
-        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, payload)
+        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, connector_id)
         return response
 
     @staticmethod
-    def _check_registration(ctx: MessageContext, action: str, payload: dict[str, Any]) -> None:
+    def _check_registration(ctx: MessageContext, action: str, connector_id: int | None) -> None:
         """OCPP 1.6, 4.2: a Pending or Rejected charge point sends nothing but its boot.
 
         While Pending, messages the CSMS asked for with TriggerMessage are still taken.
         """
         status = ctx.session.boot_status
-        if status is None or status == "Accepted":
+        if status is None or status is RegistrationStatus.accepted:
             return
-        if status == "Pending" and ctx.csms.triggers.admits(ctx.charge_point_id, action, payload):
+        if status is RegistrationStatus.pending and ctx.csms.triggers.admits(
+            ctx.charge_point_id, action, connector_id
+        ):
             return
         raise SecurityError(
             f"Charge point is {status}: only BootNotification is accepted until it is "

@@ -6,25 +6,31 @@ diagnosticsStatus) and is kept in the history of the attempt it reports on.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ampyre.handlers.context import Handler, MessageContext
+from ampyre.ocpp.v16.messages import (
+    DiagnosticsStatusNotificationConf,
+    DiagnosticsStatusNotificationReq,
+    FirmwareStatusNotificationConf,
+    FirmwareStatusNotificationReq,
+)
 
 
 async def firmware_status_notification(
-    ctx: MessageContext, request: dict[str, Any]
-) -> dict[str, Any]:
-    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request["status"])
-    await ctx.csms.firmware.record_status(ctx.charge_point_id, request["status"])
-    return {}
+    ctx: MessageContext, request: FirmwareStatusNotificationReq
+) -> FirmwareStatusNotificationConf:
+    status = request.status.value
+    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, status)
+    await ctx.csms.firmware.record_status(ctx.charge_point_id, status)
+    return FirmwareStatusNotificationConf()
 
 
 async def diagnostics_status_notification(
-    ctx: MessageContext, request: dict[str, Any]
-) -> dict[str, Any]:
-    await ctx.csms.charge_points.record_diagnostics_status(ctx.charge_point_id, request["status"])
-    await ctx.csms.diagnostics.record_status(ctx.charge_point_id, request["status"])
-    return {}
+    ctx: MessageContext, request: DiagnosticsStatusNotificationReq
+) -> DiagnosticsStatusNotificationConf:
+    status = request.status.value
+    await ctx.csms.charge_points.record_diagnostics_status(ctx.charge_point_id, status)
+    await ctx.csms.diagnostics.record_status(ctx.charge_point_id, status)
+    return DiagnosticsStatusNotificationConf()
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,57 +1,75 @@
-"""Security extension messages from the charge point (OCPP 1.6 security whitepaper)."""
+"""Security extension messages from the charge point (OCPP 1.6 security whitepaper).
+
+The notifications are kept in the charge point's event log as the charge point sent them
+(the message's JSON object), for the operator to read.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from ocpp.v16.enums import GenericStatus
 
 from ampyre.handlers.context import Handler, MessageContext
+from ampyre.ocpp.v16.messages import (
+    LogStatusNotificationConf,
+    LogStatusNotificationReq,
+    SecurityEventNotificationConf,
+    SecurityEventNotificationReq,
+    SignCertificateConf,
+    SignCertificateReq,
+    SignedFirmwareStatusNotificationConf,
+    SignedFirmwareStatusNotificationReq,
+    unparse,
+)
 from ampyre.services.clock import parse_timestamp
 
 log = logging.getLogger("ampyre.security")
 
 
 async def security_event_notification(
-    ctx: MessageContext, request: dict[str, Any]
-) -> dict[str, Any]:
+    ctx: MessageContext, request: SecurityEventNotificationReq
+) -> SecurityEventNotificationConf:
     log.warning(
         "[%s] security event %s: %s",
         ctx.charge_point_id,
-        request["type"],
-        request.get("techInfo", ""),
+        request.type,
+        request.tech_info or "",
     )
     await ctx.csms.event_log.record(
         ctx.charge_point_id,
         "SecurityEventNotification",
-        request,
-        parse_timestamp(request["timestamp"]),
+        unparse(request),
+        parse_timestamp(request.timestamp),
     )
-    return {}
+    return SecurityEventNotificationConf()
 
 
-async def log_status_notification(ctx: MessageContext, request: dict[str, Any]) -> dict[str, Any]:
-    await ctx.csms.event_log.record(ctx.charge_point_id, "LogStatusNotification", request)
-    return {}
+async def log_status_notification(
+    ctx: MessageContext, request: LogStatusNotificationReq
+) -> LogStatusNotificationConf:
+    await ctx.csms.event_log.record(ctx.charge_point_id, "LogStatusNotification", unparse(request))
+    return LogStatusNotificationConf()
 
 
 async def signed_firmware_status_notification(
-    ctx: MessageContext, request: dict[str, Any]
-) -> dict[str, Any]:
+    ctx: MessageContext, request: SignedFirmwareStatusNotificationReq
+) -> SignedFirmwareStatusNotificationConf:
     # The signed-update statuses extend FirmwareStatus; the latest is the charge point's
     # firmwareStatus as the REST API shows it.
-    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request["status"])
+    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request.status.value)
     await ctx.csms.event_log.record(
-        ctx.charge_point_id, "SignedFirmwareStatusNotification", request
+        ctx.charge_point_id, "SignedFirmwareStatusNotification", unparse(request)
     )
-    return {}
+    return SignedFirmwareStatusNotificationConf()
 
 
-async def sign_certificate(ctx: MessageContext, request: dict[str, Any]) -> dict[str, Any]:
+async def sign_certificate(ctx: MessageContext, request: SignCertificateReq) -> SignCertificateConf:
     # Signing charge point certificates needs a CSMS certificate authority, which Ampyre
     # does not run yet: the request is kept and refused, as whitepaper A02 allows.
     log.warning("[%s] SignCertificate refused: no certificate authority", ctx.charge_point_id)
-    await ctx.csms.event_log.record(ctx.charge_point_id, "SignCertificate", request)
-    return {"status": "Rejected"}
+    await ctx.csms.event_log.record(ctx.charge_point_id, "SignCertificate", unparse(request))
+    return SignCertificateConf(status=GenericStatus.rejected)
 
 
 HANDLERS: dict[str, Handler] = {

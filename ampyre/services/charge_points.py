@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import enum
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ampyre.services.clock import now, parse_timestamp
+from ampyre.services.clock import now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage import repositories
@@ -24,21 +26,95 @@ from ampyre.storage.models import (
 )
 from ampyre.storage.sql import Cursor
 
-REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
 
 _charge_points = repositories.charge_points
+
+
+class ConnectRefusal(enum.Enum):
+    """Why a charge point may not connect."""
+
+    UNKNOWN = "unknown charge point"
+    CREDENTIALS_REQUIRED = "credentials required"
+    WRONG_CREDENTIALS = "wrong credentials"
+    TLS_REQUIRED = "security profile requires TLS"
+    CLIENT_CERTIFICATE_REQUIRED = "security profile 3 requires a client certificate"
 
 
 @dataclass(slots=True)
 class ConnectAuthorization:
     """The outcome of a connection attempt's identity and credential check."""
 
-    allowed: bool
-    status: int = 200  # HTTP status to refuse with when not allowed
-    reason: str = ""
+    #: Why not, when the charge point may not connect (None: it may).
+    refusal: ConnectRefusal | None = None
     lenient: bool = False
     #: The registration status of the charge point's last boot (None: never booted).
-    boot_status: str | None = None
+    boot_status: RegistrationStatus | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def reason(self) -> str:
+        return self.refusal.value if self.refusal is not None else ""
+
+
+@dataclass(slots=True, frozen=True)
+class BootInfo:
+    """What a charge point says of itself when it boots (OCPP 1.6, 4.2)."""
+
+    charge_point_vendor: str
+    charge_point_model: str
+    charge_point_serial_number: str | None = None
+    charge_box_serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Boot:
+    """The CSMS's answer to a boot: the registration status, the time, the heartbeat."""
+
+    status: RegistrationStatus
+    current_time: datetime
+    interval: int
+
+
+@dataclass(slots=True)
+class ConnectorStatus:
+    """A connector's state as the charge point reports it (OCPP 1.6, 4.9)."""
+
+    connector_id: int
+    status: ChargePointStatus
+    error_code: ChargePointErrorCode
+    info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    #: When the charge point saw it (None: not said; the time it was received then).
+    timestamp: datetime | None = None
+
+
+class _Unchanged(enum.Enum):
+    UNCHANGED = enum.auto()
+
+
+#: A field of `ChargePointUpdate` left as it is.
+UNCHANGED = _Unchanged.UNCHANGED
+
+
+@dataclass(slots=True, frozen=True)
+class ChargePointUpdate:
+    """Changes to a registered charge point; a field left `UNCHANGED` is kept."""
+
+    registration_status: RegistrationStatus | str | _Unchanged = UNCHANGED
+    #: A new password, or None to remove it.
+    password: str | _Unchanged | None = UNCHANGED
+    security_profile: int | _Unchanged | None = UNCHANGED
+    lenient: bool | _Unchanged = UNCHANGED
 
 
 #: How often the lastSeen times of connects and disconnects are written, together.
@@ -60,7 +136,7 @@ class ChargePointService:
         *,
         password: str | None = None,
         security_profile: int | None = None,
-        registration_status: str = "Accepted",
+        registration_status: RegistrationStatus | str = RegistrationStatus.accepted,
         lenient: bool = False,
     ) -> ChargePoint:
         if not _registrable(charge_point_id):
@@ -72,7 +148,7 @@ class ChargePointService:
             id=charge_point_id,
             password_hash=hash_password(password) if password else None,
             security_profile=profile,
-            registration_status=registration_status,
+            registration_status=RegistrationStatus(registration_status).value,
             lenient=lenient,
             created_at=now(),
         )
@@ -112,22 +188,22 @@ class ChargePointService:
             )
             return list(rows)
 
-    async def update(self, charge_point_id: str, changes: dict[str, Any]) -> ChargePoint:
+    async def update(self, charge_point_id: str, changes: ChargePointUpdate) -> ChargePoint:
         async with self.db.sessions.begin() as session:
             charge_point = await session.get(ChargePoint, charge_point_id)
             if charge_point is None:
                 raise NotFound(f"Charge point {charge_point_id!r} not found")
-            if "registrationStatus" in changes:
-                status = changes["registrationStatus"]
+            status = changes.registration_status
+            if status is not UNCHANGED:
                 if status not in REGISTRATION_STATUSES:
                     raise InvalidRequest(
                         f"registrationStatus must be one of {', '.join(REGISTRATION_STATUSES)}"
                     )
-                charge_point.registration_status = status
-            if "password" in changes:
-                password = changes["password"]
+                charge_point.registration_status = RegistrationStatus(status).value
+            password = changes.password
+            if password is not UNCHANGED:
                 charge_point.password_hash = hash_password(password) if password else None
-                if "securityProfile" not in changes:
+                if changes.security_profile is UNCHANGED:
                     # A new password keeps profile 2 or 3; it lifts 0 to 1. Removing the
                     # password drops 1 and 2 (they need one) to 0; 3 uses certificates.
                     current = charge_point.security_profile
@@ -135,12 +211,12 @@ class ChargePointService:
                         charge_point.security_profile = max(current, 1)
                     elif current in (1, 2):
                         charge_point.security_profile = 0
-            if "securityProfile" in changes:
+            if changes.security_profile is not UNCHANGED:
                 charge_point.security_profile = _security_profile(
-                    "set" if charge_point.password_hash else None, changes["securityProfile"]
+                    "set" if charge_point.password_hash else None, changes.security_profile
                 )
-            if "lenient" in changes:
-                charge_point.lenient = bool(changes["lenient"])
+            if changes.lenient is not UNCHANGED:
+                charge_point.lenient = bool(changes.lenient)
         return charge_point
 
     async def delete(self, charge_point_id: str) -> None:
@@ -169,36 +245,35 @@ class ChargePointService:
 
         charge_point = await self.db.commits.run(unit)
         if charge_point is None:
-            return ConnectAuthorization(False, 404, "unknown charge point")
+            return ConnectAuthorization(ConnectRefusal.UNKNOWN)
         if charge_point.password_hash:
             if password is None:
-                return ConnectAuthorization(False, 401, "credentials required")
+                return ConnectAuthorization(ConnectRefusal.CREDENTIALS_REQUIRED)
             # Argon2 takes tens of milliseconds by design: off the event loop.
             if not await asyncio.to_thread(verify_password, charge_point.password_hash, password):
-                return ConnectAuthorization(False, 401, "wrong credentials")
+                return ConnectAuthorization(ConnectRefusal.WRONG_CREDENTIALS)
         if charge_point.security_profile >= 2 and not tls:
-            return ConnectAuthorization(False, 401, "security profile requires TLS")
+            return ConnectAuthorization(ConnectRefusal.TLS_REQUIRED)
         if charge_point.security_profile >= 3 and not client_cert:
-            return ConnectAuthorization(
-                False, 401, "security profile 3 requires a client certificate"
-            )
+            return ConnectAuthorization(ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED)
+        boot_status = charge_point.boot_status
         return ConnectAuthorization(
-            True, lenient=charge_point.lenient, boot_status=charge_point.boot_status
+            lenient=charge_point.lenient,
+            boot_status=RegistrationStatus(boot_status) if boot_status else None,
         )
 
-    async def record_boot(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def record_boot(self, charge_point_id: str, boot: BootInfo) -> Boot:
         """Store what the charge point says of itself and answer from the operator's choice."""
         timestamp = now()
+        description = asdict(boot)
         status = await self.db.commits.run(
-            lambda cursor: _charge_points.record_boot(cursor, charge_point_id, request, timestamp)
+            lambda cursor: _charge_points.record_boot(
+                cursor, charge_point_id, description, timestamp
+            )
         )
         if status is None:
             raise NotFound(f"Charge point {charge_point_id!r} not found")
-        return {
-            "status": status,
-            "currentTime": timestamp,
-            "interval": self.heartbeat_interval,
-        }
+        return Boot(RegistrationStatus(status), timestamp, self.heartbeat_interval)
 
     def touch_later(self, charge_point_id: str, when: datetime) -> None:
         """Note when a charge point was last seen; written with others within a second.
@@ -224,26 +299,25 @@ class ChargePointService:
         if seen:
             await self.db.commits.run(lambda cursor: _charge_points.record_last_seen(cursor, seen))
 
-    async def record_status(self, charge_point_id: str, request: dict[str, Any]) -> None:
+    async def record_status(self, charge_point_id: str, report: ConnectorStatus) -> None:
         """Keep the connector's newest state: one upsert, no read first.
 
         No lastSeen write: the connection keeps the time of every message and stores it
         when the charge point disconnects.
         """
-        timestamped = bool(request.get("timestamp"))
+        timestamped = report.timestamp is not None
         moment = now()
-        connector_id = int(request["connectorId"])
-        timestamp = parse_timestamp(request["timestamp"]) if timestamped else moment
+        timestamp = report.timestamp if report.timestamp is not None else moment
         await self.db.commits.run(
             lambda cursor: _charge_points.record_status(
                 cursor,
                 charge_point_id,
-                connector_id,
-                status=request["status"],
-                error_code=request["errorCode"],
-                info=request.get("info"),
-                vendor_id=request.get("vendorId"),
-                vendor_error_code=request.get("vendorErrorCode"),
+                report.connector_id,
+                status=report.status.value,
+                error_code=report.error_code.value,
+                info=report.info,
+                vendor_id=report.vendor_id,
+                vendor_error_code=report.vendor_error_code,
                 timestamp=timestamp,
                 # Queued notifications may arrive out of order: keep the newest state.
                 newest_only=timestamped,

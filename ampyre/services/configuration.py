@@ -12,9 +12,10 @@ import asyncio
 import logging
 from typing import Any
 
+from ocpp.v16.enums import RegistrationStatus
 from sqlalchemy import select
 
-from ampyre.services.charge_points import ChargePointService
+from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
 from ampyre.storage.database import Database
@@ -74,7 +75,9 @@ class ConfigurationService:
             # Security whitepaper A01.FR.03: once the charge point accepted a new
             # AuthorizationKey, only the new password is accepted. The key is write-only
             # (7.2): its value is kept as the password hash, never as configuration.
-            await self.charge_points.update(charge_point_id, {"password": request["value"]})
+            await self.charge_points.update(
+                charge_point_id, ChargePointUpdate(password=request["value"])
+            )
         async with self.db.sessions.begin() as session:
             row = await self._row(session, charge_point_id, key)
             if status == "NotSupported":
@@ -98,9 +101,9 @@ class ConfigurationService:
             row = await session.get(ConfigurationKey, (charge_point_id, key))
             return row.value if row is not None and row.known else None
 
-    def after_boot(self, charge_point_id: str, status: str) -> None:
+    def after_boot(self, charge_point_id: str, status: RegistrationStatus) -> None:
         """The operator's boot policy: fetch the configuration after an accepted boot."""
-        if not self.fetch_on_boot or status != "Accepted":
+        if not self.fetch_on_boot or status is not RegistrationStatus.accepted:
             return
         task = asyncio.create_task(self._fetch(charge_point_id))
         self._fetches.add(task)

@@ -11,13 +11,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
+from ocpp.v16.enums import DataTransferStatus
+
 log = logging.getLogger("ampyre.data_transfer")
 
-#: (charge point id, messageId or None, data or None) -> DataTransfer.conf payload.
-DataTransferHandler = Callable[[str, str | None, str | None], Awaitable[dict[str, Any]]]
+
+@dataclass(slots=True, frozen=True)
+class DataTransferReply:
+    """The answer to a DataTransfer: a status and optional vendor data."""
+
+    status: DataTransferStatus
+    data: str | None = None
+
+
+#: (charge point id, messageId or None, data or None) -> the answer: a DataTransferReply,
+#: or, as documented for plugins (docs/integrators.md), a dict shaped like DataTransfer.conf
+#: (`status`, optional `data`).
+DataTransferHandler = Callable[
+    [str, str | None, str | None], Awaitable[DataTransferReply | dict[str, Any]]
+]
 
 #: Ampyre's own vendor id, with an `echo` message for integrators' smoke tests.
 AMPYRE_VENDOR_ID = "org.ampyre"
@@ -42,21 +58,28 @@ class DataTransferService:
             except Exception:
                 log.exception("DataTransfer plugin %s failed to load", entry_point.name)
 
-    async def handle(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any]:
-        vendor_id = request["vendorId"]
-        message_id = request.get("messageId")
+    async def handle(
+        self, charge_point_id: str, vendor_id: str, message_id: str | None, data: str | None
+    ) -> DataTransferReply:
         handler = self._handlers.get((vendor_id, message_id))
         if handler is None:
             handler = self._handlers.get((vendor_id, None))
         if handler is None:
             if any(vendor == vendor_id for vendor, _ in self._handlers):
-                return {"status": "UnknownMessageId"}
-            return {"status": "UnknownVendorId"}
-        return await handler(charge_point_id, message_id, request.get("data"))
+                return DataTransferReply(DataTransferStatus.unknown_message_id)
+            return DataTransferReply(DataTransferStatus.unknown_vendor_id)
+        answer = await handler(charge_point_id, message_id, data)
+        if isinstance(answer, DataTransferReply):
+            return answer
+        # A plugin's dict: a status outside the enumeration or another key is the
+        # plugin's bug, answered InternalError.
+        unknown = set(answer) - {"status", "data"}
+        if unknown:
+            raise ValueError(f"DataTransfer handler answered unknown keys {sorted(unknown)}")
+        return DataTransferReply(DataTransferStatus(answer["status"]), answer.get("data"))
 
 
-async def _echo(charge_point_id: str, message_id: str | None, data: str | None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"status": "Accepted"}
-    if data is not None:
-        answer["data"] = data
-    return answer
+async def _echo(
+    charge_point_id: str, message_id: str | None, data: str | None
+) -> DataTransferReply:
+    return DataTransferReply(DataTransferStatus.accepted, data)

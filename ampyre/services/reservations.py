@@ -20,7 +20,7 @@ commands endpoint (the operator chose the id):
   `Faulted`/`Unavailable`).
 
 While a reservation holds, its idTag is a token the CSMS accepts at that charge point even
-if the id tag store does not know it: the operator reserved for it (see `reserved_tag_info`).
+if the id tag store does not know it: the operator reserved for it (see `reserved_tag_authorization`).
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import ChargePointStatus
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ampyre.services.charge_points import ChargePointService
+from ampyre.services.charge_points import ChargePointService, ConnectorStatus
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
@@ -268,24 +269,24 @@ class ReservationService:
             )
             reservation.updated_at = timestamp
 
-    async def on_status_notification(self, charge_point_id: str, request: dict[str, Any]) -> None:
+    async def on_status_notification(self, charge_point_id: str, report: ConnectorStatus) -> None:
         """End reservations the charge point's connector status shows ended (5.13)."""
-        status = request["status"]
-        connector_id = int(request["connectorId"])
+        status = report.status
+        connector_id = report.connector_id
         moment = now()
-        if status == "Available" and connector_id > 0:
+        if status is ChargePointStatus.available and connector_id > 0:
             # An expired reservation makes its connector Available again: ended now rather
             # than at the next sweep. Available before the expiry ends nothing.
-            reported = parse_timestamp(request["timestamp"]) if request.get("timestamp") else moment
+            reported = report.timestamp if report.timestamp is not None else moment
             connector: int | None = connector_id
             expired_by: datetime | None = max(reported, moment)
             new_status, reason = EXPIRED, None
-        elif status in ("Faulted", "Unavailable"):
+        elif status in (ChargePointStatus.faulted, ChargePointStatus.unavailable):
             # 5.13 (3): the charge point terminates the reservations of a Faulted or
             # Unavailable connector, or all of them when connector 0 (itself) is.
             connector = None if connector_id == 0 else connector_id
             expired_by = None
-            new_status, reason = CANCELLED, status
+            new_status, reason = CANCELLED, status.value
         else:
             return
         ended = await self.db.commits.run(
@@ -305,7 +306,7 @@ class ReservationService:
             "[%s] connector %d %s: reservations %s %s",
             charge_point_id,
             connector_id,
-            status,
+            status.value,
             ", ".join(str(reservation_id) for reservation_id in ended),
             new_status,
         )

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
-from ampyre.services.authorization import AuthorizationService
+from ampyre.services.authorization import (
+    ACCEPTED,
+    CONCURRENT_TX,
+    INVALID,
+    Authorization,
+    AuthorizationService,
+)
 from ampyre.services.charging_profiles import ChargingProfileService
-from ampyre.services.clock import now, parse_timestamp
+from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
 from ampyre.services.remote_starts import RemoteStartService
@@ -23,6 +30,20 @@ from ampyre.storage.sql import Cursor
 log = logging.getLogger("ampyre.transactions")
 
 _transactions = repositories.transactions
+
+#: OCPP 1.6, 7.45: a transaction stopped without a reason was stopped Locally.
+DEFAULT_STOP_REASON = "Local"
+
+
+class MeterReading(NamedTuple):
+    """Values a meter sampled at one moment (OCPP 1.6's MeterValue).
+
+    The sampled values are kept verbatim, as the charge point reported them: billing
+    disputes are settled on them.
+    """
+
+    timestamp: datetime
+    sampled_values: list[dict[str, Any]]
 
 
 class TransactionService:
@@ -41,16 +62,17 @@ class TransactionService:
         self.reservations = reservations
 
     async def start(
-        self, charge_point_id: str, request: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+        self,
+        charge_point_id: str,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        start_timestamp: datetime,
+        reservation_id: int | None = None,
+    ) -> tuple[int, Authorization]:
         """Assign a transaction id (always, also for an Invalid tag: OCPP 1.6, 4.8)."""
-        connector_id = int(request["connectorId"])
-        id_tag = request["idTag"]
-        meter_start = int(request["meterStart"])
-        start_timestamp = parse_timestamp(request["timestamp"])
-        reservation_id = request.get("reservationId")
 
-        def unit(cursor: Cursor) -> tuple[int, dict[str, Any], bool]:
+        def unit(cursor: Cursor) -> tuple[int, Authorization, bool]:
             info = self.authorization.decide_for_start(
                 cursor, charge_point_id, connector_id, id_tag
             )
@@ -62,7 +84,7 @@ class TransactionService:
                 connector_id=connector_id,
                 id_tag=id_tag,
                 id_tag_key=key,
-                authorization_status=info["status"],
+                authorization_status=info.status.value,
                 reservation_id=reservation_id,
                 meter_start=meter_start,
                 start_timestamp=start_timestamp,
@@ -76,8 +98,8 @@ class TransactionService:
                 )
                 assert existing is not None  # the insert met it
                 info = self.authorization.decide(cursor, charge_point_id, id_tag)
-                if existing[1] == "ConcurrentTx":
-                    info["status"] = "ConcurrentTx"
+                if existing[1] == CONCURRENT_TX:
+                    info = Authorization(CONCURRENT_TX, info.expiry_date, info.parent_id_tag)
                 return existing[0], info, False
             link = _transactions.may_need_linking(
                 cursor, charge_point_id, connector_id, key, reservation_id, start_timestamp, moment
@@ -93,7 +115,7 @@ class TransactionService:
             transaction_id,
             connector_id,
             id_tag,
-            info["status"],
+            info.status.value,
         )
         return transaction_id, info
 
@@ -103,7 +125,7 @@ class TransactionService:
         transaction_id: int,
         connector_id: int,
         id_tag: str,
-        info: dict[str, Any],
+        info: Authorization,
     ) -> None:
         """Link a new transaction to the remote start and reservation it ends.
 
@@ -122,21 +144,28 @@ class TransactionService:
                 await self.charging_profiles.install_held(
                     session, charge_point_id, remote_start_id, connector_id, transaction_id
                 )
-            await self.reservations.use(
-                session, charge_point_id, transaction, info.get("parentIdTag")
-            )
+            await self.reservations.use(session, charge_point_id, transaction, info.parent_id_tag)
 
-    async def stop(self, charge_point_id: str, request: dict[str, Any]) -> dict[str, Any] | None:
-        transaction_id = int(request["transactionId"])
-        stop_timestamp = parse_timestamp(request["timestamp"])
-        id_tag = request.get("idTag")
-        meter_stop = int(request["meterStop"])
-        # OCPP 1.6, 7.45: a StopTransaction without a reason was stopped Locally.
-        reason = request.get("reason") or "Local"
-        transaction_data = request.get("transactionData") or []
-        values = _meter_values(transaction_data)
+    async def stop(
+        self,
+        charge_point_id: str,
+        transaction_id: int,
+        meter_stop: int,
+        stop_timestamp: datetime,
+        *,
+        id_tag: str | None = None,
+        reason: str | None = None,
+        readings: list[MeterReading] | None = None,
+    ) -> Authorization | None:
+        """Stop a transaction; the decision on the id tag that stopped it, if one did.
 
-        def unit(cursor: Cursor) -> tuple[dict[str, Any] | None, bool, int]:
+        A stop for a transaction this charge point does not have is kept as an unmatched
+        stop, for the operator to reconcile.
+        """
+        reason = reason or DEFAULT_STOP_REASON
+        values = readings or []
+
+        def unit(cursor: Cursor) -> tuple[Authorization | None, bool, int]:
             info = self.authorization.decide(cursor, charge_point_id, id_tag) if id_tag else None
             moment = now()
             transaction = _transactions.stop(
@@ -160,18 +189,21 @@ class TransactionService:
                         meter_stop=meter_stop,
                         timestamp=stop_timestamp,
                         reason=reason,
-                        transaction_data=transaction_data,
+                        transaction_data=[
+                            {"timestamp": format_timestamp(timestamp), "sampledValue": sampled}
+                            for timestamp, sampled in values
+                        ],
                         received_at=moment,
                     )
                     return info, False, 0
             if (
                 info is not None
-                and info["status"] == "Invalid"
+                and info.status is INVALID
                 and transaction.remote_start_id is not None
                 and id_tag_key(id_tag or "") == transaction.id_tag_key
             ):
                 # The virtual token of a remote start stays valid for its own transaction.
-                info = {"status": "Accepted"}
+                info = Authorization(ACCEPTED)
             if transaction.stopped:
                 return info, True, 0  # already stopped: a retry changes nothing
             if values:
@@ -203,15 +235,24 @@ class TransactionService:
             )
         return info
 
-    async def record_meter_values(self, charge_point_id: str, request: dict[str, Any]) -> None:
-        values = _meter_values(request.get("meterValue") or [])
-        if not values:
+    async def record_meter_values(
+        self,
+        charge_point_id: str,
+        connector_id: int,
+        readings: list[MeterReading],
+        transaction_id: int | None = None,
+    ) -> None:
+        if not readings:
             return
-        connector_id = int(request["connectorId"])
-        transaction_id = request.get("transactionId")
         await self.db.commits.run(
             lambda cursor: _transactions.insert_meter_values(
-                cursor, charge_point_id, connector_id, transaction_id, values, "MeterValues", now()
+                cursor,
+                charge_point_id,
+                connector_id,
+                transaction_id,
+                readings,
+                "MeterValues",
+                now(),
             )
         )
 
@@ -258,11 +299,3 @@ class TransactionService:
         return await fetch_page(
             self.db.sessions, query, UnmatchedStop.id.desc(), limit=limit, offset=offset
         )
-
-
-def _meter_values(meter_values: list[dict[str, Any]]) -> list[tuple[Any, list[Any]]]:
-    """(timestamp, sampled values) of an OCPP meterValue (or transactionData) list."""
-    return [
-        (parse_timestamp(value["timestamp"]), value.get("sampledValue") or [])
-        for value in meter_values
-    ]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
+from ocpp.v16.enums import RegistrationStatus
 from sqlalchemy import select, update
 
 from ampyre.services.charge_points import ChargePointService
@@ -99,11 +100,12 @@ class ArrivalWindow:
     def for_every_connector(self) -> bool:
         return self.connector_id is None and self.message in PER_CONNECTOR
 
-    def matches(self, action: str, payload: dict[str, Any]) -> bool:
+    def matches(self, action: str, connector_id: int | None) -> bool:
+        """Whether a message is the one triggered (`connector_id`: the message's, if any)."""
         if action != self.message:
             return False
         if self.message in PER_CONNECTOR and self.connector_id is not None:
-            return bool(payload.get("connectorId") == self.connector_id)
+            return connector_id == self.connector_id
         return True
 
 
@@ -192,7 +194,7 @@ class TriggerService:
         if request.get("requestedMessage") != "BootNotification":
             return
         charge_point = await self.charge_points.get(charge_point_id)
-        if charge_point.boot_status == "Accepted":
+        if charge_point.boot_status == RegistrationStatus.accepted:
             raise Conflict(
                 f"Charge point {charge_point_id!r} was Accepted at its last boot: the CSMS "
                 "shall not trigger a BootNotification until the charge point boots again "
@@ -240,10 +242,10 @@ class TriggerService:
             status,
         )
 
-    def admits(self, charge_point_id: str, action: str, payload: dict[str, Any]) -> bool:
+    def admits(self, charge_point_id: str, action: str, connector_id: int | None) -> bool:
         """Whether a Pending charge point's `action` is a message the CSMS asked for (4.2)."""
         for window in self._open_windows(charge_point_id):
-            if window.matches(action, payload) and (
+            if window.matches(action, connector_id) and (
                 window.for_every_connector or not window.admitted
             ):
                 window.admitted = True
@@ -251,13 +253,14 @@ class TriggerService:
         return False
 
     async def note_message(
-        self, charge_point_id: str, action: str, payload: dict[str, Any]
+        self, charge_point_id: str, action: str, connector_id: int | None
     ) -> None:
-        """Note a handled message on the triggers that await it."""
+        """Note a handled message (`connector_id`: the message's, if any) on the triggers
+        that await it."""
         if action not in TRIGGERABLE:
             return
         for window in self._open_windows(charge_point_id):
-            if not window.matches(action, payload):
+            if not window.matches(action, connector_id):
                 continue
             window.arrivals += 1
             if window.first_arrival is None:

@@ -1,4 +1,8 @@
-"""The idTagInfo rules (OCPP 1.6, 4.1, 4.8 and 7.24/7.25) on a real SQLite file, no server."""
+"""The idTagInfo rules (OCPP 1.6, 4.1, 4.8 and 7.24/7.25) on a real SQLite file, no server.
+
+The service decides an `Authorization`; these tests read it as the idTagInfo the handlers
+send (`handlers.core.id_tag_info`), so they check the rule and its translation together.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from ampyre.services.authorization import AuthorizationService, effective_status, reserved_tag_info
+from ampyre.handlers.core import id_tag_info
+from ampyre.ocpp.v16.messages import unparse
+from ampyre.services.authorization import (
+    Authorization,
+    AuthorizationService,
+    effective_status,
+    reserved_tag_authorization,
+)
 from ampyre.services.clock import now
 from ampyre.services.id_tags import IdTagService
 from ampyre.storage.database import Database
@@ -33,9 +44,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.dispose()
 
 
+def info(decision: Authorization | None) -> dict[str, Any] | None:
+    """The idTagInfo JSON object of a decision."""
+    return None if decision is None else unparse(id_tag_info(decision))
+
+
 async def decide(db: Database, tag: str, charge_point: str = "CP-1") -> dict[str, Any]:
     service = AuthorizationService(db)
-    return await db.commits.run(lambda cursor: service.decide(cursor, charge_point, tag))
+    decision = await db.commits.run(lambda cursor: service.decide(cursor, charge_point, tag))
+    return unparse(id_tag_info(decision))
 
 
 async def test_store_statuses_expiry_and_case(db: Database) -> None:
@@ -71,9 +88,10 @@ async def test_concurrent_transaction_elsewhere_but_not_a_stale_one_here(db: Dat
     await db.commits.run(lambda cursor: start(cursor, "CP-1", 1, "fleet"))
 
     async def for_start(cp: str, connector: int, tag: str) -> dict[str, Any]:
-        return await db.commits.run(
+        decision = await db.commits.run(
             lambda cursor: service.decide_for_start(cursor, cp, connector, tag)
         )
+        return unparse(id_tag_info(decision))
 
     # The same connector: a reboot left the old one open, not a concurrent transaction.
     assert (await for_start("CP-1", 1, "driver"))["status"] == "Accepted"
@@ -94,10 +112,10 @@ def test_a_reservation_makes_its_tag_a_token_while_it_holds() -> None:
         HoldingReservation("Other", "Reserved", until, None),
         HoldingReservation("Guest", "Reserved", until, "Group"),
     ]
-    info = reserved_tag_info(held, "guest")
-    assert info is not None
-    assert info["status"] == "Accepted" and info["parentIdTag"] == "Group"
-    assert "expiryDate" in info
+    reserved = info(reserved_tag_authorization(held, "guest"))
+    assert reserved is not None
+    assert reserved["status"] == "Accepted" and reserved["parentIdTag"] == "Group"
+    assert "expiryDate" in reserved
     used = [HoldingReservation("Guest", "Used", until, None)]
-    assert reserved_tag_info(used, "guest") == {"status": "Accepted"}
-    assert reserved_tag_info(held, "nobody") is None
+    assert info(reserved_tag_authorization(used, "guest")) == {"status": "Accepted"}
+    assert reserved_tag_authorization(held, "nobody") is None

@@ -60,18 +60,18 @@ _SET_STATUS_IF_NEWER = Sql(
     + " WHERE connectors.timestamp IS NULL OR excluded.timestamp >= connectors.timestamp"
 )
 
-#: BootNotification.req fields -> charge_points columns.
-BOOT_FIELDS = {
-    "chargePointVendor": "charge_point_vendor",
-    "chargePointModel": "charge_point_model",
-    "chargePointSerialNumber": "charge_point_serial_number",
-    "chargeBoxSerialNumber": "charge_box_serial_number",
-    "firmwareVersion": "firmware_version",
-    "iccid": "iccid",
-    "imsi": "imsi",
-    "meterType": "meter_type",
-    "meterSerialNumber": "meter_serial_number",
-}
+#: The charge_points columns a boot sets.
+BOOT_COLUMNS = (
+    "charge_point_vendor",
+    "charge_point_model",
+    "charge_point_serial_number",
+    "charge_box_serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+)
 
 
 def admission(cursor: Cursor, charge_point_id: str) -> Admission | None:
@@ -93,8 +93,9 @@ def register(cursor: Cursor, charge_point_id: str, created_at: datetime) -> None
 def record_boot(
     cursor: Cursor, charge_point_id: str, description: dict[str, Any], now: datetime
 ) -> str | None:
-    """Store what the charge point says of itself; the registration status it gets."""
-    params = {column: description.get(field) for field, column in BOOT_FIELDS.items()}
+    """Store what the charge point says of itself (`description` by column); the
+    registration status it gets."""
+    params = {column: description.get(column) for column in BOOT_COLUMNS}
     params["id"] = charge_point_id
     params["now"] = cursor.timestamp(now)
     rows = cursor.rows(_BOOT, params)

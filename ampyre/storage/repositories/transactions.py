@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -239,7 +240,7 @@ def insert_meter_values(
     charge_point_id: str,
     connector_id: int,
     transaction_id: int | None,
-    meter_values: list[tuple[datetime, list[dict[str, Any]]]],
+    meter_values: Sequence[tuple[datetime, list[dict[str, Any]]]],
     source: str,
     received_at: datetime,
 ) -> None:
