@@ -378,3 +378,43 @@ async def test_firmware_and_diagnostics_status_are_recorded(
     detail = (await api.get(f"/charge-points/{cp_id}")).json()
     assert detail["firmwareStatus"] == "Downloading"
     assert detail["diagnosticsStatus"] == "Uploaded"
+
+
+@pytest.mark.parametrize(
+    ("action", "payload"),
+    [
+        (
+            "StatusNotification",
+            {"connectorId": 18446744073709551615, "errorCode": "NoError", "status": "Available"},
+        ),
+        ("StatusNotification", {"connectorId": -1, "errorCode": "NoError", "status": "Available"}),
+        (
+            "StartTransaction",
+            {"connectorId": 0, "idTag": "T", "meterStart": 0, "timestamp": "2026-12-03T12:00:00Z"},
+        ),
+        (
+            "StartTransaction",
+            {
+                "connectorId": 1,
+                "idTag": "T",
+                "meterStart": 2**63,
+                "timestamp": "2026-12-03T12:00:00Z",
+            },
+        ),
+        (
+            "StopTransaction",
+            {"transactionId": 2**63, "meterStop": 1, "timestamp": "2026-12-03T12:00:00Z"},
+        ),
+    ],
+)
+async def test_numbers_out_of_range_are_a_constraint_violation_and_store_nothing(
+    server: Server, cp_id: str, api: httpx.AsyncClient, action: str, payload: dict
+) -> None:
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        with pytest.raises(CallErrorReceived) as refused:
+            await client.call(action, payload)
+        assert refused.value.code == "PropertyConstraintViolation"
+    detail = (await api.get(f"/charge-points/{cp_id}")).json()
+    assert [c for c in detail["connectors"] if c["connectorId"] < 0 or c["connectorId"] > 99] == []
+    assert (await api.get(f"/transactions?chargePointId={cp_id}")).json()["total"] == 0

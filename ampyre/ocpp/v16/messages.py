@@ -19,7 +19,7 @@ verbatim, as the charge point sent them, because billing disputes are settled on
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from ocpp.v16.enums import (
@@ -34,6 +34,8 @@ from ocpp.v16.enums import (
     RegistrationStatus,
     UploadLogStatus,
 )
+
+from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 
 __all__ = [
     "CONFIRMATIONS",
@@ -73,6 +75,18 @@ __all__ = [
     "parse_request",
     "unparse",
 ]
+
+
+# OCPP 1.6 writes these as plain JSON integers; the schemas set no bounds. The spec's own
+# (connectorId >= 0; > 0 in StartTransaction, section 6.45) and what the CSMS stores
+# (32-bit connector and reservation ids, 64-bit transaction ids and meter readings) are
+# kept here, so an out-of-range number is a PropertyConstraintViolation, not a failed write.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+ConnectorId = Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)]
+EvseConnectorId = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
+Int32 = Annotated[int, msgspec.Meta(ge=-INT32_MAX - 1, le=INT32_MAX)]
+Int64 = Annotated[int, msgspec.Meta(ge=-INT64_MAX - 1, le=INT64_MAX)]
 
 
 class Message(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True, gc=False):
@@ -162,9 +176,9 @@ class HeartbeatConf(Confirmation, frozen=True):
 
 
 class MeterValuesReq(Request, frozen=True):
-    connector_id: int
+    connector_id: ConnectorId
     meter_value: list[MeterValue]
-    transaction_id: int | None = None
+    transaction_id: Int64 | None = None
 
 
 class MeterValuesConf(Confirmation, frozen=True):
@@ -172,11 +186,11 @@ class MeterValuesConf(Confirmation, frozen=True):
 
 
 class StartTransactionReq(Request, frozen=True):
-    connector_id: int
+    connector_id: EvseConnectorId
     id_tag: str
-    meter_start: int
+    meter_start: Int64
     timestamp: str
-    reservation_id: int | None = None
+    reservation_id: Int32 | None = None
 
 
 class StartTransactionConf(Confirmation, frozen=True):
@@ -185,7 +199,7 @@ class StartTransactionConf(Confirmation, frozen=True):
 
 
 class StatusNotificationReq(Request, frozen=True):
-    connector_id: int
+    connector_id: ConnectorId
     error_code: ChargePointErrorCode
     status: ChargePointStatus
     info: str | None = None
@@ -199,8 +213,8 @@ class StatusNotificationConf(Confirmation, frozen=True):
 
 
 class StopTransactionReq(Request, frozen=True):
-    transaction_id: int
-    meter_stop: int
+    transaction_id: Int64
+    meter_stop: Int64
     timestamp: str
     id_tag: str | None = None
     reason: Reason | None = None
@@ -235,7 +249,7 @@ class FirmwareStatusNotificationConf(Confirmation, frozen=True):
 
 class LogStatusNotificationReq(Request, frozen=True):
     status: UploadLogStatus
-    request_id: int | None = None
+    request_id: Int32 | None = None
 
 
 class LogStatusNotificationConf(Confirmation, frozen=True):
@@ -263,7 +277,7 @@ class SignCertificateConf(Confirmation, frozen=True):
 class SignedFirmwareStatusNotificationReq(Request, frozen=True):
     # The signed-update statuses extend 1.6's FirmwareStatus; `ocpp` has them in one enum.
     status: FirmwareStatus
-    request_id: int | None = None
+    request_id: Int32 | None = None
 
 
 class SignedFirmwareStatusNotificationConf(Confirmation, frozen=True):
@@ -312,10 +326,13 @@ CONFIRMATIONS: dict[str, type[Confirmation]] = {
 def parse_request(payload: dict[str, Any], request_type: type[R]) -> R:
     """The typed request of a payload that passed the request schema.
 
-    Raises `msgspec.ValidationError` for a payload the schema would refuse (a caller that
-    skipped the check): the schema check is what answers a charge point's mistakes.
+    The schema check answers a charge point's mistakes of shape and type; what is left
+    here are the bounds above: PropertyConstraintViolation.
     """
-    return msgspec.convert(payload, request_type)
+    try:
+        return msgspec.convert(payload, request_type)
+    except msgspec.ValidationError as exc:
+        raise PropertyConstraintViolation(str(exc)) from None
 
 
 def unparse(message: Message) -> dict[str, Any]:
