@@ -183,3 +183,28 @@ async def test_oversized_message_closes_with_1009(server_factory: object) -> Non
         )
         await asyncio.wait_for(client.ws.wait_closed(), 10)
         assert client.ws.close_code == 1009
+
+
+async def test_wrong_passwords_are_throttled(server: Server) -> None:
+    """Past ten failures in a minute an identity is refused at once (429), with no
+    Argon2 check: guessing cannot take the CPU from other charge points."""
+    identity = unique()
+    async with httpx.AsyncClient() as api:
+        created = await api.post(
+            f"{server.http_url}/api/v1/charge-points",
+            json={"id": identity, "password": "right-password-1"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert created.status_code == 201, created.text
+    statuses = []
+    for password in ["wrong"] * 11 + ["right-password-1"]:
+        try:
+            async with websockets.connect(
+                f"{server.ws_url}/{identity}",
+                subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+                additional_headers=basic(identity, password),
+            ):
+                statuses.append(101)
+        except InvalidStatus as refused:
+            statuses.append(refused.response.status_code)
+    assert statuses == [401] * 10 + [429, 429]

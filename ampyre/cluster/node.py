@@ -200,10 +200,16 @@ class ClusterApplication:
         self.node = node
 
     async def admit(
-        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+        self,
+        identity: str,
+        password: str | None,
+        *,
+        tls: bool,
+        client_certificate: bool,
+        address: str | None,
     ) -> Any:
         return await self.inner.admit(
-            identity, password, tls=tls, client_certificate=client_certificate
+            identity, password, tls=tls, client_certificate=client_certificate, address=address
         )
 
     def open_session(self, identity: str, admission: Any) -> Session:

@@ -22,6 +22,7 @@ REFUSAL_STATUS = {
     ConnectRefusal.WRONG_CREDENTIALS: 401,
     ConnectRefusal.TLS_REQUIRED: 401,
     ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED: 401,
+    ConnectRefusal.TOO_MANY_ATTEMPTS: 429,
 }
 
 
@@ -76,11 +77,17 @@ class OcppApplication:
         self.dispatcher = dispatcher or Dispatcher()
 
     async def admit(
-        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+        self,
+        identity: str,
+        password: str | None,
+        *,
+        tls: bool,
+        client_certificate: bool,
+        address: str | None,
     ) -> OcppAdmission:
         return OcppAdmission(
             await self.csms.charge_points.authorize_connection(
-                identity, password, tls=tls, client_cert=client_certificate
+                identity, password, tls=tls, client_cert=client_certificate, address=address
             )
         )
 

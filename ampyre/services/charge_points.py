@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.clock import now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.login_throttle import LoginThrottle
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
@@ -39,6 +40,7 @@ class ConnectRefusal(enum.Enum):
     WRONG_CREDENTIALS = "wrong credentials"
     TLS_REQUIRED = "security profile requires TLS"
     CLIENT_CERTIFICATE_REQUIRED = "security profile 3 requires a client certificate"
+    TOO_MANY_ATTEMPTS = "too many failed logins: try again later"
 
 
 @dataclass(slots=True)
@@ -127,6 +129,7 @@ class ChargePointService:
         self.heartbeat_interval = heartbeat_interval
         self.auto_register = auto_register
         #: lastSeen times not yet written (coalesced: one statement per flush).
+        self.throttle = LoginThrottle()
         self._unsaved_last_seen: dict[str, datetime] = {}
         self._flush: asyncio.TimerHandle | None = None
 
@@ -231,9 +234,20 @@ class ChargePointService:
             await session.delete(charge_point)
 
     async def authorize_connection(
-        self, charge_point_id: str, password: str | None, *, tls: bool, client_cert: bool
+        self,
+        charge_point_id: str,
+        password: str | None,
+        *,
+        tls: bool,
+        client_cert: bool,
+        address: str | None = None,
     ) -> ConnectAuthorization:
-        """Decide at the WebSocket upgrade whether this identity may connect."""
+        """Decide at the WebSocket upgrade whether this identity may connect.
+
+        `address`: the client's, for the limits on failed logins (`login_throttle.py`).
+        """
+        if self.throttle.blocked(charge_point_id, address):
+            return ConnectAuthorization(ConnectRefusal.TOO_MANY_ATTEMPTS)
         auto_register = self.auto_register and _registrable(charge_point_id)
 
         def unit(cursor: Cursor) -> _charge_points.Admission | None:
@@ -251,7 +265,9 @@ class ChargePointService:
                 return ConnectAuthorization(ConnectRefusal.CREDENTIALS_REQUIRED)
             # Argon2 takes tens of milliseconds by design: off the event loop.
             if not await asyncio.to_thread(verify_password, charge_point.password_hash, password):
+                self.throttle.failed(charge_point_id, address)
                 return ConnectAuthorization(ConnectRefusal.WRONG_CREDENTIALS)
+            self.throttle.succeeded(charge_point_id)
         if charge_point.security_profile >= 2 and not tls:
             return ConnectAuthorization(ConnectRefusal.TLS_REQUIRED)
         if charge_point.security_profile >= 3 and not client_cert:

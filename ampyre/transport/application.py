@@ -74,10 +74,16 @@ class Application(Protocol[AdmissionT]):
     gets back."""
 
     async def admit(
-        self, identity: str, password: str | None, *, tls: bool, client_certificate: bool
+        self,
+        identity: str,
+        password: str | None,
+        *,
+        tls: bool,
+        client_certificate: bool,
+        address: str | None,
     ) -> AdmissionT:
         """Decide at the HTTP upgrade; `client_certificate`: a verified TLS client
-        certificate names this identity."""
+        certificate names this identity; `address`: the client's IP address."""
         ...
 
     def open_session(self, identity: str, admission: AdmissionT) -> Session: ...

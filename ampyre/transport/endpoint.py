@@ -40,7 +40,13 @@ class OcppEndpoint:
         self.client_certificates = client_certificates
 
     async def admit(
-        self, charge_point_id: str, password: str | None, *, tls: bool, client_cert_name: str | None
+        self,
+        charge_point_id: str,
+        password: str | None,
+        *,
+        tls: bool,
+        client_cert_name: str | None,
+        address: str | None = None,
     ) -> Admission:
         return await self.application.admit(
             charge_point_id,
@@ -49,6 +55,7 @@ class OcppEndpoint:
             client_certificate=tls
             and self.client_certificates
             and client_cert_name == charge_point_id,
+            address=address,
         )
 
     async def opened(

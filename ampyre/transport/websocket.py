@@ -232,6 +232,7 @@ class OcppWebSocketProtocol(asyncio.Protocol):
                 basic_auth_password(request, identity),
                 tls=tls,
                 client_cert_name=cert_name,
+                address=peer[0] if peer else None,
             )
         except Exception as exc:  # e.g. the database is unreachable: the charge point retries
             log.warning("[%s] admission failed: %s", identity, exc)
