@@ -3,6 +3,9 @@
 One table per thing the operator reads back: charge points and their connectors, id tags,
 transactions with their meter values, remote starts, reservations, installed charging
 profiles, and the schema deviations of lenient charge points.
+
+One module, past 400 lines: the 26 tables are one declarative registry and one metadata,
+which Alembic compares against the migrated schema; their relationships name each other.
 """
 
 from __future__ import annotations

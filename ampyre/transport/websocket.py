@@ -14,6 +14,9 @@ Backpressure (a charge point cannot make the server buffer without bound):
   on the sender;
 - a charge point whose backlog does not drain within `BACKLOG_TIMEOUT` is disconnected
   (1008, policy violation).
+
+One module, past 400 lines: handshake, frames, pings, backpressure and closing are the
+states and callbacks of one `asyncio.Protocol`; split apart they would share its fields.
 """
 
 from __future__ import annotations
