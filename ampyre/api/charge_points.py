@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import UNCHANGED
+from ampyre.services.changes import UNCHANGED
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])

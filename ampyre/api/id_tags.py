@@ -11,6 +11,8 @@ from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.changes import UNCHANGED
+from ampyre.services.id_tags import IdTagUpdate as IdTagChanges
 
 router = APIRouter(prefix="/id-tags", tags=["id tags"])
 
@@ -69,7 +71,13 @@ async def get_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> di
 async def update_id_tag(
     id_tag: str, body: IdTagUpdate, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True)
+    given = body.model_dump(exclude_unset=True)
+    changes = IdTagChanges(
+        status=given.get("status", UNCHANGED),
+        expiry_date=given.get("expiryDate", UNCHANGED),
+        parent_id_tag=given.get("parentIdTag", UNCHANGED),
+        allow_concurrent_tx=given.get("allowConcurrentTx", UNCHANGED),
+    )
     return serializers.id_tag(await csms.id_tags.update(id_tag, changes))
 
 

@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ampyre.services.changes import UNCHANGED, Unchanged
 from ampyre.services.clock import now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
 from ampyre.services.login_throttle import LoginThrottle
+from ampyre.services.lookup import get_or_not_found
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
@@ -25,6 +27,7 @@ from ampyre.storage.models import (
     InstalledChargingProfile,
     SchemaDeviation,
 )
+from ampyre.storage.paging import fetch_page
 from ampyre.storage.sql import Cursor
 
 REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
@@ -100,23 +103,15 @@ class ConnectorStatus:
     timestamp: datetime | None = None
 
 
-class _Unchanged(enum.Enum):
-    UNCHANGED = enum.auto()
-
-
-#: A field of `ChargePointUpdate` left as it is.
-UNCHANGED = _Unchanged.UNCHANGED
-
-
 @dataclass(slots=True, frozen=True)
 class ChargePointUpdate:
     """Changes to a registered charge point; a field left `UNCHANGED` is kept."""
 
-    registration_status: RegistrationStatus | str | _Unchanged = UNCHANGED
+    registration_status: RegistrationStatus | str | Unchanged = UNCHANGED
     #: A new password, or None to remove it.
-    password: str | _Unchanged | None = UNCHANGED
-    security_profile: int | _Unchanged | None = UNCHANGED
-    lenient: bool | _Unchanged = UNCHANGED
+    password: str | Unchanged | None = UNCHANGED
+    security_profile: int | Unchanged | None = UNCHANGED
+    lenient: bool | Unchanged = UNCHANGED
 
 
 #: How often the lastSeen times of connects and disconnects are written, together.
@@ -165,22 +160,18 @@ class ChargePointService:
 
     async def get(self, charge_point_id: str) -> ChargePoint:
         async with self.db.sessions() as session:
-            charge_point = await session.get(ChargePoint, charge_point_id)
-        if charge_point is None:
-            raise NotFound(f"Charge point {charge_point_id!r} not found")
-        return charge_point
+            return await get_or_not_found(
+                session, ChargePoint, charge_point_id, f"Charge point {charge_point_id!r}"
+            )
 
     async def find(self, charge_point_id: str) -> ChargePoint | None:
         async with self.db.sessions() as session:
             return await session.get(ChargePoint, charge_point_id)
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[ChargePoint], int]:
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(ChargePoint))
-            rows = await session.scalars(
-                select(ChargePoint).order_by(ChargePoint.id).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, select(ChargePoint), ChargePoint.id, limit=limit, offset=offset
+        )
 
     async def connectors(self, charge_point_id: str) -> list[Connector]:
         async with self.db.sessions() as session:
@@ -193,9 +184,9 @@ class ChargePointService:
 
     async def update(self, charge_point_id: str, changes: ChargePointUpdate) -> ChargePoint:
         async with self.db.sessions.begin() as session:
-            charge_point = await session.get(ChargePoint, charge_point_id)
-            if charge_point is None:
-                raise NotFound(f"Charge point {charge_point_id!r} not found")
+            charge_point = await get_or_not_found(
+                session, ChargePoint, charge_point_id, f"Charge point {charge_point_id!r}"
+            )
             status = changes.registration_status
             if status is not UNCHANGED:
                 if status not in REGISTRATION_STATUSES:
@@ -224,9 +215,9 @@ class ChargePointService:
 
     async def delete(self, charge_point_id: str) -> None:
         async with self.db.sessions.begin() as session:
-            charge_point = await session.get(ChargePoint, charge_point_id)
-            if charge_point is None:
-                raise NotFound(f"Charge point {charge_point_id!r} not found")
+            charge_point = await get_or_not_found(
+                session, ChargePoint, charge_point_id, f"Charge point {charge_point_id!r}"
+            )
             # What describes the charge point goes with it; transactions and meter
             # values stay: they are billing records.
             for model in (Connector, SchemaDeviation, InstalledChargingProfile, ConfigurationKey):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ampyre.services.changes import UNCHANGED, Unchanged
 from ampyre.services.clock import now
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.errors import Conflict, InvalidRequest
+from ampyre.services.lookup import get_or_not_found
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag
+from ampyre.storage.paging import fetch_page
 
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
 MAX_ID_TAG_LENGTH = 20  # OCPP 1.6 IdToken: CiString20Type
@@ -28,6 +32,16 @@ def _check_tag(value: Any, field: str) -> str:
     if len(value) > MAX_ID_TAG_LENGTH:
         raise InvalidRequest(f"{field} must be at most {MAX_ID_TAG_LENGTH} characters")
     return value
+
+
+@dataclass(slots=True, frozen=True)
+class IdTagUpdate:
+    """Changes to an id tag; a field left `UNCHANGED` is kept (None clears it)."""
+
+    status: str | Unchanged = UNCHANGED
+    expiry_date: datetime | Unchanged | None = UNCHANGED
+    parent_id_tag: str | Unchanged | None = UNCHANGED
+    allow_concurrent_tx: bool | Unchanged = UNCHANGED
 
 
 class IdTagService:
@@ -69,41 +83,31 @@ class IdTagService:
 
     async def get(self, id_tag: str) -> IdTag:
         async with self.db.sessions() as session:
-            tag = await session.get(IdTag, id_tag_key(id_tag))
-        if tag is None:
-            raise NotFound(f"Id tag {id_tag!r} not found")
-        return tag
+            return await get_or_not_found(session, IdTag, id_tag_key(id_tag), f"Id tag {id_tag!r}")
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[IdTag], int]:
-        async with self.db.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(IdTag))
-            rows = await session.scalars(
-                select(IdTag).order_by(IdTag.key).limit(limit).offset(offset)
-            )
-            return list(rows), int(total or 0)
+        return await fetch_page(
+            self.db.sessions, select(IdTag), IdTag.key, limit=limit, offset=offset
+        )
 
-    async def update(self, id_tag: str, changes: dict[str, Any]) -> IdTag:
+    async def update(self, id_tag: str, changes: IdTagUpdate) -> IdTag:
         async with self.db.sessions.begin() as session:
-            tag = await session.get(IdTag, id_tag_key(id_tag))
-            if tag is None:
-                raise NotFound(f"Id tag {id_tag!r} not found")
-            if "status" in changes:
-                if changes["status"] not in ID_TAG_STATUSES:
+            tag = await get_or_not_found(session, IdTag, id_tag_key(id_tag), f"Id tag {id_tag!r}")
+            if changes.status is not UNCHANGED:
+                if changes.status not in ID_TAG_STATUSES:
                     raise InvalidRequest(f"status must be one of {', '.join(ID_TAG_STATUSES)}")
-                tag.status = changes["status"]
-            if "expiryDate" in changes:
-                tag.expiry_date = changes["expiryDate"]
-            if "parentIdTag" in changes:
-                parent = changes["parentIdTag"]
+                tag.status = changes.status
+            if changes.expiry_date is not UNCHANGED:
+                tag.expiry_date = changes.expiry_date
+            if changes.parent_id_tag is not UNCHANGED:
+                parent = changes.parent_id_tag
                 tag.parent_id_tag = _check_tag(parent, "parentIdTag") if parent else None
-            if "allowConcurrentTx" in changes:
-                tag.allow_concurrent_tx = bool(changes["allowConcurrentTx"])
+            if changes.allow_concurrent_tx is not UNCHANGED:
+                tag.allow_concurrent_tx = bool(changes.allow_concurrent_tx)
             tag.updated_at = now()
         return tag
 
     async def delete(self, id_tag: str) -> None:
         async with self.db.sessions.begin() as session:
-            tag = await session.get(IdTag, id_tag_key(id_tag))
-            if tag is None:
-                raise NotFound(f"Id tag {id_tag!r} not found")
+            tag = await get_or_not_found(session, IdTag, id_tag_key(id_tag), f"Id tag {id_tag!r}")
             await session.delete(tag)

@@ -16,6 +16,7 @@ from ocpp.v16.enums import (
     RegistrationStatus,
 )
 
+from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 from ampyre.ocpp.v16.messages import (
     CONFIRMATIONS,
     REQUESTS,
@@ -151,9 +152,30 @@ def test_the_boot_description_maps_every_field() -> None:
 
 
 def test_a_payload_the_schema_refuses_is_refused_here_too() -> None:
-    with pytest.raises(msgspec.ValidationError):
+    with pytest.raises(PropertyConstraintViolation):
         parse_request({"connectorId": "1", "idTag": "T", "meterStart": 0}, StartTransactionReq)
-    with pytest.raises(msgspec.ValidationError):
+    with pytest.raises(PropertyConstraintViolation):
         parse_request(
             {"connectorId": 1, "errorCode": "NoError", "status": "Sleeping"}, StatusNotificationReq
         )
+
+
+@pytest.mark.parametrize(
+    ("payload", "request_type"),
+    [
+        (
+            {"connectorId": 2**32, "errorCode": "NoError", "status": "Available"},
+            StatusNotificationReq,
+        ),
+        ({"connectorId": -1, "errorCode": "NoError", "status": "Available"}, StatusNotificationReq),
+        (
+            {"connectorId": 0, "idTag": "T", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
+            StartTransactionReq,
+        ),
+    ],
+)
+def test_numbers_out_of_bounds_are_a_constraint_violation(
+    payload: dict[str, Any], request_type: Any
+) -> None:
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request(payload, request_type)
