@@ -20,6 +20,7 @@ from ampyre.config import Settings
 from ampyre.ftp import start_ftp_server
 from ampyre.handlers.application import OcppApplication
 from ampyre.handlers.gateway import ConnectionGateway
+from ampyre.metrics import AmpyreCollector, LoopLag, metrics_endpoint, metrics_registry
 from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.settings import SettingsService
@@ -28,6 +29,7 @@ from ampyre.transport.application import Application
 from ampyre.transport.endpoint import OcppEndpoint
 from ampyre.transport.proxies import TrustedProxies
 from ampyre.transport.registry import ConnectionRegistry
+from ampyre.transport.stats import MessageStats
 from ampyre.web import console_routes
 
 log = logging.getLogger("ampyre")
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         application: Application[Any] = OcppApplication(csms)
         if cluster is not None:
             application = ClusterApplication(application, cluster)
+        stats = MessageStats()
         app.state.ocpp_endpoint = OcppEndpoint(
             application,
             registry,
@@ -70,7 +73,11 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             client_certificates=settings.tls_client_ca is not None,
             shared_answers=cluster.answers if cluster is not None else None,
             proxies=TrustedProxies(settings.trusted_proxies),
+            stats=stats,
         )
+        lag = LoopLag()
+        lag.start()
+        app.state.metrics = metrics_registry(AmpyreCollector(csms, registry, stats, lag, cluster))
         # In a cluster, one node at a time sweeps (a lease that outlives two periods).
         lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None
         sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval, lease), name="sweeper")
@@ -85,6 +92,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             yield
         finally:
             sweeper.cancel()
+            await lag.stop()
             if ftp is not None:
                 ftp.stop()
             await csms.firmware_rollouts.stop()
@@ -103,6 +111,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         routes=console_routes(),
     )
     install_error_handlers(app)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(api_router())
     app.include_router(files.router)
     return app

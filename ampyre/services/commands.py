@@ -8,6 +8,7 @@ connector). What the answer means is recorded before the operator gets it.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,13 @@ NOT_ALLOWED_WHILE_PENDING = frozenset({"RemoteStartTransaction", "RemoteStopTran
 Effect = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
 #: A domain rule a request must keep beyond its schema: raises InvalidRequest (nothing sent).
 Check = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+_OUTCOME = {
+    ChargePointCallError: "callError",
+    ChargePointTimeout: "timeout",
+    Conflict: "notConnected",
+}
 
 
 @dataclass(slots=True)
@@ -55,6 +63,8 @@ class CommandService:
             "SetChargingProfile": charging_profiles.check_set_request,
             "RemoteStartTransaction": charging_profiles.check_remote_start_request,
         }
+        #: (action, outcome) -> commands sent: answered, callError, timeout, notConnected.
+        self.outcomes: Counter[tuple[str, str]] = Counter()
         self.effects: dict[str, Effect] = {
             "SetChargingProfile": charging_profiles.on_set_answered,
             "ClearChargingProfile": charging_profiles.on_clear_answered,
@@ -101,10 +111,12 @@ class CommandService:
                 )
         try:
             answer = await self.gateway.call(charge_point_id, action, payload, timeout)
-        except (ChargePointCallError, ChargePointTimeout, Conflict):
+        except (ChargePointCallError, ChargePointTimeout, Conflict) as exc:
+            self.outcomes[action, _OUTCOME[type(exc)]] += 1
             if remote_start_id is not None:
                 await self.remote_starts.settle(remote_start_id, "Failed")
             raise
+        self.outcomes[action, "answered"] += 1
         if remote_start_id is not None and answer.get("status") != "Accepted":
             await self.remote_starts.settle(remote_start_id, "Rejected")
         effect = self.effects.get(action)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
 from ampyre.ocpp.v16.validation import MessageValidator
 from ampyre.transport.application import Deviation, Session, SharedAnswers
 from ampyre.transport.errors import CallErrorAnswer, CallTimeout, ConnectionClosed
+from ampyre.transport.stats import MessageStats
 
 log = logging.getLogger("ampyre.ocpp")
 
@@ -101,6 +103,7 @@ class ChargePointConnection:
         *,
         lenient: bool = False,
         shared: SharedAnswers | None = None,
+        stats: MessageStats | None = None,
     ) -> None:
         self.socket = socket
         self.charge_point_id = charge_point_id
@@ -109,6 +112,7 @@ class ChargePointConnection:
         self.answers = answers
         #: The answers of every node of a cluster, for repeats after a reconnect.
         self.shared = shared
+        self.stats = stats
         self.opened_at = asyncio.get_running_loop().time()
         self.lenient = lenient
         self.closed = False
@@ -235,6 +239,7 @@ class ChargePointConnection:
                 return
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.answers.put(key, answer)
+        started = time.perf_counter()
         try:
             frame, final = await self._answer(call)
         except BaseException:
@@ -242,6 +247,9 @@ class ChargePointConnection:
             answer.cancel()
             raise
         answer.set_result(frame)
+        if self.stats is not None:
+            code = _error_code(frame)
+            self.stats.answered(call.action, time.perf_counter() - started, code)
         if not final or len(frame) > AnswerCache.MAX_ANSWER:
             # Not kept: a large answer (a bound on memory), or an InternalError (the
             # database may be back when the charge point sends it again).
@@ -393,6 +401,13 @@ class ChargePointConnection:
             self.socket.send_text(text)
         except Exception as exc:
             raise ConnectionClosed(f"send failed: {exc}") from None
+
+
+def _error_code(frame: str) -> str | None:
+    """The error code of a CALLERROR frame this connection built (None for a CALLRESULT)."""
+    if not frame.startswith("[4,"):
+        return None
+    return str(parse_frame(frame).error_code)  # type: ignore[union-attr]
 
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:

@@ -17,6 +17,7 @@ from ampyre.transport.application import Admission, Application, SharedAnswers
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.proxies import TrustedProxies
 from ampyre.transport.registry import ConnectionRegistry
+from ampyre.transport.stats import MessageStats
 
 log = logging.getLogger("ampyre.connections")
 
@@ -31,10 +32,12 @@ class OcppEndpoint:
         client_certificates: bool,
         shared_answers: SharedAnswers | None = None,
         proxies: TrustedProxies | None = None,
+        stats: MessageStats | None = None,
     ) -> None:
         self.application = application
         self.shared_answers = shared_answers
         self.proxies = proxies or TrustedProxies()
+        self.stats = stats
         self.registry = registry
         self.validator = validator
         self.client_certificates = client_certificates
@@ -69,6 +72,7 @@ class OcppEndpoint:
             self.registry.answers_for(charge_point_id),
             lenient=admitted.lenient,
             shared=self.shared_answers,
+            stats=self.stats,
         )
         await self.registry.add(connection)
         connection.start()
