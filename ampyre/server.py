@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -13,19 +14,58 @@ import uvicorn
 from ampyre.app import create_app
 from ampyre.config import Settings
 from ampyre.logs import configure_logging
+from ampyre.services.settings import SettingsService
+from ampyre.storage.database import Database, normalize_url
 from ampyre.transport.websocket import OcppWebSocketProtocol
+
+#: A reconnect storm after a power cut: thousands of SYNs at once.
+BACKLOG = 4096
 
 
 def run(settings: Settings) -> None:
+    """Bind the port, prepare the database, then serve: a start-up failure is one line."""
     # Everything the server creates (the SQLite database, uploaded firmware, received
     # diagnostics) holds operators' and drivers' data: readable by its owner only.
     os.umask(0o077)
+    configure_logging(settings.log_level)
+    # Bound first: a port in use stops the start before anything else happens.
+    listener = _listen(settings.host, settings.port)
+    try:
+        asyncio.run(prepare_database(settings))
+    except Exception as exc:
+        url = normalize_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SystemExit(f"Error: cannot use the database {url}: {reason}") from None
     if settings.workers > 1:
-        from ampyre.workers import run_workers
+        from ampyre.workers import Supervisor
 
-        run_workers(settings)
+        Supervisor(settings, listener).run()
         return
-    serve(settings)
+    serve(settings, [listener])
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Migrate and make the API token once, before any server process starts (with
+    `--workers`, N processes would otherwise race for both)."""
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        token, generated = await SettingsService(db).api_token(settings.api_token)
+        if generated:
+            # Printed once, on the first start; `ampyre token` shows it again.
+            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+    finally:
+        await db.dispose()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    except OSError as exc:
+        raise SystemExit(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.set_inheritable(True)  # the workers share it
+    return listener
 
 
 def serve(settings: Settings, sockets: list[socket.socket] | None = None, worker: int = 0) -> None:
@@ -60,8 +100,7 @@ def uvicorn_config(settings: Settings, worker: int = 0) -> uvicorn.Config:
         forwarded_allow_ips=settings.trusted_proxies,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
-        # A reconnect storm after a power cut: thousands of SYNs at once.
-        backlog=4096,
+        backlog=BACKLOG,
         lifespan="on",
     )
 

@@ -2,14 +2,13 @@
 
 Each worker is a whole server and a node of the cluster (`--redis`), so a command that
 arrives at one worker reaches a charge point connected to another the way it reaches
-one on another machine. This process only prepares the database (migrations, the API
-token: once, not N times at once), binds the port, starts the workers, starts a new one
-when one dies, and on SIGTERM or SIGINT stops them all gracefully, exiting 0.
+one on another machine. Once `server.run` has prepared the database and bound the port,
+this process starts the workers, starts a new one when one dies, and on SIGTERM or
+SIGINT stops them all gracefully, exiting 0.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import signal
@@ -19,10 +18,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from ampyre.config import Settings
-from ampyre.logs import configure_logging
-from ampyre.server import serve, uvicorn_config
-from ampyre.services.settings import SettingsService
-from ampyre.storage.database import Database
+from ampyre.server import serve
 
 log = logging.getLogger("ampyre.workers")
 
@@ -30,26 +26,7 @@ log = logging.getLogger("ampyre.workers")
 STOP_TIMEOUT = 20.0
 
 
-def run_workers(settings: Settings) -> None:
-    configure_logging(settings.log_level)
-    asyncio.run(_prepare(settings))
-    listener = uvicorn_config(settings).bind_socket()
-    supervisor = _Supervisor(settings, listener)
-    supervisor.run()
-
-
-async def _prepare(settings: Settings) -> None:
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
-        token, generated = await SettingsService(db).api_token(settings.api_token)
-        if generated:
-            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
-    finally:
-        await db.dispose()
-
-
-class _Supervisor:
+class Supervisor:
     def __init__(self, settings: Settings, listener: socket.socket) -> None:
         self.settings = settings
         self.listener = listener

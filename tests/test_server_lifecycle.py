@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,36 @@ async def test_sigterm_answers_in_flight_messages_before_closing(server_factory:
     async with api_client(server) as api:
         record = (await api.get(f"/transactions/{transaction_id}")).json()
     assert len(record["meterValues"]) >= len(answered)
+
+
+def test_start_up_failures_are_one_line(tmp_path: Path) -> None:
+    def serve(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ampyre", "serve", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+
+    unreachable = serve("--port", "0", "--database", "postgresql://ampyre:secret@127.0.0.1:1/x")
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("Error: cannot use the database postgresql")
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+    assert "secret" not in unreachable.stderr
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        in_use = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'x.db'}")
+    assert in_use.returncode == 1
+    assert (
+        in_use.stderr.strip()
+        == "Error: cannot listen on 127.0.0.1:"
+        + str(port)
+        + ": "
+        + (in_use.stderr.strip().split(f":{port}: ", 1)[1])
+    )
+    assert "Traceback" not in in_use.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing started
