@@ -51,10 +51,12 @@ async def test_postgresql_outage_refuses_what_must_be_stored_and_recovers(
                         raise AssertionError("acknowledged without a database")
                     except CallErrorReceived as refused:
                         assert refused.code == "InternalError"
-                    # The API says so plainly.
+                    # The API says so plainly, and the readiness check fails.
                     response = await api.get("/charge-points")
                     assert response.status_code == 503
                     assert "database" in response.json()["detail"]
+                    assert (await api.get("/ready")).status_code == 503
+                    assert (await api.get("/health")).status_code == 200  # alive
 
                     await asyncio.to_thread(postgres.start)
 
@@ -67,6 +69,7 @@ async def test_postgresql_outage_refuses_what_must_be_stored_and_recovers(
                         return True
 
                     await wait_for(retried, timeout=30, interval=0.5)
+                    assert (await api.get("/ready")).json() == {"status": "ready"}
                     assert "currentTime" in await client.call("Heartbeat", {})
 
                 transactions = (await api.get(f"/transactions?chargePointId={cp_id}")).json()

@@ -21,7 +21,8 @@ from ampyre.api import (
     transactions,
     triggers,
 )
-from ampyre.api.dependencies import require_operator
+from ampyre.api.dependencies import get_csms, require_operator
+from ampyre.services.central_system import CentralSystem
 from ampyre.services.errors import (
     ChargePointCallError,
     ChargePointTimeout,
@@ -44,9 +45,22 @@ _STATUS = {
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
-    @router.get("/health", tags=["health"], summary="Ready when this answers 200")
+    @router.get("/health", tags=["health"], summary="Alive when this answers 200")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @router.get(
+        "/ready",
+        tags=["health"],
+        summary="Ready to serve: 200 while the database answers, else 503",
+        responses={503: {"description": "The database does not answer"}},
+    )
+    async def ready(csms: CentralSystem = Depends(get_csms)) -> JSONResponse:
+        if await csms.ready():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse(
+            {"status": "unavailable", "detail": "the database does not answer"}, 503
+        )
 
     protected = APIRouter(dependencies=[Depends(require_operator)])
     for module in (

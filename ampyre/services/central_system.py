@@ -97,6 +97,14 @@ class CentralSystem:
             diagnostics=DiagnosticsService(db, file_store, commands),
         )
 
+    async def ready(self) -> bool:
+        """Whether the database answers: what a load balancer's readiness check asks."""
+        try:
+            await self.db.ping()
+        except Exception:
+            return False
+        return True
+
     async def sweep(self) -> None:
         """Periodic housekeeping: time out remote starts, expire reservations, send rollout
         updates to charge points that came back, and forget closed trigger windows."""

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -131,6 +131,11 @@ class Database:
                 command.upgrade(config, "heads")
 
             await connection.run_sync(upgrade)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a query now."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.commits.close()
