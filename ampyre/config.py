@@ -158,6 +158,11 @@ class Settings(BaseSettings):
         description="Server processes on the one port (more than 1 needs --redis: a "
         "command reaches a charge point in any of them as across nodes).",
     )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="json: one JSON object per line (time, level, logger, message, "
+        "chargePointId), for log collectors.",
+    )
     redis_url: Annotated[str | None, Flag(name="--redis")] = Field(
         None,
         description="Join the nodes that share this Redis and the same PostgreSQL --database "

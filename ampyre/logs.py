@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
+
+import orjson
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 #: Longest message written; the rest is cut (a traceback after it is kept whole).
@@ -49,9 +52,30 @@ class MaskFileTokens(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors: time, level, logger, message, and the
+    charge point as a field of its own where a line names one (`[%s] ...` lines)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if isinstance(record.msg, str) and record.msg.startswith("[%s] ") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            entry["chargePointId"] = safe_text(str(args[0]), 200)
+            entry["message"] = safe_text(record.msg[5:] % args[1:])
+        else:
+            entry["message"] = safe_text(record.getMessage())
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(SafeFormatter(LOG_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else SafeFormatter(LOG_FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # Per-message lines are debug; the access log of the REST API stays at info.
     logging.getLogger("ampyre").setLevel(level.upper())

@@ -27,7 +27,7 @@ def run(settings: Settings) -> None:
     # Everything the server creates (the SQLite database, uploaded firmware, received
     # diagnostics) holds operators' and drivers' data: readable by its owner only.
     os.umask(0o077)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Bound first: a port in use stops the start before anything else happens.
     listener = _listen(settings.host, settings.port)
     try:
@@ -71,7 +71,7 @@ def _listen(host: str, port: int) -> socket.socket:
 def serve(settings: Settings, sockets: list[socket.socket] | None = None, worker: int = 0) -> None:
     """One server process: on `sockets` when given (worker number `worker`), else on
     host and port."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # uvicorn re-raises the stop signal after its graceful shutdown; a stop that finished
     # cleanly should exit 0, so the handlers it restores (and re-raises into) do nothing.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):

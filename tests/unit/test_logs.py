@@ -51,3 +51,25 @@ def test_file_tokens_are_masked_in_the_access_log() -> None:
     MaskFileTokens().filter(record)
     assert "s3cr3t" not in record.getMessage()
     assert "/files/diagnostics/***/diag.log" in record.getMessage()
+
+
+def test_json_lines_name_the_charge_point_in_a_field() -> None:
+    import json
+
+    from ampyre.logs import JsonFormatter
+
+    record = logging.LogRecord(
+        "ampyre.ocpp",
+        logging.INFO,
+        __file__,
+        1,
+        "[%s] %s answered %s",
+        ("CP-1\n", "Reset", "Accepted"),
+        None,
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["chargePointId"] == "CP-1"  # the trailing newline goes
+    assert entry["message"] == "Reset answered Accepted"
+    assert entry["level"] == "info" and entry["logger"] == "ampyre.ocpp"
+    plain = logging.LogRecord("uvicorn", logging.WARNING, __file__, 1, "plain %d", (1,), None)
+    assert json.loads(JsonFormatter().format(plain))["message"] == "plain 1"

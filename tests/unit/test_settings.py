@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "log_level": "info",
     "trusted_proxies": None,
     "workers": 1,
+    "log_format": "text",
     "redis_url": None,
 }
 
