@@ -52,6 +52,8 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         csms = CentralSystem.build(
             db, cluster.gateway if cluster is not None else local_gateway, settings
         )
+        if cluster is not None:
+            cluster.share_events(csms.events)
         ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
         token, generated = await csms.settings.api_token(settings.api_token)
         if generated:

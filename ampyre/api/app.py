@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ampyre.api import (
     charge_points,
     commands,
+    events,
     firmware,
     id_tags,
     local_lists,
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
         smart_charging,
         triggers,
         firmware,
+        events,
     ):
         protected.include_router(module.router)
     router.include_router(protected)

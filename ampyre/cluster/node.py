@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -25,6 +26,7 @@ from ampyre.cluster.gateway import ClusterGateway
 from ampyre.cluster.lease import Lease
 from ampyre.cluster.presence import RENEW_INTERVAL, RESYNC_INTERVAL, Presence
 from ampyre.handlers.gateway import ConnectionGateway
+from ampyre.services.events import Event, EventBus
 from ampyre.transport.application import Application, Session
 from ampyre.transport.registry import CLOSE_REPLACED, ConnectionRegistry
 
@@ -32,6 +34,8 @@ log = logging.getLogger("ampyre.cluster")
 
 #: How often the lastSeen times of this node's charge points are broadcast (s).
 SEEN_INTERVAL = 1.0
+#: How long this node's live events are gathered before they go to the others (s).
+EVENTS_FLUSH = 0.05
 #: Longest wait between attempts to reach Redis again (s).
 MAX_RETRY_DELAY = 5.0
 
@@ -51,10 +55,57 @@ class ClusterNode:
         self.gateway = ClusterGateway(local, self.presence, self.bus)
         self.answers = RedisAnswers(self.redis, namespace)
         self.sweep_lease_key = f"{namespace}:lease:sweep"
+        self.events_channel = f"{namespace}:events"
+        self.events: EventBus | None = None
+        self._outgoing_events: list[dict[str, Any]] = []
+        self._events_flush: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task[None]] = []
         #: The claim or release last started per charge point: they run in order.
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._seen_since: datetime | None = None
+        self._event_tasks: set[asyncio.Task[None]] = set()
+
+    def share_events(self, bus: EventBus) -> None:
+        """This node's live events go to the other nodes, theirs come into `bus`."""
+        self.events = bus
+        bus.forward = self._forward_event
+
+    def _forward_event(self, event: Event) -> None:
+        self._outgoing_events.append(
+            {
+                "id": event.id,
+                "type": event.type,
+                "chargePointId": event.charge_point_id,
+                "time": event.time,
+                "data": event.data,
+            }
+        )
+        if self._events_flush is None:
+            loop = asyncio.get_running_loop()
+            self._events_flush = loop.call_later(EVENTS_FLUSH, self._flush_events)
+
+    def _flush_events(self) -> None:
+        self._events_flush = None
+        batch, self._outgoing_events = self._outgoing_events, []
+        message = orjson.dumps({"node": self.node_id, "events": batch})
+        task = asyncio.create_task(self._publish_events(message))
+        self._event_tasks.add(task)
+        task.add_done_callback(self._event_tasks.discard)
+
+    async def _publish_events(self, message: bytes) -> None:
+        try:
+            await self.redis.publish(self.events_channel, message)
+        except RedisError as exc:
+            log.debug("events not shared with the other nodes: %s", exc)
+
+    def _receive_events(self, data: str) -> None:
+        message = orjson.loads(data)
+        if self.events is None or message.get("node") == self.node_id:
+            return
+        for item in message.get("events", ()):
+            self.events.deliver(
+                Event(item["id"], item["type"], item["chargePointId"], item["time"], item["data"])
+            )
 
     def lease(self, name: str, ttl: float) -> Lease:
         return Lease(self.redis, f"{self.presence.namespace}:lease:{name}", self.node_id, ttl)
@@ -140,15 +191,18 @@ class ClusterNode:
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.subscribe(self.presence.channel, self.bus.channel)
+                await pubsub.subscribe(self.presence.channel, self.bus.channel, self.events_channel)
                 await self._restore()
                 delay = 0.5
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if message is None or message["type"] != "message":
                         continue
-                    if message["channel"] == self.bus.channel:
+                    channel = message["channel"]
+                    if channel == self.bus.channel:
                         self.bus.received(message["data"])
+                    elif channel == self.events_channel:
+                        self._receive_events(message["data"])
                     else:
                         self.presence.apply(message["data"])
             except (RedisError, OSError) as exc:

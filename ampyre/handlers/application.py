@@ -97,6 +97,8 @@ class OcppApplication:
 
     def connected(self, identity: str, at: datetime) -> None:
         self.csms.charge_points.touch_later(identity, at)
+        self.csms.events.publish("connected", identity)
 
     def disconnected(self, identity: str, at: datetime) -> None:
         self.csms.charge_points.touch_later(identity, at)
+        self.csms.events.publish("disconnected", identity)

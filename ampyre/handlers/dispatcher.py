@@ -16,6 +16,21 @@ from ampyre.handlers.context import Handler, MessageContext
 from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
 from ampyre.ocpp.v16.messages import REQUESTS, parse_request, unparse
 
+#: The live event (`GET /api/v1/events`) each handled message makes, with the message
+#: and its answer as data.
+EVENTS = {
+    "BootNotification": "boot",
+    "StatusNotification": "status",
+    "StartTransaction": "transactionStarted",
+    "StopTransaction": "transactionStopped",
+    "MeterValues": "meterValues",
+    "FirmwareStatusNotification": "firmwareStatus",
+    "SignedFirmwareStatusNotification": "firmwareStatus",
+    "DiagnosticsStatusNotification": "diagnosticsStatus",
+    "LogStatusNotification": "logStatus",
+    "SecurityEventNotification": "securityEvent",
+}
+
 
 def default_handlers() -> dict[str, Handler]:
     return {**core.HANDLERS, **firmware.HANDLERS, **security.HANDLERS}
@@ -51,6 +66,9 @@ class Dispatcher:
         response = unparse(await handler(ctx, request))
         # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
         await ctx.csms.triggers.note_message(ctx.charge_point_id, action, connector_id)
+        event = EVENTS.get(action)
+        if event is not None:
+            ctx.csms.events.publish(event, ctx.charge_point_id, message=payload, answer=response)
         return response
 
     @staticmethod

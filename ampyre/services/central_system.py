@@ -13,6 +13,7 @@ from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.diagnostics import DiagnosticsService
 from ampyre.services.event_log import EventLogService
+from ampyre.services.events import EventBus
 from ampyre.services.file_store import FileStore
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.firmware_rollouts import FirmwareRolloutService
@@ -41,6 +42,7 @@ class CentralSystem:
     charging_profiles: ChargingProfileService
     data_transfer: DataTransferService
     event_log: EventLogService
+    events: EventBus
     commands: CommandService
     configuration: ConfigurationService
     local_lists: LocalListService
@@ -61,7 +63,10 @@ class CentralSystem:
         charging_profiles = ChargingProfileService(db)
         data_transfer = DataTransferService()
         data_transfer.load_plugins()
-        commands = CommandService(gateway, charge_points, remote_starts, charging_profiles)
+        events = EventBus()
+        commands = CommandService(
+            gateway, charge_points, remote_starts, charging_profiles, events=events
+        )
         configuration = ConfigurationService(
             db, commands, charge_points, fetch_on_boot=settings.fetch_configuration_on_boot
         )
@@ -84,6 +89,7 @@ class CentralSystem:
             charging_profiles=charging_profiles,
             data_transfer=data_transfer,
             event_log=EventLogService(db),
+            events=events,
             commands=commands,
             configuration=configuration,
             local_lists=LocalListService(db, commands, charge_points, configuration),

@@ -20,6 +20,7 @@ from ampyre.services.errors import (
     ChargePointTimeout,
     Conflict,
 )
+from ampyre.services.events import EventBus
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.remote_starts import RemoteStartService
 
@@ -54,8 +55,11 @@ class CommandService:
         charge_points: ChargePointService,
         remote_starts: RemoteStartService,
         charging_profiles: ChargingProfileService,
+        *,
+        events: EventBus | None = None,
     ) -> None:
         self.gateway = gateway
+        self.events = events or EventBus()
         self.charge_points = charge_points
         self.remote_starts = remote_starts
         self.charging_profiles = charging_profiles
@@ -112,7 +116,9 @@ class CommandService:
         try:
             answer = await self.gateway.call(charge_point_id, action, payload, timeout)
         except (ChargePointCallError, ChargePointTimeout, Conflict) as exc:
-            self.outcomes[action, _OUTCOME[type(exc)]] += 1
+            outcome = _OUTCOME[type(exc)]
+            self.outcomes[action, outcome] += 1
+            self.events.publish("commandFailed", charge_point_id, action=action, outcome=outcome)
             if remote_start_id is not None:
                 await self.remote_starts.settle(remote_start_id, "Failed")
             raise
@@ -123,4 +129,11 @@ class CommandService:
         if effect is not None:
             await effect(charge_point_id, payload, answer)
         log.info("[%s] %s answered %s", charge_point_id, action, answer.get("status", "-"))
+        self.events.publish(
+            "commandAnswered",
+            charge_point_id,
+            action=action,
+            answer=answer,
+            remoteStartId=remote_start_id,
+        )
         return CommandResult(answer, remote_start_id)

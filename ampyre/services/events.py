@@ -1,0 +1,92 @@
+"""Live events: what changed, for integrators' streams (`GET /api/v1/events`).
+
+Each event has an id (increasing; a client resumes after the last one it saw with
+`Last-Event-ID`), a type, the charge point it is about and its data. The recent ones are
+kept for resuming, but only once someone has subscribed: until then publishing costs an
+`if`. Subscribers get a bounded queue each; one that does not keep up is dropped rather
+than let it hold memory (its client reconnects and resumes). In a cluster, each node's
+events are forwarded to the others (`forward`), so every node streams the whole network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Events kept for resuming, and events a subscriber may have waiting.
+KEPT = 10_000
+QUEUE = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    type: str
+    charge_point_id: str | None
+    time: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Subscription:
+    def __init__(self, bus: EventBus, types: frozenset[str] | None, charge_point_id: str | None):
+        self.bus = bus
+        self.types = types
+        self.charge_point_id = charge_point_id
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE)
+
+    def wants(self, event: Event) -> bool:
+        return (self.types is None or event.type in self.types) and (
+            self.charge_point_id is None or event.charge_point_id == self.charge_point_id
+        )
+
+    def close(self) -> None:
+        self.bus.subscriptions.discard(self)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self.subscriptions: set[Subscription] = set()
+        self.kept: deque[Event] | None = None
+        #: Set by the cluster: hands this node's events to the others.
+        self.forward: Callable[[Event], None] | None = None
+        self._ids = itertools.count(time.time_ns() // 1000)
+
+    def publish(self, type: str, charge_point_id: str | None, **data: Any) -> None:
+        if self.kept is None and self.forward is None:
+            return  # nobody has ever listened here, and no other node does
+        event = Event(next(self._ids), type, charge_point_id, time.time(), data)
+        self.deliver(event)
+        if self.forward is not None:
+            self.forward(event)
+
+    def deliver(self, event: Event) -> None:
+        """An event of this node or, in a cluster, of another one."""
+        if self.kept is None:
+            return
+        self.kept.append(event)
+        for subscription in list(self.subscriptions):
+            if subscription.wants(event):
+                try:
+                    subscription.queue.put_nowait(event)
+                except asyncio.QueueFull:  # too slow: dropped, it resumes on reconnect
+                    subscription.close()
+                    subscription.queue = asyncio.Queue(1)
+                    subscription.queue.put_nowait(None)
+
+    def subscribe(
+        self, types: Iterable[str] | None = None, charge_point_id: str | None = None
+    ) -> Subscription:
+        if self.kept is None:
+            self.kept = deque(maxlen=KEPT)
+        subscription = Subscription(self, frozenset(types) if types else None, charge_point_id)
+        self.subscriptions.add(subscription)
+        return subscription
+
+    def since(self, last_id: int, subscription: Subscription) -> list[Event]:
+        """The kept events after `last_id` that the subscription wants (to resume)."""
+        return [e for e in self.kept or () if e.id > last_id and subscription.wants(e)]
