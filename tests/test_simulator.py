@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
+from ocpp.v16.enums import AuthorizationStatus, RegistrationStatus
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -264,7 +265,7 @@ async def test_connects_with_subprotocol_encoded_id_and_basic_auth(
     assert csms.paths[-1] == "/ocpp/CP%2F1%20%C3%A9"
     assert csms.connections["CP/1 é"].subprotocol == "ocpp1.6"
     answer = await sim.boot()
-    assert answer["status"] == "Accepted"
+    assert answer.status == RegistrationStatus.accepted
     assert sim.registration_status == "Accepted"
     assert sim.configuration["HeartbeatInterval"]["value"] == "300"
     boot = csms.sent("CP/1 é", "BootNotification")[0]
@@ -314,7 +315,7 @@ async def test_callerror_timeout_and_stray_answers(csms: TinyCsms, make_sim: Sim
     with pytest.raises(TimeoutError):
         await sim.heartbeat()
     csms.silent.clear()
-    assert (await sim.heartbeat())["currentTime"]  # the queue moves on after a timeout
+    assert (await sim.heartbeat()).current_time  # the queue moves on after a timeout
     await csms.connections["CP-1"].send(json.dumps([3, "nobody-asked", {}]))
     await sim.wait_until(lambda: bool(sim.protocol_errors), timeout=2)
     assert "not outstanding" in sim.protocol_errors[0]
@@ -327,10 +328,10 @@ async def test_callerror_timeout_and_stray_answers(csms: TinyCsms, make_sim: Sim
 async def test_charging_session_messages(csms: TinyCsms, make_sim: SimFactory) -> None:
     sim = await booted(make_sim)
     await sim.status(1, "Available")
-    assert (await sim.authorize("TAG1"))["status"] == "Accepted"
+    assert (await sim.authorize("TAG1")).status == AuthorizationStatus.accepted
     answer = await sim.start_transaction(1, "TAG1")
     assert sim.connectors[1].transaction is not None
-    assert sim.connectors[1].transaction.transaction_id == answer["transactionId"]
+    assert sim.connectors[1].transaction.transaction_id == answer.transaction_id
     await asyncio.sleep(0.05)
     await sim.meter_values(1)
     await sim.stop_transaction(1)
@@ -351,7 +352,7 @@ async def test_charging_session_messages(csms: TinyCsms, make_sim: SimFactory) -
         "Available",
     ]
     meter = csms.sent("CP-1", "MeterValues")[0]
-    assert meter["transactionId"] == answer["transactionId"]
+    assert meter["transactionId"] == answer.transaction_id
     sampled = meter["meterValue"][0]["sampledValue"]
     measurands = [(v["measurand"], v.get("phase")) for v in sampled]
     assert measurands == [
@@ -379,7 +380,7 @@ async def test_rejected_id_tag_ends_the_session(csms: TinyCsms, make_sim: SimFac
         "idTagInfo": {"status": "Invalid"},
     }
     answer = await sim.start_transaction(2, "BAD")
-    assert answer["idTagInfo"]["status"] == "Invalid"
+    assert answer.id_tag_info.status == AuthorizationStatus.invalid
     stop = csms.sent("CP-1", "StopTransaction")[0]
     assert stop["transactionId"] == 7 and stop["reason"] == "DeAuthorized"
     assert sim.connectors[2].transaction is None
@@ -654,7 +655,7 @@ async def test_trigger_message(csms: TinyCsms, make_sim: SimFactory) -> None:
     assert status == {"status": "Idle"}
     started = await sim.start_transaction(2, "T1")
     values = await trigger({"requestedMessage": "MeterValues", "connectorId": 2}, "MeterValues", 1)
-    assert values["transactionId"] == started["transactionId"]
+    assert values["transactionId"] == started.transaction_id
     assert values["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
     await trigger({"requestedMessage": "MeterValues"}, "MeterValues", 3)
     assert [v["connectorId"] for v in csms.sent("CP-1", "MeterValues")] == [2, 1, 2]
@@ -790,7 +791,7 @@ async def test_smart_charging(csms: TinyCsms, make_sim: SimFactory) -> None:
     ] == "Rejected"
     answer = await sim.start_transaction(1, "T1")
     assert await set_profile(
-        1, profile(6, "TxProfile", 6, transactionId=answer["transactionId"])
+        1, profile(6, "TxProfile", 6, transactionId=answer.transaction_id)
     ) == ("Accepted")
     assert sim.connectors[1].meter.current_a == 6
     clear = await csms.call("CP-1", "ClearChargingProfile", {"chargingProfilePurpose": "TxProfile"})
@@ -886,7 +887,7 @@ async def test_script_runner_and_wait_for(csms: TinyCsms, make_sim: SimFactory) 
     steps = parse_script(
         [
             {"boot": {}},
-            {"status": "Available"},
+            {"status": {"status": "Available", "info": "ready", "vendorErrorCode": "0"}},
             {"start": {"connectorId": 2, "idTag": "S1"}},
             {"repeat": {"times": 2, "steps": [{"meterValues": {"connectorId": 2, "count": 2}}]}},
             {"waitFor": {"action": "ClearCache", "timeout": 2}},
@@ -901,7 +902,11 @@ async def test_script_runner_and_wait_for(csms: TinyCsms, make_sim: SimFactory) 
     await csms.wait_for("CP-1", "MeterValues", count=4)
     await csms.call("CP-1", "ClearCache", {})
     await asyncio.wait_for(task, 2)
-    assert len(csms.sent("CP-1", "StatusNotification")) == 3 + 4
+    statuses = csms.sent("CP-1", "StatusNotification")
+    assert len(statuses) == 3 + 4
+    assert {(s["errorCode"], s["info"], s["vendorErrorCode"]) for s in statuses[:3]} == {
+        ("NoError", "ready", "0")
+    }
     assert csms.sent("CP-1", "StopTransaction")[0]["reason"] == "EVDisconnected"
     assert csms.sent("CP-1", "DataTransfer") == [{"vendorId": "acme"}]
 
@@ -921,6 +926,12 @@ async def test_script_runner_and_wait_for(csms: TinyCsms, make_sim: SimFactory) 
         ([{"start": {"connectorId": "1"}}], "connectorId must be of type int"),
         ([{"status": {"connectorId": 1}}], "missing argument 'status'"),
         ([{"sleep": "2"}], r"step 1 \(sleep\): the value is a number of seconds"),
+        (
+            [{"status": "Charing"}],
+            r"step 1 \(status\): status must be one of Available, .*'Charing'",
+        ),
+        ([{"stop": {"reason": "local"}}], "reason must be one of EmergencyStop, "),
+        ([{"boot": {"expect": "Acepted"}}], "expect must be one of Accepted, Pending, Rejected,"),
         ([{"repeat": {"times": 2, "steps": [{"nap": 1}]}}], "step 1.1: unknown step 'nap'"),
     ],
 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from ampyre.ocpp.v16.messages import IdTagInfo
+
 UpdateStatus = Literal["Accepted", "Failed", "VersionMismatch"]
 
 
@@ -51,10 +53,12 @@ class LocalAuthList:
 
 
 class AuthorizationCache:
-    def __init__(self) -> None:
-        self.entries: dict[str, dict[str, Any]] = {}
+    """The idTagInfo of the CSMS's latest answer (Authorize, StartTransaction) per idTag."""
 
-    def remember(self, id_tag: str, id_tag_info: dict[str, Any]) -> None:
+    def __init__(self) -> None:
+        self.entries: dict[str, IdTagInfo] = {}
+
+    def remember(self, id_tag: str, id_tag_info: IdTagInfo) -> None:
         self.entries[id_tag] = id_tag_info
 
     def clear(self) -> None:

@@ -1,8 +1,8 @@
 """A simulated OCPP 1.6-J charge point: its state, its connection and its lifecycle.
 
-The messages it sends of its own accord (`boot`, `status`, `start_transaction`...) are in
-`sending` (a base class of this one) and keep the state consistent with what was sent, so
-that the answers to the CSMS's own CALLs (`answering`, then `responders`) reflect what
+The messages it sends of its own accord (`boot`, `status`...) are in `sending`, the
+sessions (`start_transaction`...) in `sessions` (base classes of this one); they keep the
+state consistent with what was sent, so that the answers to the CSMS's own CALLs (`answering`, then `responders`) reflect what
 happened. Everything the CSMS sends is recorded in `received` and everything it got wrong
 in `protocol_errors`, for tests to inspect.
 """
@@ -14,29 +14,29 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus, Reason, RegistrationStatus
+
 from ampyre.ocpp.v16.errors import OcppError
 from ampyre.ocpp.v16.framing import Call
-from ampyre.ocpp.v16.timestamps import now
 from ampyre.simulator.answering import answer_call
 from ampyre.simulator.authorization import AuthorizationCache, LocalAuthList
-from ampyre.simulator.charging_profiles import ChargingProfileStore, TransactionContext
+from ampyre.simulator.charging_profiles import ChargingProfileStore
 from ampyre.simulator.configuration import csl, default_configuration
 from ampyre.simulator.connection import Connection, FollowUp, Reply, charge_point_url
 from ampyre.simulator.connectors import Connector
 from ampyre.simulator.errors import ConnectError, ConnectionLost, SimulatorError
 from ampyre.simulator.events import Event, EventKind, EventSink
-from ampyre.simulator.meter import MAX_CURRENT
 from ampyre.simulator.responders.base import (
     ResponseOverride,
 )
-from ampyre.simulator.sending import ChargePointMessages
+from ampyre.simulator.sessions import ChargingSessions
 from ampyre.simulator.stats import CallStats
 
 #: Delays between reconnection attempts after a reboot or a dropped connection.
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0, 5.0, 10.0, 10.0, 15.0)
 
 
-class SimulatedChargePoint(ChargePointMessages):
+class SimulatedChargePoint(ChargingSessions):
     def __init__(
         self,
         url: str,
@@ -93,11 +93,11 @@ class SimulatedChargePoint(ChargePointMessages):
         #: Background work that failed: follow-ups, heartbeats, periodic meter values.
         self.failures: list[str] = []
 
-        self.registration_status: str | None = None
+        self.registration_status: RegistrationStatus | None = None
         self.heartbeat_interval: int | None = None
         self.boot_count = 0
-        self.firmware_status = "Idle"
-        self.diagnostics_status = "Idle"
+        self.firmware_status = FirmwareStatus.idle
+        self.diagnostics_status = DiagnosticsStatus.idle
         self.local_list = LocalAuthList()
         self.auth_cache = AuthorizationCache()
         self.charging_profiles = ChargingProfileStore()
@@ -182,7 +182,7 @@ class SimulatedChargePoint(ChargePointMessages):
             self._reconnecting = False
             self._notify()
 
-    async def reboot(self, reason: str = "SoftReset") -> None:
+    async def reboot(self, reason: Reason = Reason.soft_reset) -> None:
         """Restart as after a Reset: end sessions, reconnect, boot, report every connector.
 
         Heartbeats and periodic meter values stop; availability and charging profiles
@@ -332,27 +332,6 @@ class SimulatedChargePoint(ChargePointMessages):
     def supports(self, feature_profile: str) -> bool:
         return feature_profile in csl(self.config_value("SupportedFeatureProfiles"))
 
-    def transaction_context(self, connector: Connector) -> TransactionContext:
-        transaction = connector.transaction
-        if transaction is None:
-            return TransactionContext()
-        return TransactionContext(transaction.transaction_id, transaction.started_at)
-
-    def apply_charging_limit(self, connector: Connector) -> None:
-        """Let the simulated EV draw what the charging profiles allow right now."""
-        if connector.connector_id == 0:
-            return
-        limit = self.charging_profiles.limit_at(
-            connector.connector_id,
-            now(),
-            "A",
-            self.transaction_context(connector),
-            self.connector_count,
-        )
-        connector.meter.offered_a = min(limit, MAX_CURRENT)
-        charging = connector.transaction is not None and connector.status != "SuspendedEVSE"
-        connector.meter.set_current(connector.meter.offered_a if charging else 0.0)
-
     def spawn(self, work: FollowUp) -> None:
         """Run background work owned by the charge point (it survives reconnections)."""
 
@@ -388,16 +367,6 @@ class SimulatedChargePoint(ChargePointMessages):
 
     def _transaction_connectors(self) -> list[Connector]:
         return [c for c in self.connectors.values() if c.transaction is not None]
-
-    def drop_reservation(self, connector: Connector) -> None:
-        reservation = connector.reservation
-        if reservation is None:
-            return
-        if reservation.expiry_task is not None and reservation.expiry_task is not (
-            asyncio.current_task()
-        ):
-            reservation.expiry_task.cancel()
-        connector.reservation = None
 
     def _report_problem(self, problem: str) -> None:
         self.protocol_errors.append(problem)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus
+
+from ampyre.ocpp.v16.messages import MeterValue
 from ampyre.simulator.meter import Meter
 
 
@@ -22,7 +24,7 @@ class Transaction:
     meter_start: int
     started_at: datetime
     #: The Transaction.Begin sample, sent again in the StopTransaction's transactionData.
-    begin_sample: dict[str, Any] | None = None
+    begin_sample: MeterValue | None = None
 
 
 @dataclass(slots=True)
@@ -38,8 +40,8 @@ class Reservation:
 @dataclass(slots=True)
 class Connector:
     connector_id: int
-    status: str = "Available"
-    error_code: str = "NoError"
+    status: ChargePointStatus = ChargePointStatus.available
+    error_code: ChargePointErrorCode = ChargePointErrorCode.no_error
     operative: bool = True
     #: An availability change answered "Scheduled", applied when the transaction ends.
     scheduled_operative: bool | None = None
@@ -54,12 +56,12 @@ class Connector:
     def busy(self) -> bool:
         return self.transaction is not None or self.claimed
 
-    def idle_status(self) -> str:
+    def idle_status(self) -> ChargePointStatus:
         """The status to report when no session occupies the connector."""
         if not self.operative:
-            return "Unavailable"
-        if self.status == "Faulted":
-            return "Faulted"
+            return ChargePointStatus.unavailable
+        if self.status == ChargePointStatus.faulted:
+            return ChargePointStatus.faulted
         if self.reservation is not None:
-            return "Reserved"
-        return "Available"
+            return ChargePointStatus.reserved
+        return ChargePointStatus.available

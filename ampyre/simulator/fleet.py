@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpp.v16.enums import AuthorizationStatus, Reason
+
 from ampyre.simulator.charge_point import SimulatedChargePoint
 from ampyre.simulator.errors import ConnectError, ConnectionLost, ScriptError, SimulatorError
 from ampyre.simulator.events import EventSink
@@ -176,11 +178,11 @@ class Fleet:
     ) -> None:
         if profile.authorize:
             info = await cp.authorize(id_tag)
-            if info["status"] != "Accepted":
-                raise SimulatorError(f"Authorize {id_tag}: {info['status']}")
+            if info.status != AuthorizationStatus.accepted:
+                raise SimulatorError(f"Authorize {id_tag}: {info.status}")
         answer = await cp.start_transaction(connector_id, id_tag)
-        status = answer["idTagInfo"]["status"]
-        if status != "Accepted":
+        status = answer.id_tag_info.status
+        if status != AuthorizationStatus.accepted:
             raise SimulatorError(f"StartTransaction {id_tag}: {status}")
         for _ in range(profile.meter_values):
             await cp.meter_values(connector_id)
@@ -191,7 +193,7 @@ class Fleet:
         if cp.connectors[connector_id].transaction is None:
             return
         try:
-            await cp.stop_transaction(connector_id, reason="Other")
+            await cp.stop_transaction(connector_id, reason=Reason.other)
         except (SimulatorError, TimeoutError) as exc:
             cp.connectors[connector_id].transaction = None
             self.stats.record_failure(f"{cp.charge_point_id}: cleanup: {exc}")

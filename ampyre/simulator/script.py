@@ -16,8 +16,17 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ocpp.v16.enums import (
+    AuthorizationStatus,
+    ChargePointErrorCode,
+    ChargePointStatus,
+    Reason,
+    RegistrationStatus,
+)
 
 from ampyre.simulator.errors import ScriptError, SimulatorError
 
@@ -63,6 +72,15 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "call": ("action",),
     "waitFor": ("action",),
     "repeat": ("times", "steps"),
+}
+#: step name -> {argument: the OCPP enumeration its string is a value of}; the runner gets
+#: the enumeration's member.
+_ENUMERATIONS: dict[str, dict[str, type[Enum]]] = {
+    "boot": {"expect": RegistrationStatus},
+    "status": {"status": ChargePointStatus, "errorCode": ChargePointErrorCode},
+    "authorize": {"expect": AuthorizationStatus},
+    "start": {"expect": AuthorizationStatus},
+    "stop": {"reason": Reason},
 }
 #: Steps whose value is a number of seconds rather than an object.
 _DURATION_STEPS = ("sleep", "idle")
@@ -143,6 +161,15 @@ def _parse_step(item: Any, number: str) -> Step:
     for key in _REQUIRED.get(name, ()):
         if key not in args:
             raise ScriptError(f"{label}: missing argument {key!r}")
+    for key, enumeration in _ENUMERATIONS.get(name, {}).items():
+        if key in args:
+            try:
+                args = {**args, key: enumeration(args[key])}
+            except ValueError:
+                values = ", ".join(member.value for member in enumeration)
+                raise ScriptError(
+                    f"{label}: {key} must be one of {values}, not {args[key]!r}"
+                ) from None
     body: tuple[Step, ...] = ()
     if name == "repeat":
         body = tuple(parse_script(args["steps"], prefix=f"{number}."))
@@ -206,34 +233,39 @@ class ScriptRunner:
             return
         raise SimulatorError("the connection was lost")
 
-    def _expect(self, step: Step, what: str, status: str) -> None:
-        expected = step.args.get("expect", "Accepted")
+    def _expect(self, step: Step, what: str, status: Enum, accepted: Enum) -> None:
+        expected = step.args.get("expect", accepted)
         if status != expected:
             raise ScriptError(f"{step.label}: {what} is {status}, expected {expected}")
 
     async def _boot(self, step: Step) -> None:
-        expected = step.args.get("expect", "Accepted")
-        if step.args.get("retry", True) and expected == "Accepted":
+        accepted = RegistrationStatus.accepted
+        if step.args.get("retry", True) and step.args.get("expect", accepted) == accepted:
             answer = await self.cp.boot_until_accepted(step.args.get("maxAttempts"))
         else:
             answer = await self.cp.boot()
-        self._expect(step, "the registration status", answer["status"])
+        self._expect(step, "the registration status", answer.status, accepted)
 
     async def _status(self, step: Step) -> None:
-        args = dict(step.args)
-        status = args.pop("status")
-        error_code = args.pop("errorCode", "NoError")
-        connector_id = args.pop("connectorId", None)
+        args = step.args
+        connector_id = args.get("connectorId")
         targets = list(self.cp.connectors) if connector_id is None else [connector_id]
         for target in targets:
-            await self.cp.status(target, status, error_code, **args)
+            await self.cp.status(
+                target,
+                args["status"],
+                args.get("errorCode", ChargePointErrorCode.no_error),
+                info=args.get("info"),
+                vendor_id=args.get("vendorId"),
+                vendor_error_code=args.get("vendorErrorCode"),
+            )
 
     async def _heartbeat(self, step: Step) -> None:
         await self.cp.heartbeat()
 
     async def _authorize(self, step: Step) -> None:
         info = await self.cp.authorize(step.args.get("idTag", self.id_tag))
-        self._expect(step, "the idTag status", info["status"])
+        self._expect(step, "the idTag status", info.status, AuthorizationStatus.accepted)
 
     async def _start(self, step: Step) -> None:
         answer = await self.cp.start_transaction(
@@ -242,7 +274,9 @@ class ScriptRunner:
             meter_start=step.args.get("meterStart"),
             reservation_id=step.args.get("reservationId"),
         )
-        self._expect(step, "the idTag status", answer["idTagInfo"]["status"])
+        self._expect(
+            step, "the idTag status", answer.id_tag_info.status, AuthorizationStatus.accepted
+        )
 
     async def _meter_values(self, step: Step) -> None:
         connector_id = step.args.get("connectorId", 1)
@@ -255,7 +289,7 @@ class ScriptRunner:
     async def _stop(self, step: Step) -> None:
         await self.cp.stop_transaction(
             step.args.get("connectorId", 1),
-            reason=step.args.get("reason", "Local"),
+            reason=step.args.get("reason", Reason.local),
             id_tag=step.args.get("idTag"),
             with_transaction_data=step.args.get("transactionData", True),
         )

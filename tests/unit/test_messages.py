@@ -29,6 +29,7 @@ from ampyre.ocpp.v16.messages import (
     StatusNotificationReq,
     StopTransactionConf,
     StopTransactionReq,
+    parse_confirmation,
     parse_request,
     unparse,
 )
@@ -132,6 +133,21 @@ def test_encoded_confirmations_pass_the_response_schema() -> None:
             BootNotificationConf(status=RegistrationStatus.accepted, current_time=T0, interval=60)
         ),
     )
+
+
+def test_an_answer_is_read_into_its_confirmation_type() -> None:
+    """The simulator's side: what Ampyre answers reads back into the same value."""
+    full = IdTagInfo(AuthorizationStatus.blocked, "2030-01-01T00:00:00.000Z", "fleet")
+    for confirmation in (
+        StartTransactionConf(transaction_id=5, id_tag_info=full),
+        BootNotificationConf(RegistrationStatus.rejected, T0, 30),
+        StopTransactionConf(),
+    ):
+        assert parse_confirmation(unparse(confirmation), type(confirmation)) == confirmation
+    answer = parse_confirmation({"idTagInfo": {"status": "Expired"}}, AuthorizeConf)
+    assert answer.id_tag_info.status is AuthorizationStatus.expired
+    with pytest.raises(PropertyConstraintViolation, match="interval"):
+        parse_confirmation({"status": "Accepted", "currentTime": T0}, BootNotificationConf)
 
 
 def test_the_boot_description_maps_every_field() -> None:

@@ -3,7 +3,9 @@
 Pure protocol, like the rest of `ocpp/v16/`: no I/O, no domain. A payload that passed the
 schema check (`validation.py`) is converted to its request type with `parse_request`; a
 handler answers with a confirmation type, which `unparse` turns back into the JSON object
-that is checked against the response schema and sent.
+that is checked against the response schema and sent. The simulated charge point uses the
+same types the other way round: it sends `unparse(request)` and reads the answer with
+`parse_confirmation`.
 
 The types are msgspec Structs: field names in snake_case, camelCase on the wire
 (`rename="camel"`), optional fields `None` and left out of the payload when unset
@@ -72,6 +74,7 @@ __all__ = [
     "StatusNotificationReq",
     "StopTransactionConf",
     "StopTransactionReq",
+    "parse_confirmation",
     "parse_request",
     "unparse",
 ]
@@ -285,6 +288,7 @@ class SignedFirmwareStatusNotificationConf(Confirmation, frozen=True):
 
 
 R = TypeVar("R", bound=Request)
+C = TypeVar("C", bound=Confirmation)
 
 #: Action -> request type of every charge-point-initiated message.
 REQUESTS: dict[str, type[Request]] = {
@@ -331,6 +335,17 @@ def parse_request(payload: dict[str, Any], request_type: type[R]) -> R:
     """
     try:
         return msgspec.convert(payload, request_type)
+    except msgspec.ValidationError as exc:
+        raise PropertyConstraintViolation(str(exc)) from None
+
+
+def parse_confirmation(payload: dict[str, Any], confirmation_type: type[C]) -> C:
+    """The typed confirmation of a CALLRESULT payload, for the side that sent the CALL (the
+    simulator): `parse_request` the other way round. What breaks the type (after the
+    response schema check, only a bound; without it, anything) is a
+    PropertyConstraintViolation."""
+    try:
+        return msgspec.convert(payload, confirmation_type)
     except msgspec.ValidationError as exc:
         raise PropertyConstraintViolation(str(exc)) from None
 

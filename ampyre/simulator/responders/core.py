@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, Reason
+
 from ampyre.simulator.configuration import is_acceptable, normalized
 from ampyre.simulator.connectors import Connector
 from ampyre.simulator.responders.base import Answer, Responder
@@ -76,7 +78,7 @@ def clear_cache(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
 
 
 def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    reason = "HardReset" if payload["type"] == "Hard" else "SoftReset"
+    reason = Reason.hard_reset if payload["type"] == "Hard" else Reason.soft_reset
 
     async def restart() -> None:
         await cp.reboot(reason)
@@ -93,7 +95,7 @@ def unlock_connector(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answe
 
     async def end_session() -> None:
         # OCPP 1.6, 5.18: a running transaction is finished before unlocking.
-        await cp.stop_transaction(connector_id, reason="UnlockCommand")
+        await cp.stop_transaction(connector_id, reason=Reason.unlock_command)
 
     return Answer({"status": "Unlocked"}, end_session)
 
@@ -102,7 +104,10 @@ def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> b
     whole = cp.connectors[0]
     if connector.busy or not connector.operative or not whole.operative:
         return False
-    if connector.status in ("Faulted", "Unavailable") or whole.status == "Faulted":
+    if (
+        connector.status in (ChargePointStatus.faulted, ChargePointStatus.unavailable)
+        or whole.status == ChargePointStatus.faulted
+    ):
         return False
     reservation = connector.reservation
     return reservation is None or id_tag in (reservation.id_tag, reservation.parent_id_tag)
@@ -130,8 +135,8 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
         try:
             if cp.config_bool("AuthorizeRemoteTxRequests"):
                 info = await cp.authorize(id_tag)
-                if info["status"] != "Accepted":
-                    cp.emit("info", f"remote start for {id_tag} not authorized: {info['status']}")
+                if info.status != AuthorizationStatus.accepted:
+                    cp.emit("info", f"remote start for {id_tag} not authorized: {info.status}")
                     return
             await cp.start_transaction(connector_id, id_tag, charging_profile=profile)
         finally:
@@ -152,7 +157,7 @@ def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -
         return Answer({"status": "Rejected"})
 
     async def stop() -> None:
-        await cp.stop_transaction(running[0], reason="Remote")
+        await cp.stop_transaction(running[0], reason=Reason.remote)
 
     return Answer({"status": "Accepted"}, stop)
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus
+
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
 from ampyre.simulator.responders.base import Answer, Responder
@@ -60,23 +62,23 @@ def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
         delay = (retrieve_at - now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        await cp.send_firmware_status("Downloading")
+        await cp.send_firmware_status(FirmwareStatus.downloading)
         size = await _transfer(
             cp, "firmware download", attempts, retry_interval, lambda: transfer.download(location)
         )
         if size is None:
-            await cp.send_firmware_status("DownloadFailed")
-            cp.firmware_status = "Idle"
+            await cp.send_firmware_status(FirmwareStatus.download_failed)
+            cp.firmware_status = FirmwareStatus.idle
             return
         cp.emit("info", f"firmware downloaded: {size} bytes from {location}")
         await asyncio.sleep(cp.follow_up_delay)
-        await cp.send_firmware_status("Downloaded")
+        await cp.send_firmware_status(FirmwareStatus.downloaded)
         # OCPP 1.6, 5.19: installation waits for running sessions to end.
         await cp.wait_until(lambda: all(c.transaction is None for c in cp.connectors.values()))
-        await cp.send_firmware_status("Installing")
+        await cp.send_firmware_status(FirmwareStatus.installing)
         await asyncio.sleep(cp.follow_up_delay)
-        await cp.send_firmware_status("Installed")
-        cp.firmware_status = "Idle"
+        await cp.send_firmware_status(FirmwareStatus.installed)
+        cp.firmware_status = FirmwareStatus.idle
 
     return Answer({}, install_firmware)
 
@@ -88,7 +90,7 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     file_name = f"diag-{safe_id}-{now():%Y%m%dT%H%M%SZ}.log"
 
     async def upload_diagnostics() -> None:
-        await cp.send_diagnostics_status("Uploading")
+        await cp.send_diagnostics_status(DiagnosticsStatus.uploading)
         content = _diagnostics_report(cp, payload).encode()
         target = await _transfer(
             cp,
@@ -98,13 +100,13 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
             lambda: transfer.upload(location, file_name, content),
         )
         if target is None:
-            await cp.send_diagnostics_status("UploadFailed")
-            cp.diagnostics_status = "Idle"
+            await cp.send_diagnostics_status(DiagnosticsStatus.upload_failed)
+            cp.diagnostics_status = DiagnosticsStatus.idle
             return
         cp.emit("info", f"diagnostics uploaded to {target}")
         await asyncio.sleep(cp.follow_up_delay)
-        await cp.send_diagnostics_status("Uploaded")
-        cp.diagnostics_status = "Idle"
+        await cp.send_diagnostics_status(DiagnosticsStatus.uploaded)
+        cp.diagnostics_status = DiagnosticsStatus.idle
 
     return Answer({"fileName": file_name}, upload_diagnostics)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ocpp.v16.enums import ChargePointStatus
+
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp
 from ampyre.simulator.connectors import Connector, Reservation
 from ampyre.simulator.responders.base import Answer, Responder
@@ -23,7 +25,7 @@ def _find(cp: SimulatedChargePoint, reservation_id: int) -> Connector | None:
 def _refusal(cp: SimulatedChargePoint, target: Connector) -> str | None:
     """Why the target cannot be reserved, as a ReserveNow status; None if it can."""
     whole = cp.connectors[0]
-    if "Faulted" in (target.status, whole.status):
+    if ChargePointStatus.faulted in (target.status, whole.status):
         return "Faulted"
     if not target.operative or not whole.operative:
         return "Unavailable"
@@ -69,7 +71,7 @@ def reserve_now(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
         if previous is not None and previous is not target and previous.connector_id > 0:
             await cp.status(previous.connector_id, previous.idle_status())
         if connector_id > 0 and not target.busy:
-            await cp.status(connector_id, "Reserved")
+            await cp.status(connector_id, ChargePointStatus.reserved)
 
     return Answer({"status": "Accepted"}, report)
 
