@@ -156,6 +156,9 @@ async def test_the_newest_connection_wins_across_nodes(tmp_path: Path) -> None:
                     )
                     assert response.status_code == 200, response.text
                     assert new.received == [("Reset", {"type": "Hard"})]
+            # Gone from both: no node still remembers the replaced connection.
+            for api in (api_a, api_b):
+                await wait_for(lambda api=api: _not(connected_on(api, cp_id)), timeout=2)
 
 
 async def test_a_killed_node_releases_its_charge_points(tmp_path: Path) -> None:

@@ -32,8 +32,11 @@ class ClusterGateway:
         return self.local.connected_ids() | self.presence.remote.keys()
 
     def last_seen(self, charge_point_id: str) -> datetime | None:
-        return self.local.last_seen(charge_point_id) or self.presence.remote_seen.get(
-            charge_point_id
+        presence = self.presence
+        return (
+            self.local.last_seen(charge_point_id)
+            or presence.remote_seen.get(charge_point_id)
+            or presence.released_seen.get(charge_point_id)
         )
 
     def check_request(self, action: str, payload: Any) -> None:

@@ -33,7 +33,7 @@ from ampyre.transport.registry import CLOSE_REPLACED, ConnectionRegistry
 log = logging.getLogger("ampyre.cluster")
 
 #: How often the lastSeen times of this node's charge points are broadcast (s).
-SEEN_INTERVAL = 1.0
+SEEN_INTERVAL = 0.25
 #: How long this node's live events are gathered before they go to the others (s).
 EVENTS_FLUSH = 0.05
 #: Longest wait between attempts to reach Redis again (s).
@@ -136,8 +136,8 @@ class ClusterNode:
     def connected(self, charge_point_id: str) -> None:
         self._in_order(charge_point_id, self._claim(charge_point_id))
 
-    def disconnected(self, charge_point_id: str) -> None:
-        self._in_order(charge_point_id, self.presence.release(charge_point_id))
+    def disconnected(self, charge_point_id: str, last_seen: datetime) -> None:
+        self._in_order(charge_point_id, self.presence.release(charge_point_id, last_seen))
 
     async def _claim(self, charge_point_id: str) -> None:
         previous = await self.presence.claim(charge_point_id)
@@ -275,4 +275,4 @@ class ClusterApplication:
 
     def disconnected(self, identity: str, at: datetime) -> None:
         self.inner.disconnected(identity, at)
-        self.node.disconnected(identity)
+        self.node.disconnected(identity, at)

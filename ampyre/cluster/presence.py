@@ -27,6 +27,8 @@ HOLD_TTL = 10.0
 RENEW_INTERVAL = 3.0
 #: How often the mirror is rebuilt from the keys (s).
 RESYNC_INTERVAL = 5.0
+#: lastSeen times of released charge points remembered at most.
+MAX_RELEASED = 10_000
 
 # Renew the claims a node still holds; put back the ones Redis lost (restart, eviction),
 # never overwrite a newer node's claim.
@@ -62,6 +64,11 @@ class Presence:
         self.remote: dict[str, str] = {}
         #: When those charge points last sent anything, as their nodes broadcast it.
         self.remote_seen: dict[str, datetime] = {}
+        #: When charge points that left another node last sent anything: the API shows
+        #: it until that node's own write of lastSeen (within a second) is in the database.
+        self.released_seen: dict[str, datetime] = {}
+        #: Claims and releases heard while a resync reads the keys: they are newer.
+        self._heard: dict[str, str | None] | None = None
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
 
@@ -72,15 +79,21 @@ class Presence:
 
     async def claim(self, charge_point_id: str) -> str | None:
         """Record this node as the holder; returns the other node that held it, if any."""
+        # Not another node's any more, whatever the mirror heard before.
+        self.remote.pop(charge_point_id, None)
+        self.remote_seen.pop(charge_point_id, None)
         previous = await self.redis.set(
             self.key(charge_point_id), self.node_id, px=int(HOLD_TTL * 1000), get=True
         )
         await self._broadcast({"up": [charge_point_id]})
         return previous if isinstance(previous, str) and previous != self.node_id else None
 
-    async def release(self, charge_point_id: str) -> None:
+    async def release(self, charge_point_id: str, last_seen: datetime | None = None) -> None:
         if await self._release(keys=[self.key(charge_point_id)], args=[self.node_id]):
-            await self._broadcast({"down": [charge_point_id]})
+            event: dict[str, object] = {"down": [charge_point_id]}
+            if last_seen is not None:
+                event["released"] = {charge_point_id: last_seen.isoformat()}
+            await self._broadcast(event)
 
     async def renew(self, charge_point_ids: Iterable[str]) -> None:
         keys = [self.key(cp) for cp in charge_point_ids]
@@ -108,23 +121,42 @@ class Presence:
             return
         for cp in event.get("up", ()):
             self.remote[cp] = node
+            self.released_seen.pop(cp, None)
+            if self._heard is not None:
+                self._heard[cp] = node
         for cp in event.get("down", ()):
             if self.remote.get(cp) == node:
                 del self.remote[cp]
                 self.remote_seen.pop(cp, None)
+                if self._heard is not None:
+                    self._heard[cp] = None
+        for cp, at in event.get("released", {}).items():
+            if len(self.released_seen) >= MAX_RELEASED:
+                self.released_seen.clear()
+            self.released_seen[cp] = datetime.fromisoformat(at)
         for cp, at in event.get("seen", {}).items():
             if self.remote.get(cp) == node:
                 self.remote_seen[cp] = datetime.fromisoformat(at)
 
     async def resync(self) -> None:
-        """Rebuild the mirror from the keys: expired claims go, missed ones come."""
-        keys = [key async for key in self.redis.scan_iter(match=self._prefix + "*", count=1000)]
-        remote: dict[str, str] = {}
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start : start + 1000]
-            for key, value in zip(chunk, await self.redis.mget(chunk), strict=True):
-                if value is not None and value != self.node_id:
-                    remote[str(key)[len(self._prefix) :]] = str(value)
+        """Rebuild the mirror from the keys: expired claims go, missed ones come. What is
+        heard meanwhile is newer than what the keys said when they were read."""
+        self._heard = {}
+        try:
+            keys = [k async for k in self.redis.scan_iter(match=self._prefix + "*", count=1000)]
+            remote: dict[str, str] = {}
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start : start + 1000]
+                for key, value in zip(chunk, await self.redis.mget(chunk), strict=True):
+                    if value is not None and value != self.node_id:
+                        remote[str(key)[len(self._prefix) :]] = str(value)
+            for cp, node in self._heard.items():
+                if node is None:
+                    remote.pop(cp, None)
+                else:
+                    remote[cp] = node
+        finally:
+            self._heard = None
         self.remote = remote
         self.remote_seen = {cp: at for cp, at in self.remote_seen.items() if cp in remote}
 
