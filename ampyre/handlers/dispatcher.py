@@ -65,7 +65,9 @@ class Dispatcher:
             self._check_registration(ctx, action, connector_id)
         response = unparse(await handler(ctx, request))
         # OCPP 1.6, 5.17: a message the CSMS asked for with TriggerMessage has come.
-        await ctx.csms.triggers.note_message(ctx.charge_point_id, action, connector_id)
+        triggers = ctx.csms.triggers
+        if triggers.awaits_messages(ctx.charge_point_id):
+            await triggers.note_message(ctx.charge_point_id, action, connector_id)
         event = EVENTS.get(action)
         if event is not None:
             ctx.csms.events.publish(event, ctx.charge_point_id, message=payload, answer=response)

@@ -252,6 +252,11 @@ class TriggerService:
                 return True
         return False
 
+    def awaits_messages(self, charge_point_id: str) -> bool:
+        """Whether an accepted TriggerMessage of this charge point may still be answered
+        by a message (most messages are asked for by nobody: a dictionary lookup)."""
+        return charge_point_id in self._windows
+
     async def note_message(
         self, charge_point_id: str, action: str, connector_id: int | None
     ) -> None:
