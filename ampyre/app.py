@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ampyre import __version__
 from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers
+from ampyre.api.audit import AuditMiddleware
 from ampyre.cluster.lease import Lease
 from ampyre.cluster.node import ClusterApplication, ClusterNode
 from ampyre.config import Settings
@@ -21,6 +22,8 @@ from ampyre.ftp import start_ftp_server
 from ampyre.handlers.application import OcppApplication
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.ocpp.v16.validation import get_validator
+from ampyre.services.access import token_hash
+from ampyre.services.accounts import AccountService
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.settings import SettingsService
 from ampyre.storage.database import Database
@@ -51,13 +54,11 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             db, cluster.gateway if cluster is not None else local_gateway, settings
         )
         ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
-        token, generated = await csms.settings.api_token(settings.api_token)
-        if generated:
-            # Printed once, on the first start; `ampyre token` shows it again.
-            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+        await announce_bootstrap_token(csms.accounts, settings.api_token)
         app.state.csms = csms
         app.state.registry = registry
-        app.state.api_token = token
+        # `--api-token` is kept as its digest only, compared in constant time.
+        app.state.configured_token = token_hash(settings.api_token) if settings.api_token else None
         app.state.settings = settings
         # The OCPP WebSocket protocol (transport/websocket.py) finds the endpoint here.
         application: Application[Any] = OcppApplication(csms)
@@ -103,9 +104,20 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         routes=console_routes(),
     )
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)
     app.include_router(api_router())
     app.include_router(files.router)
     return app
+
+
+async def announce_bootstrap_token(accounts: AccountService, configured: str | None) -> None:
+    """Without `--api-token`, the first start creates the `admin` account and prints its
+    token once (only its hash is stored; `ampyre token` makes another)."""
+    if configured:
+        return
+    token = await accounts.bootstrap()
+    if token is not None:
+        print(f"Ampyre API token (generated for account admin, stored hashed): {token}", flush=True)
 
 
 def _tune_garbage_collector() -> None:

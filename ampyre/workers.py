@@ -18,10 +18,11 @@ import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from ampyre.app import announce_bootstrap_token
 from ampyre.config import Settings
 from ampyre.logs import configure_logging
 from ampyre.server import serve, uvicorn_config
-from ampyre.services.settings import SettingsService
+from ampyre.services.accounts import AccountService
 from ampyre.storage.database import Database
 
 log = logging.getLogger("ampyre.workers")
@@ -42,9 +43,7 @@ async def _prepare(settings: Settings) -> None:
     db = Database(settings.database_url)
     try:
         await db.migrate()
-        token, generated = await SettingsService(db).api_token(settings.api_token)
-        if generated:
-            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+        await announce_bootstrap_token(AccountService(db), settings.api_token)
     finally:
         await db.dispose()
 

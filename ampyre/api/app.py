@@ -1,4 +1,4 @@
-"""The REST API application: routers, operator authentication and error mapping."""
+"""The REST API application: routers and the roles they need, error mapping."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ampyre.api import (
+    accounts,
+    audit,
     charge_points,
     commands,
-    firmware,
     id_tags,
     local_lists,
     reservations,
@@ -21,7 +22,9 @@ from ampyre.api import (
     transactions,
     triggers,
 )
-from ampyre.api.dependencies import require_operator
+from ampyre.api.dependencies import allow, authenticate
+from ampyre.api.firmware import diagnostics, images, rollouts, updates
+from ampyre.services.access import Role
 from ampyre.services.errors import (
     ChargePointCallError,
     ChargePointTimeout,
@@ -41,6 +44,27 @@ _STATUS = {
 }
 
 
+#: The one place the REST API is mapped to roles: each router, the role its reads (GET,
+#: HEAD) need and the role its changes need. A viewer reads; an operator also sends
+#: commands and manages what charge points are told; an admin also manages charge points,
+#: accounts, tokens, firmware images and rollouts. (docs/operators.md shows this table.)
+ROLES: list[tuple[APIRouter, Role, Role]] = [
+    (charge_points.router, Role.VIEWER, Role.ADMIN),
+    (commands.router, Role.VIEWER, Role.OPERATOR),
+    (id_tags.router, Role.VIEWER, Role.OPERATOR),
+    (transactions.router, Role.VIEWER, Role.OPERATOR),
+    (reservations.router, Role.VIEWER, Role.OPERATOR),
+    (local_lists.router, Role.VIEWER, Role.OPERATOR),
+    (smart_charging.router, Role.VIEWER, Role.OPERATOR),
+    (triggers.router, Role.VIEWER, Role.OPERATOR),
+    (updates.router, Role.VIEWER, Role.OPERATOR),
+    (diagnostics.router, Role.VIEWER, Role.OPERATOR),
+    (images.router, Role.VIEWER, Role.ADMIN),
+    (rollouts.router, Role.VIEWER, Role.ADMIN),
+    (audit.router, Role.ADMIN, Role.ADMIN),
+]
+
+
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
@@ -48,20 +72,10 @@ def api_router() -> APIRouter:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    protected = APIRouter(dependencies=[Depends(require_operator)])
-    for module in (
-        charge_points,
-        commands,
-        id_tags,
-        transactions,
-        reservations,
-        local_lists,
-        smart_charging,
-        triggers,
-        firmware,
-    ):
-        protected.include_router(module.router)
-    router.include_router(protected)
+    for module_router, read, write in ROLES:
+        router.include_router(module_router, dependencies=[Depends(allow(read=read, write=write))])
+    # Accounts and tokens: admins, and each account for itself (the routes check).
+    router.include_router(accounts.router, dependencies=[Depends(authenticate)])
     return router
 
 
