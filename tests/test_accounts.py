@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
 
-from tests.conftest import unique
+from ampyre.services import access
+from ampyre.storage.database import MIGRATIONS_DIR, Database
+from tests.conftest import make_database_url, unique
 from tests.ocpp_client import OcppClient
-from tests.server import Server
+from tests.server import (
+    Server,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+)
 from tests.test_server_lifecycle import _start_without_token
 
 ROLES = ["viewer", "operator", "admin"]
@@ -322,53 +334,78 @@ async def test_bootstrap_token_and_cli(tmp_path: Path) -> None:
         server.stop()
 
 
-async def test_a_stored_plain_token_is_migrated_hashed(tmp_path: Path) -> None:
+async def test_a_stored_plain_token_is_migrated_hashed(backend: str, tmp_path: Path) -> None:
     """A database of the previous version, its token stored in plain text: after the
     upgrade the same token works (as account admin) and no plain copy is left."""
-    path = tmp_path / "old.db"
-    database = f"sqlite:///{path}"
-    subprocess.run(
-        [sys.executable, "-c", _MIGRATE_TO_0008, database], check=True, capture_output=True
-    )
-    with sqlite3.connect(path) as connection:
-        connection.execute("INSERT INTO settings VALUES ('api_token', 'the-old-plain-token-1')")
-    server = Server(database, tmp_path)
-    server.start = _start_without_token(server)  # type: ignore[method-assign]
-    server.start()
-    try:
-        assert _printed_token(server, count=True) == 0
-        async with client_with(server, "the-old-plain-token-1") as admin:
-            me = (await admin.get("/me")).json()
-            assert me["name"] == "admin" and me["role"] == "admin"
-            tokens = (await admin.get("/accounts/admin/tokens")).json()["items"]
-            assert [t["prefix"] for t in tokens] == ["the-"]
-    finally:
-        server.stop()
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT * FROM settings WHERE key = 'api_token'").fetchall() == []
-        dump = "\n".join(connection.iterdump())
-    assert "the-old-plain-token-1" not in dump
-
-
-_MIGRATE_TO_0008 = """
-import asyncio, sys
-from alembic import command
-from alembic.config import Config
-from ampyre.storage.database import MIGRATIONS_DIR, Database
-
-async def main(url):
+    url = await make_database_url(backend, tmp_path)
     db = Database(url)
+    try:
+        await _migrate_to(db, "0008")
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO settings (key, value) VALUES ('api_token', :token)"),
+                {"token": OLD_TOKEN},
+            )
+        server = Server(url, tmp_path)
+        server.start = _start_without_token(server)  # type: ignore[method-assign]
+        server.start()
+        try:
+            assert _printed_token(server, count=True) == 0  # there is an admin: nothing made
+            async with client_with(server, OLD_TOKEN) as admin:
+                me = (await admin.get("/me")).json()
+                assert me["name"] == "admin" and me["role"] == "admin"
+                tokens = (await admin.get("/accounts/admin/tokens")).json()["items"]
+                assert [t["prefix"] for t in tokens] == [OLD_TOKEN[:4]]
+        finally:
+            server.stop()
+        async with db.engine.connect() as connection:
+            settings = (await connection.execute(text("SELECT key, value FROM settings"))).all()
+            stored = (await connection.execute(text("SELECT * FROM api_tokens"))).all()
+        assert all(OLD_TOKEN not in row for row in [*settings, *stored])
+        assert [row.secret_hash for row in stored] == [access.token_hash(OLD_TOKEN)]
+    finally:
+        await db.dispose()
+        if backend == "postgresql":
+            await drop_postgres_database(url)
+
+
+async def test_workers_print_the_first_token_once_and_share_revocations(tmp_path: Path) -> None:
+    redis_url = os.environ.get("AMPYRE_TEST_REDIS_URL")
+    if not redis_url or postgres_admin_url() is None:
+        pytest.skip("needs AMPYRE_TEST_REDIS_URL and AMPYRE_TEST_POSTGRES_URL")
+    url = await create_postgres_database()
+    server = Server(url, tmp_path)
+    server.start = _start_without_token(server, "--workers", "2", "--redis", redis_url)  # type: ignore[method-assign]
+    try:
+        await asyncio.to_thread(server.start)
+        token = _printed_token(server)
+        async with client_with(server, token) as admin:
+            name, viewer_token = await new_account(admin, "viewer")
+            async with client_with(server, viewer_token) as viewer:
+                assert (await viewer.get("/me")).status_code == 200
+                token_id = (await viewer.get("/me")).json()["tokenId"]
+                await admin.delete(f"/accounts/{name}/tokens/{token_id}")
+                # Whichever worker answers, the revoked token is refused at once.
+                for _ in range(10):
+                    assert (await viewer.get("/me")).status_code == 401
+    finally:
+        await asyncio.to_thread(server.stop)
+        await drop_postgres_database(url)
+
+
+OLD_TOKEN = "an-old-plain-token-from-0.1"
+
+
+async def _migrate_to(db: Database, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     async with db.engine.begin() as connection:
-        def upgrade(sync_connection):
-            config.attributes["connection"] = sync_connection
-            command.upgrade(config, "0008")
-        await connection.run_sync(upgrade)
-    await db.dispose()
 
-asyncio.run(main(sys.argv[1]))
-"""
+        def upgrade(sync_connection: Any) -> None:
+            config.attributes["connection"] = sync_connection
+            command.upgrade(config, revision)
+
+        await connection.run_sync(upgrade)
 
 
 def _printed_token(server: Server, *, count: bool = False):  # type: ignore[no-untyped-def]
