@@ -37,10 +37,15 @@ class AuditRecord:
 
 
 def redact(value: Any) -> Any:
-    """`value` with the values of secret-looking fields replaced by `"***"`."""
+    """`value` with the values of secret-looking fields replaced by `"***"` (also the
+    `value` of a configuration key such as AuthorizationKey)."""
     if isinstance(value, dict):
+        # ChangeConfiguration names the secret in "key" and carries it in "value".
+        secret_value = str(value.get("key", "")).lower() in SECRET_FIELDS
         return {
-            key: "***" if str(key).lower() in SECRET_FIELDS else redact(item)
+            key: "***"
+            if str(key).lower() in SECRET_FIELDS or (secret_value and key == "value")
+            else redact(item)
             for key, item in value.items()
         }
     if isinstance(value, list):

@@ -148,6 +148,9 @@ def test_audit_bodies_keep_no_secrets() -> None:
         "password": "***",
         "nested": [{"Token": "***", "keep": 1}],
     }
+    change = {"key": "AuthorizationKey", "value": "0123456789abcdef"}
+    assert redact(change) == {"key": "AuthorizationKey", "value": "***"}
+    assert redact({"key": "HeartbeatInterval", "value": "60"})["value"] == "60"
     excerpt = body_excerpt(json.dumps(body).encode(), "application/json")
     assert excerpt is not None and "pw" not in excerpt and '"keep":1' in excerpt
 
