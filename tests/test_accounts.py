@@ -326,6 +326,24 @@ async def test_bootstrap_token_and_cli(tmp_path: Path) -> None:
             assert (await viewer.get("/me")).json()["role"] == "viewer"
             assert (await admin.get("/me")).json()["name"] == "admin"
             assert (await admin.get("/accounts/alice")).json()["hasPassword"] is True
+            subprocess.run(
+                [*cli, "account", "set", "alice", "--role", "operator", "--database", database],
+                check=True,
+                capture_output=True,
+            )
+            assert (await viewer.get("/me")).json()["role"] == "operator"
+            last = subprocess.run(
+                [*cli, "account", "set", "admin", "--disable", "--database", database],
+                capture_output=True,
+                text=True,
+            )
+            assert last.returncode == 1 and "last enabled admin" in last.stderr
+            subprocess.run(
+                [*cli, "account", "remove", "alice", "--database", database],
+                check=True,
+                capture_output=True,
+            )
+            assert (await viewer.get("/me")).status_code == 401
         help_text = subprocess.run(
             [*cli, "token", "--help"], capture_output=True, text=True, check=True
         ).stdout

@@ -79,6 +79,50 @@ def account_create(
     click.echo(f"Created account {name} ({role})")
 
 
+@account.command("set")
+@click.argument("name")
+@click.option("--role", type=click.Choice([str(role) for role in ROLES]), help="A new role.")
+@click.option("--disable/--enable", "disabled", default=None, help="Refuse or allow its tokens.")
+@click.option("--password-stdin", is_flag=True, help="Set the password read from standard input.")
+@database_option
+def account_set(
+    name: str, role: str | None, disabled: bool | None, password_stdin: bool, database: str
+) -> None:
+    """Change account NAME: its role, whether it is disabled, its password."""
+    changes: dict[str, Any] = {}
+    if role is not None:
+        changes["role"] = role
+    if disabled is not None:
+        changes["disabled"] = disabled
+    if password_stdin:
+        changes["password"] = sys.stdin.readline().rstrip("\r\n")
+    if not changes:
+        raise click.UsageError(
+            "nothing to change: give --role, --disable/--enable or --password-stdin"
+        )
+
+    async def work(csms: CentralSystem) -> None:
+        await csms.accounts.update(name, changes)
+        await _audit(csms, "Change account: " + ", ".join(sorted(changes)), name)
+
+    _run(database, work)
+    click.echo(f"Changed account {name}")
+
+
+@account.command("remove")
+@click.argument("name")
+@database_option
+def account_remove(name: str, database: str) -> None:
+    """Remove account NAME and its tokens."""
+
+    async def work(csms: CentralSystem) -> None:
+        await csms.accounts.delete(name)
+        await _audit(csms, "Remove account", name, 204)
+
+    _run(database, work)
+    click.echo(f"Removed account {name}")
+
+
 @account.command("list")
 @click.option("--limit", default=100, show_default=True)
 @json_option
