@@ -115,9 +115,12 @@ async def announce_bootstrap_token(accounts: AccountService, configured: str | N
     token once (only its hash is stored; `ampyre token` makes another)."""
     if configured:
         return
-    token = await accounts.bootstrap()
-    if token is not None:
-        print(f"Ampyre API token (generated for account admin, stored hashed): {token}", flush=True)
+    made = await accounts.bootstrap()
+    if made is not None:
+        name, token = made
+        print(
+            f"Ampyre API token (generated for account {name}, stored hashed): {token}", flush=True
+        )
 
 
 def _tune_garbage_collector() -> None:

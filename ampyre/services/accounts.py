@@ -192,17 +192,16 @@ class AccountService:
                     row.last_used_at = at
         return Principal(account.name, account.role, token.id)
 
-    async def bootstrap(self) -> str | None:
+    async def bootstrap(self) -> tuple[str, str] | None:
         """On a database without an enabled admin: create the `admin` account with a token
-        and return the token (printed once). Otherwise None."""
+        and return (account name, token) (the token is printed once). Otherwise None."""
         async with self.db.sessions.begin() as session:
             if await _enabled_admin(session) is not None:
                 return None
         try:
-            _, secret = await self.admin_token(description="generated on first start")
+            return await self.admin_token(description="generated on first start")
         except Conflict:
             return None  # another process of the cluster made it at the same moment
-        return secret
 
     async def admin_token(
         self, account: str | None = None, *, description: str | None = None

@@ -83,8 +83,9 @@ async def test_passwords_are_argon2id_and_checked(db: Database) -> None:
 
 async def test_bootstrap_makes_one_admin_token_and_only_once(db: Database) -> None:
     accounts = AccountService(db)
-    secret = await accounts.bootstrap()
-    assert secret is not None
+    made = await accounts.bootstrap()
+    assert made is not None and made[0] == "admin"
+    secret = made[1]
     principal = await accounts.authenticate(secret)
     assert principal is not None and (principal.name, principal.role) == ("admin", "admin")
     assert await accounts.bootstrap() is None
