@@ -13,7 +13,8 @@ from fastapi import FastAPI
 
 from ampyre import __version__
 from ampyre.api import files
-from ampyre.api.app import api_router, install_error_handlers
+from ampyre.api.app import api_router, install_error_handlers, readiness_router
+from ampyre.api.audit import AuditMiddleware
 from ampyre.cluster.lease import Lease
 from ampyre.cluster.node import ClusterApplication, ClusterNode
 from ampyre.config import Settings
@@ -22,6 +23,8 @@ from ampyre.handlers.application import OcppApplication
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.metrics import AmpyreCollector, LoopLag, metrics_endpoint, metrics_registry
 from ampyre.ocpp.v16.validation import get_validator
+from ampyre.services.access import token_hash
+from ampyre.services.accounts import AccountService
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.settings import SettingsService
 from ampyre.storage.database import Database
@@ -55,13 +58,11 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         if cluster is not None:
             cluster.share_events(csms.events)
         ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
-        token, generated = await csms.settings.api_token(settings.api_token)
-        if generated:
-            # Printed once, on the first start; `ampyre token` shows it again.
-            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+        await announce_bootstrap_token(csms.accounts, settings.api_token)
         app.state.csms = csms
         app.state.registry = registry
-        app.state.api_token = token
+        # `--api-token` is kept as its digest only, compared in constant time.
+        app.state.configured_token = token_hash(settings.api_token) if settings.api_token else None
         app.state.settings = settings
         # The OCPP WebSocket protocol (transport/websocket.py) finds the endpoint here.
         application: Application[Any] = OcppApplication(csms)
@@ -114,9 +115,24 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_middleware(AuditMiddleware)
     app.include_router(api_router())
+    app.include_router(readiness_router())
     app.include_router(files.router)
     return app
+
+
+async def announce_bootstrap_token(accounts: AccountService, configured: str | None) -> None:
+    """Without `--api-token`, the first start creates the `admin` account and prints its
+    token once (only its hash is stored; `ampyre token` makes another)."""
+    if configured:
+        return
+    made = await accounts.bootstrap()
+    if made is not None:
+        name, token = made
+        print(
+            f"Ampyre API token (generated for account {name}, stored hashed): {token}", flush=True
+        )
 
 
 def _tune_garbage_collector() -> None:

@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     )
     api_token: str | None = Field(
         None,
-        description="Operator token for the REST API. Default: generated on first start, "
-        "stored in the database and printed once.",
+        description="A full-rights (admin) token for the REST API, kept in memory only. "
+        "Without it, the first start creates account admin and prints its token once "
+        "(stored hashed; `ampyre token` makes another).",
     )
     auto_register: bool = Field(
         False, description="Accept unknown charge point identities, registering them on connect."

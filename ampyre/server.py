@@ -11,10 +11,10 @@ from types import FrameType
 
 import uvicorn
 
-from ampyre.app import create_app
+from ampyre.app import announce_bootstrap_token, create_app
 from ampyre.config import Settings
 from ampyre.logs import configure_logging
-from ampyre.services.settings import SettingsService
+from ampyre.services.accounts import AccountService
 from ampyre.storage.database import Database, normalize_url
 from ampyre.transport.websocket import OcppWebSocketProtocol
 
@@ -45,15 +45,12 @@ def run(settings: Settings) -> None:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """Migrate and make the API token once, before any server process starts (with
-    `--workers`, N processes would otherwise race for both)."""
+    """Migrate and make the first admin's token once, before any server process starts
+    (with `--workers`, N processes would otherwise race for both)."""
     db = Database(settings.database_url)
     try:
         await db.migrate()
-        token, generated = await SettingsService(db).api_token(settings.api_token)
-        if generated:
-            # Printed once, on the first start; `ampyre token` shows it again.
-            print(f"Ampyre API token (generated, stored in the database): {token}", flush=True)
+        await announce_bootstrap_token(AccountService(db), settings.api_token)
     finally:
         await db.dispose()
 

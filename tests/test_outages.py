@@ -55,7 +55,7 @@ async def test_postgresql_outage_refuses_what_must_be_stored_and_recovers(
                     response = await api.get("/charge-points")
                     assert response.status_code == 503
                     assert "database" in response.json()["detail"]
-                    assert (await api.get("/ready")).status_code == 503
+                    assert (await api.get(f"{node.http_url}/ready")).status_code == 503
                     assert (await api.get("/health")).status_code == 200  # alive
 
                     await asyncio.to_thread(postgres.start)
@@ -69,7 +69,7 @@ async def test_postgresql_outage_refuses_what_must_be_stored_and_recovers(
                         return True
 
                     await wait_for(retried, timeout=30, interval=0.5)
-                    assert (await api.get("/ready")).json() == {"status": "ready"}
+                    assert (await api.get(f"{node.http_url}/ready")).json() == {"status": "ready"}
                     assert "currentTime" in await client.call("Heartbeat", {})
 
                 transactions = (await api.get(f"/transactions?chargePointId={cp_id}")).json()

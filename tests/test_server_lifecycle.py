@@ -71,7 +71,7 @@ async def test_generated_token_is_stored_and_printed_once(tmp_path: Path) -> Non
         server.stop()
 
 
-def _start_without_token(server: Server):  # type: ignore[no-untyped-def]
+def _start_without_token(server: Server, *extra_args: str):  # type: ignore[no-untyped-def]
     def start() -> None:
         server.log_path = server.workdir / "token-server.log"
         server.process = subprocess.Popen(
@@ -84,6 +84,7 @@ def _start_without_token(server: Server):  # type: ignore[no-untyped-def]
                 str(server.port),
                 "--database",
                 server.database_url,
+                *extra_args,
             ],
             stdout=server.log_path.open("ab"),
             stderr=subprocess.STDOUT,

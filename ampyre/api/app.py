@@ -1,4 +1,4 @@
-"""The REST API application: routers, operator authentication and error mapping."""
+"""The REST API application: routers and the roles they need, error mapping."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ampyre.api import (
+    accounts,
+    audit,
     charge_points,
     commands,
     events,
-    firmware,
     id_tags,
     local_lists,
     reservations,
@@ -22,7 +23,9 @@ from ampyre.api import (
     transactions,
     triggers,
 )
-from ampyre.api.dependencies import get_csms, require_operator
+from ampyre.api.dependencies import allow, authenticate, get_csms
+from ampyre.api.firmware import diagnostics, images, rollouts, updates
+from ampyre.services.access import Role
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.errors import (
     ChargePointCallError,
@@ -43,12 +46,45 @@ _STATUS = {
 }
 
 
+#: The one place the REST API is mapped to roles: each router, the role its reads (GET,
+#: HEAD) need and the role its changes need. A viewer reads; an operator also sends
+#: commands and manages what charge points are told; an admin also manages charge points,
+#: accounts, tokens, firmware images and rollouts. (docs/operators.md shows this table.)
+ROLES: list[tuple[APIRouter, Role, Role]] = [
+    (charge_points.router, Role.VIEWER, Role.ADMIN),
+    (commands.router, Role.VIEWER, Role.OPERATOR),
+    (id_tags.router, Role.VIEWER, Role.OPERATOR),
+    (transactions.router, Role.VIEWER, Role.OPERATOR),
+    (reservations.router, Role.VIEWER, Role.OPERATOR),
+    (local_lists.router, Role.VIEWER, Role.OPERATOR),
+    (smart_charging.router, Role.VIEWER, Role.OPERATOR),
+    (triggers.router, Role.VIEWER, Role.OPERATOR),
+    (updates.router, Role.VIEWER, Role.OPERATOR),
+    (diagnostics.router, Role.VIEWER, Role.OPERATOR),
+    (images.router, Role.VIEWER, Role.ADMIN),
+    (rollouts.router, Role.VIEWER, Role.ADMIN),
+    (events.router, Role.VIEWER, Role.VIEWER),
+    (audit.router, Role.ADMIN, Role.ADMIN),
+]
+
+
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health", tags=["health"], summary="Alive when this answers 200")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    for module_router, read, write in ROLES:
+        router.include_router(module_router, dependencies=[Depends(allow(read=read, write=write))])
+    # Accounts and tokens: admins, and each account for itself (the routes check).
+    router.include_router(accounts.router, dependencies=[Depends(authenticate)])
+    return router
+
+
+def readiness_router() -> APIRouter:
+    """`GET /ready`, beside `/metrics`: for load balancers and orchestrators, no token."""
+    router = APIRouter()
 
     @router.get(
         "/ready",
@@ -63,21 +99,6 @@ def api_router() -> APIRouter:
             {"status": "unavailable", "detail": "the database does not answer"}, 503
         )
 
-    protected = APIRouter(dependencies=[Depends(require_operator)])
-    for module in (
-        charge_points,
-        commands,
-        id_tags,
-        transactions,
-        reservations,
-        local_lists,
-        smart_charging,
-        triggers,
-        firmware,
-        events,
-    ):
-        protected.include_router(module.router)
-    router.include_router(protected)
     return router
 
 

@@ -1,13 +1,17 @@
-"""Request dependencies: the Central System, operator authentication and paging."""
+"""Request dependencies: the Central System, operator authentication and roles, paging."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ampyre.services import access
+from ampyre.services.access import Role
+from ampyre.services.accounts import Principal, configured_principal
 from ampyre.services.central_system import CentralSystem
 
 _bearer = HTTPBearer(auto_error=False, description="The operator API token")
@@ -18,19 +22,73 @@ def get_csms(request: Request) -> CentralSystem:
     return csms
 
 
-async def require_operator(
+def configured_token(request: Request) -> str | None:
+    """The digest of the server's `--api-token`, if it was started with one."""
+    digest: str | None = getattr(request.app.state, "configured_token", None)
+    return digest
+
+
+async def authenticate(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-) -> None:
-    token: str = request.app.state.api_token
+) -> Principal:
+    """Who the request acts as, from its bearer token: an account's token, or the server's
+    `--api-token` (an admin). 401 without a valid (known, unrevoked, unexpired) token.
+
+    The principal is kept in `request.state.principal` for the audit log."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             401,
             "Missing bearer token: send Authorization: Bearer TOKEN",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not secrets.compare_digest(credentials.credentials.encode(), token.encode()):
-        raise HTTPException(401, "Invalid API token", headers={"WWW-Authenticate": "Bearer"})
+    secret = credentials.credentials
+    configured = configured_token(request)
+    principal: Principal | None = None
+    if configured is not None and secrets.compare_digest(
+        access.token_hash(secret).encode(), configured.encode()
+    ):
+        principal = configured_principal()
+    else:
+        principal = await get_csms(request).accounts.authenticate(secret)
+    if principal is None:
+        raise HTTPException(
+            401,
+            "Invalid API token (unknown, revoked or expired)",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    request.state.principal = principal
+    return principal
+
+
+#: Kept for routers that only need a valid token of any account (any role).
+require_operator = authenticate
+
+
+def allow(*, read: Role = Role.VIEWER, write: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the request needs a valid token whose account has `read` (GET, HEAD)
+    or `write` (any other method); else 401 or 403."""
+
+    async def check_role(
+        request: Request, principal: Principal = Depends(authenticate)
+    ) -> Principal:
+        required = access.required_role(request.method, read=read, write=write)
+        if not principal.may(required):
+            raise forbidden(principal, required, f"{request.method} {request.url.path}")
+        return principal
+
+    check_role.__name__ = f"allow_{read}_{write}"
+    return check_role
+
+
+def forbidden(principal: Principal, required: str, what: str) -> HTTPException:
+    return HTTPException(
+        403,
+        f"{what} needs the {required} role; account {principal.name!r} is {principal.role}",
+    )
 
 
 class Page:

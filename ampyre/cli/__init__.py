@@ -19,6 +19,7 @@ def main() -> None:
 
 def _register_commands() -> None:
     from ampyre.cli import (
+        accounts,
         admin,
         bench,
         firmware,
@@ -33,6 +34,7 @@ def _register_commands() -> None:
     main.add_command(serve.serve)
     for command in [
         *admin.COMMANDS,
+        *accounts.COMMANDS,
         *local_list.COMMANDS,
         *firmware.COMMANDS,
         *smart_charging.COMMANDS,

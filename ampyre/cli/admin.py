@@ -257,14 +257,6 @@ def transactions(
     )
 
 
-@click.command("token")
-@database_option
-def token(database: str) -> None:
-    """Show the operator API token stored in the database (creating it if none)."""
-    value, _ = _run(database, lambda csms: csms.settings.api_token(None))
-    click.echo(value)
-
-
 @click.command("migrate")
 @database_option
 def migrate(database: str) -> None:
@@ -277,4 +269,4 @@ def migrate(database: str) -> None:
     click.echo("Database schema is up to date")
 
 
-COMMANDS = [charge_point, id_tag, transactions, token, migrate]
+COMMANDS = [charge_point, id_tag, transactions, migrate]

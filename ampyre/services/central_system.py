@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ampyre.config import Settings
+from ampyre.services.accounts import AccountService
+from ampyre.services.audit import AuditService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
@@ -33,6 +35,8 @@ class CentralSystem:
     db: Database
     gateway: ChargePointGateway
     settings: SettingsService
+    accounts: AccountService
+    audit: AuditService
     charge_points: ChargePointService
     id_tags: IdTagService
     authorization: AuthorizationService
@@ -78,6 +82,8 @@ class CentralSystem:
             db=db,
             gateway=gateway,
             settings=SettingsService(db),
+            accounts=AccountService(db),
+            audit=AuditService(db),
             charge_points=charge_points,
             id_tags=IdTagService(db),
             authorization=authorization,

@@ -1,8 +1,11 @@
-"""Server-wide settings kept in the database, such as the operator API token."""
+"""Server-wide settings kept in the database, such as the cluster id.
+
+(API tokens are no longer kept here: see `services/accounts.py`; migration 0009 moved
+the token an earlier version stored here into the tokens table, hashed.)
+"""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from ampyre.storage.database import Database
 from ampyre.storage.models import Setting
 
-API_TOKEN_KEY = "api_token"
 CLUSTER_ID_KEY = "cluster_id"
 
 
@@ -30,20 +32,6 @@ class SettingsService:
                 session.add(Setting(key=key, value=value))
             else:
                 setting.value = value
-
-    async def api_token(self, configured: str | None) -> tuple[str, bool]:
-        """The operator token: the configured one, else the stored one, else a new one.
-
-        Returns the token and whether it was generated now (so it is printed once).
-        """
-        if configured:
-            return configured, False
-        stored = await self.get(API_TOKEN_KEY)
-        if stored:
-            return stored, False
-        token = secrets.token_urlsafe(32)
-        await self.set(API_TOKEN_KEY, token)
-        return token, True
 
     async def cluster_id(self) -> str:
         """The id the nodes sharing this database know each other by (their Redis keys'

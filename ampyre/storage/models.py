@@ -4,7 +4,7 @@ One table per thing the operator reads back: charge points and their connectors,
 transactions with their meter values, remote starts, reservations, installed charging
 profiles, and the schema deviations of lenient charge points.
 
-One module, past 400 lines: the 26 tables are one declarative registry and one metadata,
+One module, past 400 lines: the 29 tables are one declarative registry and one metadata,
 which Alembic compares against the migrated schema; their relationships name each other.
 """
 
@@ -554,3 +554,63 @@ class ChargePointEvent(Base):
     timestamp: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
+
+
+# -- Operator accounts, API tokens and the audit log ---------------------------------------
+
+
+class Account(Base):
+    """An operator of the CSMS: a name, a role (viewer, operator, admin) and an optional
+    Argon2id password hash; it reaches the REST API through its API tokens."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token of an account, kept as the SHA-256 of its secret (the secret itself
+    is shown once, when it is made) with a short public prefix to recognise it by."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_account", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One change an operator made through the REST API (or the CLI): who, when, what,
+    from where and how it ended. Written once, never changed: the account is kept by name,
+    so the entry outlives the account."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_timestamp", "timestamp"),
+        Index("ix_audit_log_account", "account", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    timestamp: Mapped[datetime]
+    account: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[int | None] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    client: Mapped[str | None] = mapped_column(String(255))
