@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -246,3 +247,17 @@ def test_start_up_failures_are_one_line(tmp_path: Path) -> None:
     )
     assert "Traceback" not in in_use.stderr
     assert not (tmp_path / "x.db").exists()  # nothing started
+
+
+def test_database_commands_elsewhere_do_not_create_an_empty_database(tmp_path: Path) -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "ampyre", "charge-point", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AMPYRE_")},
+    )
+    assert listed.returncode == 1
+    assert listed.stderr.startswith("Error: No database at ampyre.db")
+    assert not (tmp_path / "ampyre.db").exists()

@@ -210,7 +210,7 @@ def token(account_name: str | None, database: str) -> None:
         await _audit(csms, "Create admin token", owner, 201)
         return secret
 
-    click.echo(_run(database, work))
+    click.echo(_run(database, work, create=True))  # also before the first start
 
 
 @click.command("audit-log")

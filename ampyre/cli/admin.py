@@ -15,7 +15,7 @@ from ampyre.cli.options import database_option, settings_from_cli
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import DomainError
-from ampyre.storage.database import Database
+from ampyre.storage.database import Database, sqlite_path
 
 T = TypeVar("T")
 
@@ -42,9 +42,18 @@ class _Offline:
         return None
 
 
-def _run(database: str, work: Callable[[CentralSystem], Awaitable[T]]) -> T:
+def _run(
+    database: str, work: Callable[[CentralSystem], Awaitable[T]], *, create: bool = False
+) -> T:
     # The server's defaults for everything but the database this command was given.
     settings = settings_from_cli({"database_url": database})
+    path = sqlite_path(settings.database_url)
+    if path is not None and not create and not path.exists():
+        # Run from another folder, the default ./ampyre.db is not the server's database.
+        raise click.ClickException(
+            f"No database at {path}: run this where the server's database is, or give "
+            "--database / AMPYRE_DATABASE_URL (`ampyre migrate` creates one)"
+        )
 
     async def main() -> T:
         db = Database(settings.database_url)
@@ -265,7 +274,7 @@ def migrate(database: str) -> None:
     async def work(csms: CentralSystem) -> None:
         return None
 
-    _run(database, work)
+    _run(database, work, create=True)
     click.echo("Database schema is up to date")
 
 

@@ -10,7 +10,6 @@ connection. The swarm itself lives in `ampyre.bench`; this module turns options 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ import click
 
 from ampyre.bench.mixes import MIX_NAMES
 from ampyre.bench.process_stats import server_exists
-from ampyre.config import env_var, setting_default
+from ampyre.cli.options import default_api_url, default_url
 
 ID_TAG_MAX_LENGTH = 20  # CiString20Type
 
@@ -27,25 +26,6 @@ class BenchUsageError(click.ClickException):
     """A one-line error with exit code 2 (bad options, nothing to connect to)."""
 
     exit_code = 2
-
-
-def _server_address() -> str:
-    """host:port of a local `ampyre serve`, from the same environment variables."""
-    host = os.environ.get(env_var("host"), "").strip() or setting_default("host")
-    if host in ("0.0.0.0", "::", "*"):
-        host = "127.0.0.1"
-    elif ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    port = os.environ.get(env_var("port"), "").strip() or setting_default("port")
-    return f"{host}:{port}"
-
-
-def default_url() -> str:
-    return f"ws://{_server_address()}/ocpp"
-
-
-def default_api_url() -> str:
-    return f"http://{_server_address()}/api/v1"
 
 
 @click.command("bench")

@@ -8,6 +8,7 @@ the only reader of the environment.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
@@ -119,3 +120,22 @@ def _click_type(field: FieldInfo, annotation: Any, flag: Flag) -> Any:
 
 #: `--database` of the sub-commands that work on the database directly.
 database_option = setting_option("database_url", "database")
+
+
+def _server_address() -> str:
+    """host:port of a local `ampyre serve`, from the same environment variables."""
+    host = os.environ.get(env_var("host"), "").strip() or setting_default("host")
+    if host in ("0.0.0.0", "::", "*"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = os.environ.get(env_var("port"), "").strip() or setting_default("port")
+    return f"{host}:{port}"
+
+
+def default_url() -> str:
+    return f"ws://{_server_address()}/ocpp"
+
+
+def default_api_url() -> str:
+    return f"http://{_server_address()}/api/v1"

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from ampyre.config import setting_default
+from ampyre.cli.options import default_url
 from ampyre.simulator import (
     DEFAULT_SCRIPT,
     Event,
@@ -41,9 +41,10 @@ PROGRESS_INTERVAL = 5.0
 @click.command("simulate")
 @click.option(
     "--url",
-    default=f"ws://{setting_default('host')}:{setting_default('port')}/ocpp",
-    show_default=True,
+    default=default_url,
+    show_default="ws://127.0.0.1:8180/ocpp, host and port from AMPYRE_HOST and AMPYRE_PORT",
     envvar="AMPYRE_SIMULATE_URL",
+    show_envvar=True,
     help="Base ws:// or wss:// URL of the CSMS; the charge point id is appended "
     "(or replaces {id} if present).",
 )

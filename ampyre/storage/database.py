@@ -31,6 +31,14 @@ class DatabaseURLError(ValueError):
     """A --database value Ampyre cannot use."""
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL and in-memory databases)."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def normalize_url(url: str) -> URL:
     """Map the URLs users write (`sqlite:///x`, `postgresql://...`) to async drivers."""
     try:
