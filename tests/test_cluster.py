@@ -71,7 +71,9 @@ async def test_a_command_through_one_node_reaches_a_charge_point_on_another(
         async with api_client(a) as api_a, api_client(b) as api_b:
             cp_id = unique()
             assert (await api_a.post("/charge-points", json={"id": cp_id})).status_code == 201
-            # Not connected anywhere: 409 on both nodes, as on one.
+            # Unknown anywhere: 404; not connected anywhere: 409, on both nodes, as on one.
+            unknown = await api_b.post(f"/charge-points/{unique()}/commands/ClearCache", json={})
+            assert unknown.status_code == 404, unknown.text
             for api in (api_a, api_b):
                 response = await api.post(f"/charge-points/{cp_id}/commands/ClearCache", json={})
                 assert response.status_code == 409, response.text
