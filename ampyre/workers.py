@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import threading
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -23,7 +25,9 @@ from ampyre.server import serve
 log = logging.getLogger("ampyre.workers")
 
 #: How long the workers get to stop gracefully before they are killed (s).
-STOP_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
+#: How often a worker checks that its supervisor is still there (s).
+ORPHAN_CHECK = 1.0
 
 
 class Supervisor:
@@ -59,7 +63,7 @@ class Supervisor:
 
     def _start(self, number: int) -> BaseProcess:
         worker = self.context.Process(
-            target=serve,
+            target=work,
             args=(self.settings, [self.listener], number),
             name=f"ampyre-worker-{number}",
         )
@@ -68,3 +72,18 @@ class Supervisor:
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
+
+
+def work(settings: Settings, sockets: list[socket.socket], number: int) -> None:
+    """A worker: a whole server that stops (gracefully) when its supervisor is gone, so
+    a killed supervisor leaves no workers holding the port."""
+    supervisor = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(ORPHAN_CHECK)
+        log.warning("worker %d: the supervisor is gone; stopping", number)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+    serve(settings, sockets, number)
