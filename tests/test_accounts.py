@@ -437,3 +437,14 @@ def _printed_token(server: Server, *, count: bool = False):  # type: ignore[no-u
         return len(lines)
     assert len(lines) == 1, server.log_path.read_text()
     return lines[0]
+
+
+async def test_audit_entries_keep_text_no_database_refuses(api: httpx.AsyncClient) -> None:
+    """A NUL in a client's body (PostgreSQL's text holds none) is kept escaped, and a
+    value no column can hold is a 422, not a 500."""
+    response = await api.post("/charge-points", json={"id": "NUL-CP", "password": "a\u0000b" * 4})
+    assert response.status_code in (201, 409, 422), response.text
+    response = await api.post("/id-tags", json={"idTag": "x\u0000y"})
+    assert response.status_code in (201, 422), response.text  # 422 on PostgreSQL
+    entries = (await api.get("/audit-log?limit=5")).json()["items"]
+    assert [entry for entry in entries if entry["path"] == "/api/v1/id-tags"]

@@ -128,12 +128,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(DBAPIError)
     async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
-        # A number no column can hold (an id or offset of 2**63, say) is the client's
-        # mistake: SQLite refuses it with OverflowError, asyncpg with a DataError that
-        # SQLAlchemy wraps. Any other database error stays a server error.
-        if isinstance(exc, OverflowError) or _is_data_error(exc):
+        # A value no column can hold is the client's mistake: a number of 2**63 (SQLite
+        # refuses it with OverflowError), or anything asyncpg refuses as a DataError (out
+        # of range, a NUL in text). Any other database error stays a server error.
+        if isinstance(exc, OverflowError):
             return JSONResponse(
                 {"detail": "A number in the request is out of range"}, status_code=422
+            )
+        refused = _data_error(exc)
+        if refused is not None:
+            reason = str(refused).strip().splitlines()[0]
+            return JSONResponse(
+                {"detail": f"A value in the request is out of range or cannot be stored: {reason}"},
+                status_code=422,
             )
         if isinstance(exc, OperationalError | InterfaceError):
             return _database_unavailable()
@@ -160,16 +167,19 @@ def _database_unavailable() -> JSONResponse:
     )
 
 
-def _is_data_error(exc: BaseException) -> bool:
-    """Whether a database error is asyncpg refusing a parameter's value."""
+def _data_error(exc: BaseException) -> BaseException | None:
+    """The asyncpg DataError (a parameter's value refused) behind a database error."""
     cause: BaseException | None = exc
     for _ in range(5):  # DBAPIError -> adapted error -> asyncpg's
         if cause is None:
-            return False
-        if type(cause).__name__ == "DataError" and "asyncpg" in type(cause).__module__:
-            return True
+            return None
+        if any(
+            kind.__name__ == "DataError" and kind.__module__.startswith("asyncpg")
+            for kind in type(cause).__mro__
+        ):
+            return cause
         cause = getattr(cause, "orig", None) or cause.__cause__
-    return False
+    return None
 
 
 def _describe_validation(errors: Any) -> str:

@@ -93,13 +93,13 @@ class AuditService:
             session.add(
                 AuditEntry(
                     timestamp=now(),
-                    account=record.account[:64],
+                    account=_storable(record.account)[:64],
                     token_id=record.token_id,
                     method=record.method,
-                    path=record.path,
-                    target=record.target[:255] if record.target else None,
-                    summary=record.summary,
-                    details=record.details,
+                    path=_storable(record.path),
+                    target=_storable(record.target)[:255] if record.target else None,
+                    summary=_storable(record.summary),
+                    details=_storable(record.details) if record.details else record.details,
                     status=record.status,
                     client=record.client[:255] if record.client else None,
                 )
@@ -134,3 +134,8 @@ class AuditService:
                 .offset(offset)
             )
             return list(rows), int(total or 0)
+
+
+def _storable(text: str) -> str:
+    """Client text as every database stores it: PostgreSQL's text holds no NUL."""
+    return text.replace("\x00", "\\u0000")
