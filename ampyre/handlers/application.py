@@ -6,6 +6,8 @@ each connection gets a session that hands its validated CALLs to the dispatcher.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,14 +55,16 @@ class OcppAdmission:
 class OcppSession:
     """One connection's session: its message context and the dispatcher."""
 
-    __slots__ = ("ctx", "dispatcher")
+    __slots__ = ("ctx", "dispatcher", "handle")
 
     def __init__(self, ctx: MessageContext, dispatcher: Dispatcher) -> None:
         self.ctx = ctx
         self.dispatcher = dispatcher
-
-    async def handle(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self.dispatcher.dispatch(self.ctx, action, payload)
+        #: `Session.handle`: the dispatcher's coroutine itself, no frame in between (this
+        #: runs for every message).
+        self.handle: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] = functools.partial(
+            dispatcher.dispatch, ctx
+        )
 
     async def record_deviations(self, deviations: list[tuple[str, str, str, str]]) -> None:
         await self.ctx.csms.charge_points.record_deviations(self.ctx.charge_point_id, deviations)

@@ -68,9 +68,11 @@ class Dispatcher:
         triggers = ctx.csms.triggers
         if triggers.awaits_messages(ctx.charge_point_id):
             await triggers.note_message(ctx.charge_point_id, action, connector_id)
-        event = EVENTS.get(action)
-        if event is not None:
-            ctx.csms.events.publish(event, ctx.charge_point_id, message=payload, answer=response)
+        events = ctx.csms.events
+        if events.listened:
+            event = EVENTS.get(action)
+            if event is not None:
+                events.publish(event, ctx.charge_point_id, message=payload, answer=response)
         return response
 
     @staticmethod

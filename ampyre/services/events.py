@@ -56,6 +56,11 @@ class EventBus:
         self.forward: Callable[[Event], None] | None = None
         self._ids = itertools.count(time.time_ns() // 1000)
 
+    @property
+    def listened(self) -> bool:
+        """Whether anyone may want events (else callers on hot paths skip building them)."""
+        return self.kept is not None or self.forward is not None
+
     def publish(self, type: str, charge_point_id: str | None, **data: Any) -> None:
         if self.kept is None and self.forward is None:
             return  # nobody has ever listened here, and no other node does

@@ -241,16 +241,15 @@ class ChargePointConnection:
         self.answers.put(key, answer)
         started = time.perf_counter()
         try:
-            frame, final = await self._answer(call)
+            frame, error_code = await self._answer(call)
         except BaseException:
             self.answers.discard(key)
             answer.cancel()
             raise
         answer.set_result(frame)
         if self.stats is not None:
-            code = _error_code(frame)
-            self.stats.answered(call.action, time.perf_counter() - started, code)
-        if not final or len(frame) > AnswerCache.MAX_ANSWER:
+            self.stats.answered(call.action, time.perf_counter() - started, error_code)
+        if error_code == InternalError.code or len(frame) > AnswerCache.MAX_ANSWER:
             # Not kept: a large answer (a bound on memory), or an InternalError (the
             # database may be back when the charge point sends it again).
             self.answers.discard(key)
@@ -261,8 +260,9 @@ class ChargePointConnection:
     def _recently_opened(self) -> bool:
         return asyncio.get_running_loop().time() - self.opened_at < SHARED_RECALL_WINDOW
 
-    async def _answer(self, call: Call) -> tuple[str, bool]:
-        """The answer frame, and whether a repeat of the CALL may get it as it is."""
+    async def _answer(self, call: Call) -> tuple[str, str | None]:
+        """The answer frame, and its error code when it is a CALLERROR (an InternalError
+        is not repeated to a retry: the database may be back by then)."""
         try:
             payload, deviations = self._validated(call)
             if deviations:
@@ -282,17 +282,14 @@ class ChargePointConnection:
                 exc.code,
                 exc.description[:200],
             )
-            return (
-                CallError.from_exception(call.unique_id, exc).encode(),
-                exc.code != InternalError.code,
-            )
+            return CallError.from_exception(call.unique_id, exc).encode(), exc.code
         except Exception:
             log.exception("[%s] %s handler failed", self.charge_point_id, call.action)
             return CallError(
                 call.unique_id, InternalError.code, f"{call.action} could not be processed"
-            ).encode(), False
+            ).encode(), InternalError.code
         log.debug("[%s] -> CALLRESULT %s %s", self.charge_point_id, call.action, call.unique_id)
-        return CallResult(call.unique_id, response).encode(), True
+        return CallResult(call.unique_id, response).encode(), None
 
     def _validated(self, call: Call) -> tuple[dict[str, Any], list[Deviation]]:
         if not self.validator.knows(call.action):
@@ -401,13 +398,6 @@ class ChargePointConnection:
             self.socket.send_text(text)
         except Exception as exc:
             raise ConnectionClosed(f"send failed: {exc}") from None
-
-
-def _error_code(frame: str) -> str | None:
-    """The error code of a CALLERROR frame this connection built (None for a CALLRESULT)."""
-    if not frame.startswith("[4,"):
-        return None
-    return str(parse_frame(frame).error_code)  # type: ignore[union-attr]
 
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:
