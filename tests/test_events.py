@@ -112,6 +112,8 @@ async def test_a_node_streams_the_events_of_charge_points_on_another(tmp_path: P
             cp_id = unique()
             await api_a.post("/charge-points", json={"id": cp_id})
             async with event_stream(api_a, chargePointId=cp_id) as events:
+                # The other nodes learn within a second that A has a listener.
+                await asyncio.sleep(2)
                 async with OcppClient.connect(b.ws_url, cp_id) as client:
                     await client.boot()
                     received = await next_events(events, 2)

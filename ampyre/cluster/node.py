@@ -34,6 +34,9 @@ log = logging.getLogger("ampyre.cluster")
 
 #: How often the lastSeen times of this node's charge points are broadcast (s).
 SEEN_INTERVAL = 0.25
+#: How often a node says whether it has event listeners, and how long that holds (s).
+LISTENING_CHECK = 1.0
+LISTENING_TTL = 5
 #: How long this node's live events are gathered before they go to the others (s).
 EVENTS_FLUSH = 0.05
 #: Longest wait between attempts to reach Redis again (s).
@@ -66,9 +69,26 @@ class ClusterNode:
         self._event_tasks: set[asyncio.Task[None]] = set()
 
     def share_events(self, bus: EventBus) -> None:
-        """This node's live events go to the other nodes, theirs come into `bus`."""
+        """This node's live events go to the other nodes while one of them has a listener
+        (checked every second: `_share_while_listened`); theirs come into `bus`."""
         self.events = bus
-        bus.forward = self._forward_event
+
+    async def _share_while_listened(self) -> None:
+        """Say whether this node has event listeners, and forward this node's events only
+        while another node has: building and sending every message's event to Redis for
+        nobody would cost the message path a good part of its speed."""
+        bus = self.events
+        if bus is None:
+            return
+        prefix = f"{self.presence.namespace}:listening:"
+        if bus.subscriptions:
+            await self.redis.set(prefix + self.node_id, "1", ex=LISTENING_TTL)
+        others = False
+        async for key in self.redis.scan_iter(match=prefix + "*", count=100):
+            if str(key) != prefix + self.node_id:
+                others = True
+                break
+        bus.forward = self._forward_event if others else None
 
     def _forward_event(self, event: Event) -> None:
         self._outgoing_events.append(
@@ -220,11 +240,14 @@ class ClusterNode:
 
     async def _upkeep(self) -> None:
         loop = asyncio.get_running_loop()
-        next_renew = next_resync = loop.time()
+        next_renew = next_resync = next_listen = loop.time()
         while True:
             await asyncio.sleep(SEEN_INTERVAL)
             try:
                 await self._announce_seen()
+                if loop.time() >= next_listen:
+                    next_listen = loop.time() + LISTENING_CHECK
+                    await self._share_while_listened()
                 if loop.time() >= next_renew:
                     next_renew = loop.time() + RENEW_INTERVAL
                     await self.presence.renew(self.registry.connected_ids())
