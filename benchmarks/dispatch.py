@@ -26,29 +26,10 @@ from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.framing import CallResult
 from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.gateway import OfflineGateway
 from ampyre.storage.database import Database
 
 NOW = "2024-05-01T12:00:00.123Z"
-
-
-class _Offline:
-    def is_connected(self, charge_point_id: str) -> bool:
-        return False
-
-    def connected_ids(self) -> set[str]:
-        return set()
-
-    def last_seen(self, charge_point_id: str) -> None:
-        return None
-
-    def check_request(self, action: str, payload: Any) -> None:
-        raise RuntimeError("offline")
-
-    async def call(self, *args: Any) -> dict[str, Any]:
-        raise RuntimeError("offline")
-
-    async def disconnect(self, charge_point_id: str, reason: str) -> None:
-        return None
 
 
 def _meter_value(wh: int) -> dict[str, Any]:
@@ -124,7 +105,7 @@ async def main(charge_points: int, sessions: int) -> dict[str, Any]:
         try:
             csms = CentralSystem.build(
                 db,
-                _Offline(),
+                OfflineGateway(),
                 heartbeat_interval=300,
                 auto_register=True,
                 remote_start_timeout=180,

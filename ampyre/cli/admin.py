@@ -15,31 +15,10 @@ from ampyre.cli.options import database_option, settings_from_cli
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import DomainError
+from ampyre.services.gateway import OfflineGateway
 from ampyre.storage.database import Database, sqlite_path
 
 T = TypeVar("T")
-
-
-class _Offline:
-    """The gateway of a CLI process: it reaches no charge point."""
-
-    def is_connected(self, charge_point_id: str) -> bool:
-        return False
-
-    def connected_ids(self) -> set[str]:
-        return set()
-
-    def last_seen(self, charge_point_id: str) -> None:
-        return None
-
-    def check_request(self, action: str, payload: Any) -> None:
-        raise click.ClickException("Commands to charge points go through a running server")
-
-    async def call(self, *args: Any) -> dict[str, Any]:
-        raise click.ClickException("Commands to charge points go through a running server")
-
-    async def disconnect(self, charge_point_id: str, reason: str) -> None:
-        return None
 
 
 def _run(
@@ -59,7 +38,7 @@ def _run(
         db = Database(settings.database_url)
         try:
             await db.migrate()
-            csms = CentralSystem.build(db, _Offline(), settings)
+            csms = CentralSystem.build(db, OfflineGateway(), settings)
             return await work(csms)
         finally:
             await db.dispose()

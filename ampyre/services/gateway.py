@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from ampyre.services.errors import Conflict
+
 
 class ChargePointGateway(Protocol):
     def is_connected(self, charge_point_id: str) -> bool: ...
@@ -38,3 +40,28 @@ class ChargePointGateway(Protocol):
         ...
 
     async def disconnect(self, charge_point_id: str, reason: str) -> None: ...
+
+
+class OfflineGateway:
+    """The gateway of a process without charge point connections (CLI, tests,
+    benchmarks): nothing is connected, and a command is refused."""
+
+    def is_connected(self, charge_point_id: str) -> bool:
+        return False
+
+    def connected_ids(self) -> set[str]:
+        return set()
+
+    def last_seen(self, charge_point_id: str) -> datetime | None:
+        return None
+
+    def check_request(self, action: str, payload: Any) -> None:
+        raise Conflict("Commands to charge points go through a running server")
+
+    async def call(
+        self, charge_point_id: str, action: str, payload: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        raise Conflict("Commands to charge points go through a running server")
+
+    async def disconnect(self, charge_point_id: str, reason: str) -> None:
+        return None

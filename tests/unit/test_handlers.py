@@ -40,31 +40,12 @@ from ampyre.services.central_system import CentralSystem
 from ampyre.services.charge_points import UNCHANGED, ChargePointUpdate, ConnectRefusal
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.data_transfer import DataTransferReply
+from ampyre.services.gateway import OfflineGateway
 from ampyre.storage.database import Database
 from ampyre.storage.models import Reservation
 
 T0 = "2024-05-01T10:00:00Z"
 CP = "CP-1"
-
-
-class _Offline:
-    def is_connected(self, charge_point_id: str) -> bool:
-        return False
-
-    def connected_ids(self) -> set[str]:
-        return set()
-
-    def last_seen(self, charge_point_id: str) -> None:
-        return None
-
-    def check_request(self, action: str, payload: Any) -> None:
-        raise AssertionError("no commands here")
-
-    async def call(self, *args: Any) -> dict[str, Any]:
-        raise AssertionError("no commands here")
-
-    async def disconnect(self, charge_point_id: str, reason: str) -> None:
-        return None
 
 
 @pytest.fixture
@@ -78,7 +59,7 @@ async def csms(tmp_path: Path) -> AsyncIterator[CentralSystem]:
             remote_start_timeout=60,
             data_dir=str(tmp_path / "data"),
         )
-        system = CentralSystem.build(db, _Offline(), settings)
+        system = CentralSystem.build(db, OfflineGateway(), settings)
         await system.charge_points.register(CP)
         yield system
     finally:
