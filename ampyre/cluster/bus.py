@@ -3,7 +3,9 @@
 Each node listens on its own channel. A request names the node to reply to and an id;
 the holding node runs it on its local connection and publishes the outcome back. A
 request nobody receives (the node is gone) fails at once as not connected; one whose
-answer does not come back in time fails as a time-out, like a silent charge point.
+answer does not come back in time fails as a time-out, like a silent charge point. A
+node that is not subscribed to its own channel (Redis has just come back and the
+listener has not resubscribed yet) sends nothing: the reply could not reach it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, Conflict
+from ampyre.services.errors import (
+    ChargePointCallError,
+    ChargePointTimeout,
+    Conflict,
+    Unavailable,
+)
 
 log = logging.getLogger("ampyre.cluster")
 
@@ -37,6 +44,8 @@ class NodeBus:
         self.serve = serve
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Whether this node is subscribed to its channel, set by the node's listener.
+        self.listening = False
 
     def node_channel(self, node_id: str) -> str:
         return f"{self.namespace}:node:{node_id}"
@@ -45,6 +54,8 @@ class NodeBus:
         self, node_id: str, message: dict[str, Any], timeout: float
     ) -> dict[str, Any]:
         """Send a request to a node and wait for its reply fields."""
+        if not self.listening:
+            raise Unavailable("The cluster's Redis is unreachable: not listening for replies")
         request_id = uuid.uuid4().hex
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[request_id] = future

@@ -67,6 +67,7 @@ class ClusterNode:
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._seen_since: datetime | None = None
         self._event_tasks: set[asyncio.Task[None]] = set()
+        self._subscribed = asyncio.Event()
 
     def share_events(self, bus: EventBus) -> None:
         """This node's live events go to the other nodes while one of them has a listener
@@ -137,6 +138,9 @@ class ClusterNode:
             asyncio.create_task(self._listen(), name="cluster-listen"),
             asyncio.create_task(self._upkeep(), name="cluster-upkeep"),
         ]
+        # Commands sent before the node hears its own channel could not get their replies.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
         log.info("cluster node %s joined (%s)", self.node_id, self.presence.namespace)
 
     async def stop(self) -> None:
@@ -213,6 +217,8 @@ class ClusterNode:
             try:
                 await pubsub.subscribe(self.presence.channel, self.bus.channel, self.events_channel)
                 await self._restore()
+                self.bus.listening = True
+                self._subscribed.set()
                 delay = 0.5
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -228,6 +234,7 @@ class ClusterNode:
             except (RedisError, OSError) as exc:
                 log.warning("cluster: Redis unreachable (%s); retrying in %.1f s", exc, delay)
             finally:
+                self.bus.listening = False
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
             await asyncio.sleep(delay)
