@@ -6,10 +6,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, generate_latest
 
 from ampyre import __version__
 from ampyre.api import files
@@ -21,7 +24,14 @@ from ampyre.config import Settings
 from ampyre.ftp import start_ftp_server
 from ampyre.handlers.application import OcppApplication
 from ampyre.handlers.gateway import ConnectionGateway
-from ampyre.metrics import AmpyreCollector, LoopLag, metrics_endpoint, metrics_registry
+from ampyre.metrics import (
+    SIBLINGS_TIMEOUT,
+    AmpyreCollector,
+    LoopLag,
+    ServerMetrics,
+    metrics_endpoint,
+    metrics_registry,
+)
 from ampyre.ocpp.v16.validation import get_validator
 from ampyre.services.access import token_hash
 from ampyre.services.accounts import AccountService
@@ -51,7 +61,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         validator = get_validator()
         registry = ConnectionRegistry()
         local_gateway = ConnectionGateway(registry, validator)
-        cluster = await _join_cluster(settings, db, registry, local_gateway)
+        cluster = await _join_cluster(settings, db, registry, local_gateway, worker)
         csms = CentralSystem.build(
             db, cluster.gateway if cluster is not None else local_gateway, settings
         )
@@ -80,7 +90,9 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         )
         lag = LoopLag()
         lag.start()
-        app.state.metrics = metrics_registry(AmpyreCollector(csms, registry, stats, lag, cluster))
+        app.state.metrics = _server_metrics(
+            metrics_registry(AmpyreCollector(csms, registry, stats, lag, cluster)), cluster
+        )
         # In a cluster, one node at a time sweeps (a lease that outlives two periods).
         lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None
         sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval, lease), name="sweeper")
@@ -149,14 +161,36 @@ def _tune_garbage_collector() -> None:
 
 
 async def _join_cluster(
-    settings: Settings, db: Database, registry: ConnectionRegistry, local: ConnectionGateway
+    settings: Settings,
+    db: Database,
+    registry: ConnectionRegistry,
+    local: ConnectionGateway,
+    worker: int,
 ) -> ClusterNode | None:
     if settings.redis_url is None:
         return None
     namespace = "ampyre:" + await SettingsService(db).cluster_id()
-    node = ClusterNode(settings.redis_url, namespace, registry, local)
+    # The workers of one server share their supervisor: that names their group.
+    group = f"{socket.gethostname()}:{os.getppid()}" if settings.workers > 1 else None
+    node = ClusterNode(settings.redis_url, namespace, registry, local, group=group)
     await node.start()
     return node
+
+
+def _server_metrics(registry: CollectorRegistry, cluster: ClusterNode | None) -> ServerMetrics:
+    """`/metrics` of this process, answering for its sibling workers too under --workers."""
+    if cluster is None or cluster.group_channel is None:
+        return ServerMetrics(registry)
+
+    async def own() -> dict[str, Any]:
+        return {"text": generate_latest(registry).decode()}
+
+    async def siblings() -> list[str]:
+        replies = await cluster.ask_group("metrics", SIBLINGS_TIMEOUT)
+        return [str(reply["text"]) for reply in replies if "text" in reply]
+
+    cluster.answer("metrics", own)
+    return ServerMetrics(registry, siblings)
 
 
 async def _sweep(csms: CentralSystem, interval: float, lease: Lease | None) -> None:

@@ -3,15 +3,17 @@
 Read at scrape time from what the parts already count (the OCPP endpoint's
 `MessageStats`, the command service's outcomes, group commit, the connection registry,
 the cluster's mirror) plus the process (CPU, memory, descriptors, garbage collector) and
-the event loop's lag. With `--workers`, each scrape answers for the worker it reaches:
-scrape each node's port, and read the per-worker figures as a sample.
+the event loop's lag. With `--workers`, the worker a scrape reaches asks its siblings for
+their figures (over the cluster's Redis) and answers for the whole server: counters and
+histograms are summed, as are connections, memory and CPU; the loop lag is the worst
+worker's, the start time the earliest. Scrape each node's port for a cluster of machines.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -21,6 +23,8 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -34,6 +38,8 @@ from ampyre.transport.stats import BUCKETS, MessageStats
 
 #: How often the event loop's lag is sampled (s).
 LAG_INTERVAL = 0.5
+#: How long a scrape waits for the other workers' figures (s).
+SIBLINGS_TIMEOUT = 2.0
 
 
 class LoopLag:
@@ -143,8 +149,93 @@ def metrics_registry(collector: AmpyreCollector) -> CollectorRegistry:
     return registry
 
 
+#: Asks the server's other workers for their exposition texts.
+Siblings = Callable[[], Awaitable[list[str]]]
+
+
+class ServerMetrics:
+    """What `/metrics` answers: this process's registry, plus its sibling workers'."""
+
+    def __init__(self, registry: CollectorRegistry, siblings: Siblings | None = None) -> None:
+        self.registry = registry
+        self.siblings = siblings
+
+    def text(self) -> bytes:
+        return generate_latest(self.registry)
+
+    async def scrape(self) -> bytes:
+        own = self.text()
+        if self.siblings is None:
+            return own
+        others = await self.siblings()
+        if not others:
+            return own
+        return merge_expositions([own.decode(), *others])
+
+
+class _Families(Collector):
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def merge_expositions(texts: list[str]) -> bytes:
+    """One exposition for the whole server from its workers' (the first is the scraped
+    worker's own): each sample summed, but for the few that are not amounts."""
+    families: dict[str, Metric] = {}
+    values: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            families.setdefault(family.name, family)
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                values.setdefault(key, []).append(sample.value)
+    present: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for family in families.values():
+        samples = []
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            present.add(key)
+            samples.append(sample._replace(value=_combine(key, values[key], values)))
+        family.samples = samples
+    # Samples only another worker has (an action only it saw) join their family.
+    for key, found in values.items():
+        owner = _family_of(key[0], families)
+        if owner is not None and key not in present:
+            owner.add_sample(key[0], dict(key[1]), _combine(key, found, values))
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(list(families.values())))
+    return generate_latest(registry)
+
+
+def _family_of(sample_name: str, families: dict[str, Metric]) -> Metric | None:
+    for suffix in ("_total", "_created", "_bucket", "_count", "_sum"):
+        if sample_name.endswith(suffix) and sample_name.removesuffix(suffix) in families:
+            return families[sample_name.removesuffix(suffix)]
+    return families.get(sample_name)
+
+
+def _combine(
+    key: tuple[str, tuple[tuple[str, str], ...]],
+    found: list[float],
+    values: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]],
+) -> float:
+    name, labels = key
+    if name.endswith(("_start_time_seconds", "_created")):
+        return min(found)
+    if name in ("ampyre_event_loop_lag_seconds", "process_max_fds") or name.endswith("_info"):
+        return max(found)
+    if name == "ampyre_connected_charge_points" and labels == (("where", "elsewhere"),):
+        # Each worker counts its siblings' charge points as elsewhere: take them out.
+        here = values.get((name, (("where", "here"),)), [0.0])
+        return max(0.0, found[0] - (sum(here) - here[0]))
+    return sum(found)
+
+
 async def metrics_endpoint(request: Request) -> Response:
-    registry: CollectorRegistry | None = getattr(request.app.state, "metrics", None)
-    if registry is None:
+    metrics: ServerMetrics | None = getattr(request.app.state, "metrics", None)
+    if metrics is None:
         return Response("starting\n", status_code=503, media_type="text/plain")
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(await metrics.scrape(), media_type=CONTENT_TYPE_LATEST)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import api_client, unique
 from tests.ocpp_client import OcppClient
@@ -66,11 +64,6 @@ async def next_events(queue: asyncio.Queue[dict[str, Any]], count: int) -> list[
 async def test_events_of_a_charge_point_as_they_happen_and_after_a_reconnect(
     server: Server, cp_id: str, api: httpx.AsyncClient
 ) -> None:
-    if os.environ.get("AMPYRE_TEST_WORKERS"):
-        pytest.skip(
-            "resuming after a reconnect replays what the answering process kept; across "
-            "workers the stream and the charge point may be in different processes"
-        )
     async with event_stream(api, chargePointId=cp_id) as events:
         async with OcppClient.connect(server.ws_url, cp_id) as client:
             await client.boot()

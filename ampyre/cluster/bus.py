@@ -11,6 +11,7 @@ listener has not resubscribed yet) sends nothing: the reply could not reach it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -43,9 +44,12 @@ class NodeBus:
         self.channel = self.node_channel(node_id)
         self.serve = serve
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._gatherings: dict[str, _Gathering] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Whether this node is subscribed to its channel, set by the node's listener.
         self.listening = False
+        #: The channels this node listens to for requests (its own, its group's).
+        self.channels = {self.channel}
 
     def node_channel(self, node_id: str) -> str:
         return f"{self.namespace}:node:{node_id}"
@@ -76,6 +80,30 @@ class NodeBus:
         finally:
             self._replies.pop(request_id, None)
 
+    async def gather(
+        self, channel: str, message: dict[str, Any], timeout: float
+    ) -> list[dict[str, Any]]:
+        """Ask every other node listening on `channel` and collect the replies that come
+        within `timeout` (the sender, if it listens there too, does not answer itself)."""
+        if not self.listening:
+            raise Unavailable("The cluster's Redis is unreachable: not listening for replies")
+        request_id = uuid.uuid4().hex
+        gathering = _Gathering(asyncio.get_running_loop().create_future())
+        self._gatherings[request_id] = gathering
+        try:
+            message = {**message, "id": request_id, "replyTo": self.node_id}
+            receivers = await self.redis.publish(channel, orjson.dumps(message))
+            gathering.expect(receivers - 1 if self._listens_on(channel) else receivers)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(gathering.complete)
+            return list(gathering.replies)
+        finally:
+            self._gatherings.pop(request_id, None)
+
+    def _listens_on(self, channel: str) -> bool:
+        return channel in self.channels
+
     async def tell(self, node_id: str, message: dict[str, Any]) -> None:
         """Send a message that wants no reply (close a replaced connection)."""
         await self.redis.publish(self.node_channel(node_id), orjson.dumps(message))
@@ -83,10 +111,16 @@ class NodeBus:
     def received(self, data: str) -> None:
         message = orjson.loads(data)
         if message.get("kind") == "reply":
-            future = self._replies.get(message.get("id", ""))
+            request_id = message.get("id", "")
+            future = self._replies.get(request_id)
             if future is not None and not future.done():
                 future.set_result(message)
+            gathering = self._gatherings.get(request_id)
+            if gathering is not None:
+                gathering.add(message)
             return
+        if message.get("replyTo") == self.node_id:
+            return  # this node's own question on a channel it listens to as well
         task = asyncio.create_task(self._answer(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -104,6 +138,31 @@ class NodeBus:
             await self.tell(message["replyTo"], reply)
         except Exception:
             log.warning("could not reply to node %s", message["replyTo"])
+
+
+class _Gathering:
+    """The replies to one `NodeBus.gather`, complete once as many came as were sent."""
+
+    def __init__(self, complete: asyncio.Future[None]) -> None:
+        self.complete = complete
+        self.replies: list[dict[str, Any]] = []
+        self.expected: int | None = None
+
+    def expect(self, count: int) -> None:
+        self.expected = count
+        self._check()
+
+    def add(self, reply: dict[str, Any]) -> None:
+        self.replies.append(reply)
+        self._check()
+
+    def _check(self) -> None:
+        if (
+            self.expected is not None
+            and len(self.replies) >= self.expected
+            and not self.complete.done()
+        ):
+            self.complete.set_result(None)
 
 
 def outcome(reply: dict[str, Any]) -> dict[str, Any]:

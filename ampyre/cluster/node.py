@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +46,13 @@ MAX_RETRY_DELAY = 5.0
 
 class ClusterNode:
     def __init__(
-        self, redis_url: str, namespace: str, registry: ConnectionRegistry, local: ConnectionGateway
+        self,
+        redis_url: str,
+        namespace: str,
+        registry: ConnectionRegistry,
+        local: ConnectionGateway,
+        *,
+        group: str | None = None,
     ) -> None:
         self.node_id = uuid.uuid4().hex[:12]
         self.redis: Redis = Redis.from_url(
@@ -57,6 +64,12 @@ class ClusterNode:
         self.bus = NodeBus(self.redis, namespace, self.node_id, self._serve)
         self.gateway = ClusterGateway(local, self.presence, self.bus)
         self.answers = RedisAnswers(self.redis, namespace)
+        #: The workers of one `ampyre serve --workers N` form a group: they answer for
+        #: the whole server together where a scrape or a question reaches one of them.
+        self.group_channel = f"{namespace}:group:{group}" if group else None
+        if self.group_channel:
+            self.bus.channels.add(self.group_channel)
+        self._questions: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {}
         self.sweep_lease_key = f"{namespace}:lease:sweep"
         self.events_channel = f"{namespace}:events"
         self.events: EventBus | None = None
@@ -73,6 +86,25 @@ class ClusterNode:
         """This node's live events go to the other nodes while one of them has a listener
         (checked every second: `_share_while_listened`); theirs come into `bus`."""
         self.events = bus
+        bus.on_listened = self._listened
+
+    def _listened(self) -> None:
+        """This node's first subscriber: the others start forwarding now, not at their
+        next check, so the subscriber misses none of the events that follow."""
+        task = asyncio.create_task(self._say_listening())
+        self._event_tasks.add(task)
+        task.add_done_callback(self._event_tasks.discard)
+
+    async def _say_listening(self) -> None:
+        try:
+            await self.redis.set(
+                f"{self.presence.namespace}:listening:{self.node_id}", "1", ex=LISTENING_TTL
+            )
+            await self.redis.publish(
+                self.events_channel, orjson.dumps({"node": self.node_id, "listening": True})
+            )
+        except RedisError as exc:
+            log.debug("could not say this node listens: %s", exc)
 
     async def _share_while_listened(self) -> None:
         """Say whether this node has event listeners, and forward this node's events only
@@ -89,7 +121,17 @@ class ClusterNode:
             if str(key) != prefix + self.node_id:
                 others = True
                 break
-        bus.forward = self._forward_event if others else None
+        self._forwarding(others)
+
+    def _forwarding(self, on: bool) -> None:
+        """Forward this node's events while another node listens; meanwhile keep every
+        event here too, so a client resuming on this node finds them."""
+        bus = self.events
+        if bus is None:
+            return
+        bus.forward = self._forward_event if on else None
+        if on:
+            bus.keep()
 
     def _forward_event(self, event: Event) -> None:
         self._outgoing_events.append(
@@ -123,10 +165,23 @@ class ClusterNode:
         message = orjson.loads(data)
         if self.events is None or message.get("node") == self.node_id:
             return
+        if message.get("listening"):
+            self._forwarding(True)
+            return
         for item in message.get("events", ()):
             self.events.deliver(
                 Event(item["id"], item["type"], item["chargePointId"], item["time"], item["data"])
             )
+
+    def answer(self, kind: str, reply: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        """Answer the group's questions of `kind` (e.g. "metrics") with `reply`."""
+        self._questions[kind] = reply
+
+    async def ask_group(self, kind: str, timeout: float) -> list[dict[str, Any]]:
+        """The replies of the other workers of this server (none without a group)."""
+        if self.group_channel is None:
+            return []
+        return await self.bus.gather(self.group_channel, {"kind": kind}, timeout)
 
     def lease(self, name: str, ttl: float) -> Lease:
         return Lease(self.redis, f"{self.presence.namespace}:lease:{name}", self.node_id, ttl)
@@ -194,6 +249,9 @@ class ClusterNode:
 
     async def _serve(self, message: dict[str, Any]) -> dict[str, Any]:
         kind, charge_point_id = message.get("kind"), str(message.get("chargePointId"))
+        question = self._questions.get(str(kind))
+        if question is not None:
+            return await question()
         if kind == "call":
             return await run_call(
                 self.local.call(
@@ -215,7 +273,9 @@ class ClusterNode:
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.subscribe(self.presence.channel, self.bus.channel, self.events_channel)
+                await pubsub.subscribe(
+                    self.presence.channel, self.events_channel, *self.bus.channels
+                )
                 await self._restore()
                 self.bus.listening = True
                 self._subscribed.set()
@@ -225,7 +285,7 @@ class ClusterNode:
                     if message is None or message["type"] != "message":
                         continue
                     channel = message["channel"]
-                    if channel == self.bus.channel:
+                    if channel in self.bus.channels:
                         self.bus.received(message["data"])
                     elif channel == self.events_channel:
                         self._receive_events(message["data"])

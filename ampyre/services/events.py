@@ -5,13 +5,17 @@ Each event has an id (increasing; a client resumes after the last one it saw wit
 kept for resuming, but only once someone has subscribed: until then publishing costs an
 `if`. Subscribers get a bounded queue each; one that does not keep up is dropped rather
 than let it hold memory (its client reconnects and resumes). In a cluster, each node's
-events are forwarded to the others (`forward`), so every node streams the whole network.
+events are forwarded to the others (`forward`) while any node has a subscriber, and every
+node then keeps them all, so a client resumes on whichever node its reconnect reaches.
+
+Ids are microseconds since the epoch, made unique and increasing per node, so the events
+of several nodes interleave by time. A resume continues after the client's last event in
+this node's order of arrival when the node has it, else after its id.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -54,7 +58,9 @@ class EventBus:
         self.kept: deque[Event] | None = None
         #: Set by the cluster: hands this node's events to the others.
         self.forward: Callable[[Event], None] | None = None
-        self._ids = itertools.count(time.time_ns() // 1000)
+        #: Set by the cluster: told when this node gets its first subscriber.
+        self.on_listened: Callable[[], None] | None = None
+        self._last_id = 0
 
     @property
     def listened(self) -> bool:
@@ -64,7 +70,9 @@ class EventBus:
     def publish(self, type: str, charge_point_id: str | None, **data: Any) -> None:
         if self.kept is None and self.forward is None:
             return  # nobody has ever listened here, and no other node does
-        event = Event(next(self._ids), type, charge_point_id, time.time(), data)
+        at = time.time()
+        self._last_id = max(self._last_id + 1, int(at * 1_000_000))
+        event = Event(self._last_id, type, charge_point_id, at, data)
         self.deliver(event)
         if self.forward is not None:
             self.forward(event)
@@ -86,12 +94,23 @@ class EventBus:
     def subscribe(
         self, types: Iterable[str] | None = None, charge_point_id: str | None = None
     ) -> Subscription:
+        self.keep()
+        subscription = Subscription(self, frozenset(types) if types else None, charge_point_id)
+        first = not self.subscriptions
+        self.subscriptions.add(subscription)
+        if first and self.on_listened is not None:
+            self.on_listened()
+        return subscription
+
+    def keep(self) -> None:
+        """Start keeping events for resuming (from now on)."""
         if self.kept is None:
             self.kept = deque(maxlen=KEPT)
-        subscription = Subscription(self, frozenset(types) if types else None, charge_point_id)
-        self.subscriptions.add(subscription)
-        return subscription
 
     def since(self, last_id: int, subscription: Subscription) -> list[Event]:
         """The kept events after `last_id` that the subscription wants (to resume)."""
-        return [e for e in self.kept or () if e.id > last_id and subscription.wants(e)]
+        kept = list(self.kept or ())
+        after = next((i + 1 for i, e in enumerate(kept) if e.id == last_id), None)
+        if after is None:
+            return [e for e in kept if e.id > last_id and subscription.wants(e)]
+        return [e for e in kept[after:] if subscription.wants(e)]
