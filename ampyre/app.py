@@ -63,7 +63,10 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         local_gateway = ConnectionGateway(registry, validator)
         cluster = await _join_cluster(settings, db, registry, local_gateway, worker)
         csms = CentralSystem.build(
-            db, cluster.gateway if cluster is not None else local_gateway, settings
+            db,
+            cluster.gateway if cluster is not None else local_gateway,
+            settings,
+            locks=cluster.locks if cluster is not None else None,
         )
         if cluster is not None:
             cluster.share_events(csms.events)

@@ -25,6 +25,7 @@ from ampyre.cluster.answers import RedisAnswers
 from ampyre.cluster.bus import NodeBus, run_call
 from ampyre.cluster.gateway import ClusterGateway
 from ampyre.cluster.lease import Lease
+from ampyre.cluster.locks import RedisLocks
 from ampyre.cluster.presence import RENEW_INTERVAL, RESYNC_INTERVAL, Presence
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.services.events import Event, EventBus
@@ -64,6 +65,7 @@ class ClusterNode:
         self.bus = NodeBus(self.redis, namespace, self.node_id, self._serve)
         self.gateway = ClusterGateway(local, self.presence, self.bus)
         self.answers = RedisAnswers(self.redis, namespace)
+        self.locks = RedisLocks(self.redis, namespace)
         #: The workers of one `ampyre serve --workers N` form a group: they answer for
         #: the whole server together where a scrape or a question reaches one of them.
         self.group_channel = f"{namespace}:group:{group}" if group else None

@@ -22,6 +22,7 @@ from ampyre.services.firmware_rollouts import FirmwareRolloutService
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
 from ampyre.services.local_lists import LocalListService
+from ampyre.services.locks import LocalLocks, Locks
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
@@ -56,8 +57,15 @@ class CentralSystem:
     diagnostics: DiagnosticsService
 
     @classmethod
-    def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
-        """Every service, each given the plain values of `settings` it needs."""
+    def build(
+        cls,
+        db: Database,
+        gateway: ChargePointGateway,
+        settings: Settings,
+        locks: Locks | None = None,
+    ) -> CentralSystem:
+        """Every service, each given the plain values of `settings` it needs; `locks`
+        are the cluster's where there is one."""
         charge_points = ChargePointService(
             db,
             heartbeat_interval=settings.heartbeat_interval,
@@ -98,7 +106,9 @@ class CentralSystem:
             events=events,
             commands=commands,
             configuration=configuration,
-            local_lists=LocalListService(db, commands, charge_points, configuration),
+            local_lists=LocalListService(
+                db, commands, charge_points, configuration, locks or LocalLocks()
+            ),
             triggers=TriggerService(
                 db, charge_points, commands, arrival_window=settings.trigger_arrival_window
             ),

@@ -3,7 +3,6 @@ operator's policy and sync requests, and the views the operator reads."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +26,7 @@ from ampyre.services.local_lists.algebra import (
 )
 from ampyre.services.local_lists.store import LocalListStore
 from ampyre.services.local_lists.sync import LocalListSync, SyncReport
+from ampyre.services.locks import Locks
 from ampyre.storage.database import Database
 
 
@@ -68,14 +68,15 @@ class LocalListService:
         commands: CommandService,
         charge_points: ChargePointService,
         configuration: ConfigurationService,
+        locks: Locks,
     ) -> None:
         self.db = db
+        self.locks = locks
         self.commands = commands
         self.charge_points = charge_points
         self.configuration = configuration
         self.store = LocalListStore(db)
         self._sync = LocalListSync(self.store, commands, configuration)
-        self._locks: dict[str, asyncio.Lock] = {}
         commands.register_effect("SendLocalList", self.on_send_local_list_answered)
         commands.register_effect("GetLocalListVersion", self.on_get_local_list_version_answered)
 
@@ -165,8 +166,8 @@ class LocalListService:
         await self.charge_points.get(charge_point_id)
         if not self.commands.gateway.is_connected(charge_point_id):
             raise Conflict(f"Charge point {charge_point_id!r} is not connected")
-        lock = self._locks.setdefault(charge_point_id, asyncio.Lock())
-        async with lock:
+        # One sync per charge point at a time, whichever node the operator reached.
+        async with self.locks.exclusive(f"local-list:{charge_point_id}", wait=4 * timeout):
             report = SyncReport(requested=update_type)
             try:
                 await self._sync.run(charge_point_id, report, timeout, refresh_limits)
