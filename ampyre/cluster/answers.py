@@ -1,9 +1,13 @@
 """The repeated-CALL answers of every node, in Redis (`SharedAnswers`).
 
-Each node keeps its recent answers in memory; in a cluster they are also written to
-Redis, in batches a tenth of a second apart, so a charge point that reconnects to another
-node and repeats a CALL it got no answer to gets the same answer there, and the message
-takes effect once. A node looks there only for the CALLs of its newly opened connections.
+Each node keeps its recent answers in memory; in a cluster each charge point's latest
+answer is also written to Redis, so a charge point that reconnects to another node and
+repeats the CALL it got no answer to gets the same answer there, and the message takes
+effect once. Only the latest matters: a charge point sends a CALL only once the one
+before was answered (OCPP-J 1.6, 4.1.1), so the one it can repeat is its last. One key per
+charge point, all written by one script call per flush a tenth of a second apart: the
+cost per message is a dictionary assignment. A node looks there only for the CALLs of its newly
+opened connections.
 """
 
 from __future__ import annotations
@@ -12,56 +16,63 @@ import asyncio
 import contextlib
 import logging
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("ampyre.cluster")
 
-#: How long an answer is kept for a repeat (s), and how often new ones are written (s).
-ANSWER_TTL = 600
+#: How often new answers are written (s).
 FLUSH_INTERVAL = 0.1
-#: Answers waiting to be written, at most (beyond: dropped, like an unreachable Redis).
-MAX_WAITING = 100_000
+#: How long a charge point's last answer is kept after it was written (s).
+ANSWER_TTL = 600
+
+
+# Set every key to its answer, each to expire after ARGV[#ARGV] seconds: one round trip.
+_STORE = """
+local ttl = ARGV[#ARGV]
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[i], 'EX', ttl)
+end
+return 0
+"""
 
 
 class RedisAnswers:
     def __init__(self, redis: Redis, namespace: str) -> None:
         self.redis = redis
         self.prefix = f"{namespace}:answer:"
-        self._waiting: list[tuple[str, str]] = []
+        #: The latest answer per charge point since the last flush: bounded by the fleet.
+        self._waiting: dict[str, bytes] = {}
         self._flusher: asyncio.Task[None] | None = None
-
-    def _key(self, identity: str, key: tuple[str, str, str]) -> str:
-        unique_id, action, digest = key
-        return f"{self.prefix}{identity}:{action}:{digest}:{unique_id}"
+        self._store = redis.register_script(_STORE)
 
     def remember(self, identity: str, key: tuple[str, str, str], frame: str) -> None:
-        if len(self._waiting) < MAX_WAITING:
-            self._waiting.append((self._key(identity, key), frame))
+        self._waiting[self.prefix + identity] = orjson.dumps([*key, frame])
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon())
 
     async def recall(self, identity: str, key: tuple[str, str, str]) -> str | None:
         try:
-            value = await self.redis.get(self._key(identity, key))
+            value = await self.redis.get(self.prefix + identity)
         except RedisError as exc:
             log.debug("answer lookup skipped: %s", exc)
             return None
-        return str(value) if value is not None else None
+        if value is None:
+            return None
+        *stored_key, frame = orjson.loads(value)
+        return str(frame) if tuple(stored_key) == key else None
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(FLUSH_INTERVAL)
         await self.flush()
 
     async def flush(self) -> None:
-        waiting, self._waiting = self._waiting, []
+        waiting, self._waiting = self._waiting, {}
         if not waiting:
             return
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, frame in waiting:
-                    pipe.set(key, frame, ex=ANSWER_TTL)
-                await pipe.execute()
+            await self._store(keys=list(waiting), args=[*waiting.values(), ANSWER_TTL])
         except RedisError as exc:
             log.debug("%d answers not shared: %s", len(waiting), exc)
 
