@@ -64,7 +64,7 @@ class Supervisor:
     def _start(self, number: int) -> BaseProcess:
         worker = self.context.Process(
             target=work,
-            args=(self.settings, [self.listener], number),
+            args=(self.settings, [self.listener], number, os.getpid()),
             name=f"ampyre-worker-{number}",
         )
         worker.start()
@@ -74,10 +74,11 @@ class Supervisor:
         self.stopping = True
 
 
-def work(settings: Settings, sockets: list[socket.socket], number: int) -> None:
+def work(settings: Settings, sockets: list[socket.socket], number: int, supervisor: int) -> None:
     """A worker: a whole server that stops (gracefully) when its supervisor is gone, so
-    a killed supervisor leaves no workers holding the port."""
-    supervisor = os.getppid()
+    a killed supervisor leaves no workers holding the port. The supervisor's pid comes
+    from the supervisor: one killed while this worker was still starting is gone before
+    the worker could ask for its parent."""
 
     def watch() -> None:
         while os.getppid() == supervisor:
