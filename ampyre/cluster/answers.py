@@ -6,8 +6,8 @@ repeats the CALL it got no answer to gets the same answer there, and the message
 effect once. Only the latest matters: a charge point sends a CALL only once the one
 before was answered (OCPP-J 1.6, 4.1.1), so the one it can repeat is its last. One key per
 charge point, all written by one script call per flush a tenth of a second apart: the
-cost per message is a dictionary assignment. A node looks there only for the CALLs of its newly
-opened connections.
+cost per message is a dictionary assignment. A node reads a charge point's last answer once, at
+the first CALL of a new connection, into that connection's own answers.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class RedisAnswers:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon())
 
-    async def recall(self, identity: str, key: tuple[str, str, str]) -> str | None:
+    async def last(self, identity: str) -> tuple[tuple[str, str, str], str] | None:
         try:
             value = await self.redis.get(self.prefix + identity)
         except RedisError as exc:
@@ -60,8 +60,8 @@ class RedisAnswers:
             return None
         if value is None:
             return None
-        *stored_key, frame = orjson.loads(value)
-        return str(frame) if tuple(stored_key) == key else None
+        unique_id, action, digest, frame = orjson.loads(value)
+        return (str(unique_id), str(action), str(digest)), str(frame)
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(FLUSH_INTERVAL)

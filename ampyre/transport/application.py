@@ -59,13 +59,17 @@ class Session(Protocol):
 
 class SharedAnswers(Protocol):
     """Answers kept for the whole cluster: a charge point whose connection to one node
-    broke may repeat a CALL to another, and gets the answer it missed."""
+    broke may repeat a CALL to another, and gets the answer it missed. Only its last
+    answer can be missed: a charge point sends a CALL once the one before was answered
+    (OCPP-J 1.6, 4.1.1)."""
 
     def remember(self, identity: str, key: tuple[str, str, str], frame: str) -> None:
         """Keep an answer (without waiting: not on the message's path)."""
         ...
 
-    async def recall(self, identity: str, key: tuple[str, str, str]) -> str | None: ...
+    async def last(self, identity: str) -> tuple[tuple[str, str, str], str] | None:
+        """The charge point's last answer on any node: its CALL's key and the frame."""
+        ...
 
 
 AdmissionT = TypeVar("AdmissionT", bound=Admission)

@@ -40,11 +40,6 @@ from ampyre.transport.stats import MessageStats
 log = logging.getLogger("ampyre.ocpp")
 
 
-#: How long after a connection opens its CALLs are looked up among the cluster's answers
-#: (s): a charge point repeats an unanswered CALL right after it reconnects.
-SHARED_RECALL_WINDOW = 60.0
-
-
 class MessageSocket(Protocol):
     """The part of a WebSocket the connection needs (`transport/websocket.py`)."""
 
@@ -113,7 +108,8 @@ class ChargePointConnection:
         #: The answers of every node of a cluster, for repeats after a reconnect.
         self.shared = shared
         self.stats = stats
-        self.opened_at = asyncio.get_running_loop().time()
+        #: Whether the cluster's last answer of this charge point is still to be read.
+        self._shared_unread = shared is not None
         self.lenient = lenient
         self.closed = False
         #: Set on shutdown: CALLs arriving now are left unanswered (the charge point
@@ -215,6 +211,8 @@ class ChargePointConnection:
             error = FormationViolation("Payload nested too deeply")
             self._send(CallError.from_exception(call.unique_id, error).encode())
             return
+        if self._shared_unread:
+            await self._read_shared_answer()
         previous = self.answers.get(key)
         if previous is not None:
             log.info(
@@ -225,18 +223,6 @@ class ChargePointConnection:
             )
             self._send(await asyncio.shield(previous))
             return
-        if self.shared is not None and self._recently_opened():
-            # A repeat may follow a reconnect to this node from another one.
-            earlier = await self.shared.recall(self.charge_point_id, key)
-            if earlier is not None:
-                log.info(
-                    "[%s] %s %s repeated after a reconnect: answering as before",
-                    self.charge_point_id,
-                    call.action,
-                    call.unique_id,
-                )
-                self._send(earlier)
-                return
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.answers.put(key, answer)
         started = time.perf_counter()
@@ -257,8 +243,18 @@ class ChargePointConnection:
             self.shared.remember(self.charge_point_id, key, frame)
         self._send(frame)
 
-    def _recently_opened(self) -> bool:
-        return asyncio.get_running_loop().time() - self.opened_at < SHARED_RECALL_WINDOW
+    async def _read_shared_answer(self) -> None:
+        """Take the charge point's last answer on another node into this connection's
+        answers: a repeat after a reconnect here is then answered as before. Once per
+        connection, at its first CALL: a message costs no trip to the cluster after it."""
+        assert self.shared is not None
+        self._shared_unread = False
+        last = await self.shared.last(self.charge_point_id)
+        if last is not None:
+            key, frame = last
+            answered: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            answered.set_result(frame)
+            self.answers.put(key, answered)
 
     async def _answer(self, call: Call) -> tuple[str, str | None]:
         """The answer frame, and its error code when it is a CALLERROR (an InternalError
