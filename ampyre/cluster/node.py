@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -74,6 +75,7 @@ class ClusterNode:
         self._questions: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {}
         self.sweep_lease_key = f"{namespace}:lease:sweep"
         self.events_channel = f"{namespace}:events"
+        self.listening_key = f"{namespace}:listening"
         self.events: EventBus | None = None
         self._outgoing_events: list[dict[str, Any]] = []
         self._events_flush: asyncio.TimerHandle | None = None
@@ -99,31 +101,31 @@ class ClusterNode:
 
     async def _say_listening(self) -> None:
         try:
-            await self.redis.set(
-                f"{self.presence.namespace}:listening:{self.node_id}", "1", ex=LISTENING_TTL
-            )
+            await self._mark_listening()
             await self.redis.publish(
                 self.events_channel, orjson.dumps({"node": self.node_id, "listening": True})
             )
         except RedisError as exc:
             log.debug("could not say this node listens: %s", exc)
 
+    async def _mark_listening(self) -> None:
+        await self.redis.zadd(self.listening_key, {self.node_id: time.time() + LISTENING_TTL})
+
     async def _share_while_listened(self) -> None:
         """Say whether this node has event listeners, and forward this node's events only
         while another node has: building and sending every message's event to Redis for
-        nobody would cost the message path a good part of its speed."""
+        nobody would cost the message path a good part of its speed. The listening nodes
+        are one sorted set, scored by when their word runs out: two commands a second."""
         bus = self.events
         if bus is None:
             return
-        prefix = f"{self.presence.namespace}:listening:"
         if bus.subscriptions:
-            await self.redis.set(prefix + self.node_id, "1", ex=LISTENING_TTL)
-        others = False
-        async for key in self.redis.scan_iter(match=prefix + "*", count=100):
-            if str(key) != prefix + self.node_id:
-                others = True
-                break
-        self._forwarding(others)
+            await self._mark_listening()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(self.listening_key, "-inf", time.time())
+            pipe.zrange(self.listening_key, 0, -1)
+            _, listening = await pipe.execute()
+        self._forwarding(any(str(node) != self.node_id for node in listening))
 
     def _forwarding(self, on: bool) -> None:
         """Forward this node's events while another node listens; meanwhile keep every
