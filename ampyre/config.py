@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         "Without it, the first start creates account admin and prints its token once "
         "(stored hashed; `ampyre token` makes another).",
     )
+    console_session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 90,
+        description="How long a web console sign-in (account name and password) lasts.",
+    )
     auto_register: bool = Field(
         False, description="Accept unknown charge point identities, registering them on connect."
     )

@@ -80,7 +80,7 @@ async def fresh_server(server_factory: Any) -> Server:
 async def sign_in(page: Page, server: Server, token: str = TOKEN) -> None:
     await page.goto(f"{server.http_url}/")
     await page.get_by_label("API token").fill(token)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("button", name="Use token").click()
 
 
 async def send_command(page: Page, action: str, body: str | None = None) -> Any:
@@ -178,6 +178,37 @@ async def test_log_out_and_a_refused_token_return_to_the_login_screen(
     await console.goto(f"{server.http_url}/#/transactions")
     await expect(console.get_by_role("alert")).to_contain_text("refused the token")
     assert await console.evaluate("sessionStorage.getItem('ampyre.apiToken')") is None
+
+
+async def test_an_account_signs_in_with_its_password_and_out_again(
+    server: Server, console: Page
+) -> None:
+    name, password = unique("operator"), "correct horse battery"
+    async with api_client(server) as api:
+        created = await api.post(
+            "/accounts", json={"name": name, "role": "operator", "password": password}
+        )
+        assert created.status_code == 201, created.text
+    await console.goto(f"{server.http_url}/")
+    await console.get_by_label("Account").fill(name)
+    await console.get_by_label("Password").fill("not the password")
+    await console.get_by_role("button", name="Sign in").click()
+    await expect(console.get_by_role("alert")).to_contain_text("Wrong account name or password")
+
+    await console.get_by_label("Password").fill(password)
+    await console.get_by_role("button", name="Sign in").click()
+    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    # The session is an HttpOnly cookie: the page's scripts cannot read it.
+    assert await console.evaluate("document.cookie") == ""
+    assert await console.evaluate("sessionStorage.getItem('ampyre.apiToken')") is None
+    # A reload keeps the session.
+    await console.reload()
+    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+
+    await console.get_by_role("button", name="Log out").click()
+    await expect(console.get_by_label("Account")).to_be_visible()
+    await console.reload()
+    await expect(console.get_by_label("Account")).to_be_visible()
 
 
 async def test_data_is_rendered_as_text_never_as_markup(server: Server, console: Page) -> None:

@@ -19,6 +19,7 @@ from ampyre.api import (
     id_tags,
     local_lists,
     reservations,
+    sessions,
     smart_charging,
     transactions,
     triggers,
@@ -34,10 +35,14 @@ from ampyre.services.errors import (
     DomainError,
     InvalidRequest,
     NotFound,
+    TooManyAttempts,
+    Unauthenticated,
     Unavailable,
 )
 
 _STATUS = {
+    Unauthenticated: 401,
+    TooManyAttempts: 429,
     NotFound: 404,
     Conflict: 409,
     InvalidRequest: 422,
@@ -79,6 +84,8 @@ def api_router() -> APIRouter:
         router.include_router(module_router, dependencies=[Depends(allow(read=read, write=write))])
     # Accounts and tokens: admins, and each account for itself (the routes check).
     router.include_router(accounts.router, dependencies=[Depends(authenticate)])
+    # Console sign-in: open (it is the way in); reading and ending it need the session.
+    router.include_router(sessions.router)
     return router
 
 

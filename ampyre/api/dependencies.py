@@ -14,6 +14,11 @@ from ampyre.services.access import Role
 from ampyre.services.accounts import Principal, configured_principal
 from ampyre.services.central_system import CentralSystem
 
+#: The web console's session cookie (`api/sessions.py`), and the header its changes carry.
+SESSION_COOKIE = "ampyre_session"
+CONSOLE_HEADER = "ampyre-console"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 _bearer = HTTPBearer(auto_error=False, description="The operator API token")
 
 
@@ -33,19 +38,32 @@ async def authenticate(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Principal:
     """Who the request acts as, from its bearer token: an account's token, or the server's
-    `--api-token` (an admin). 401 without a valid (known, unrevoked, unexpired) token.
+    `--api-token` (an admin); else from the console's session cookie (a sign-in's token).
+    401 without a valid (known, unrevoked, unexpired) token.
 
     The principal is kept in `request.state.principal` for the audit log."""
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:
         return known
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        secret = credentials.credentials
+    elif SESSION_COOKIE in request.cookies:
+        secret = request.cookies[SESSION_COOKIE]
+        if request.method not in SAFE_METHODS and (
+            request.headers.get("x-requested-with") != CONSOLE_HEADER
+        ):
+            raise HTTPException(
+                403,
+                f"A change made with the console's session cookie needs the header "
+                f"X-Requested-With: {CONSOLE_HEADER} (protection against cross-site "
+                "requests); API clients send Authorization: Bearer TOKEN",
+            )
+    else:
         raise HTTPException(
             401,
             "Missing bearer token: send Authorization: Bearer TOKEN",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    secret = credentials.credentials
     configured = configured_token(request)
     principal: Principal | None = None
     if configured is not None and secrets.compare_digest(

@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services import access
 from ampyre.services.clock import now
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from ampyre.services.login_throttle import LoginThrottle
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage.database import Database
 from ampyre.storage.models import Account, ApiToken
@@ -58,9 +65,15 @@ def token_state(token: ApiToken, at: datetime) -> str:
     return "active"
 
 
+#: The description of the tokens that console sign-ins make (listed with the others).
+SIGN_IN_TOKEN = "console sign-in"
+
+
 class AccountService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: Failed sign-ins per account name and per address (each a password check).
+        self.sign_in_throttle = LoginThrottle()
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -124,6 +137,38 @@ class AccountService:
         if account is None or account.disabled or account.password_hash is None:
             return False
         return await asyncio.to_thread(verify_password, account.password_hash, password)
+
+    async def sign_in(
+        self, name: str, password: str, *, address: str | None, lifetime: timedelta
+    ) -> tuple[ApiToken, str, Account]:
+        """A web console sign-in: the account's password checked (off the event loop, and
+        refused at once after too many failures), then a token of the account that expires
+        after `lifetime`, whose secret the console keeps in an HttpOnly cookie. Being a
+        token, a sign-in is listed and revoked like one."""
+        if self.sign_in_throttle.blocked(name, address):
+            raise TooManyAttempts("Too many failed sign-ins: wait a minute and try again")
+        if not await self.check_password(name, password):
+            self.sign_in_throttle.failed(name, address)
+            raise Unauthenticated("Wrong account name or password")
+        self.sign_in_throttle.succeeded(name)
+        async with self.db.sessions.begin() as session:
+            account = await _account(session, name)
+            token, secret = await _add_token(session, account, now() + lifetime, SIGN_IN_TOKEN)
+        return token, secret, account
+
+    async def sign_out(self, principal: Principal) -> None:
+        """Revoke the token a console session signed in with (nothing for other tokens:
+        an API token is revoked through its account)."""
+        if principal.token_id is None:
+            return
+        async with self.db.sessions.begin() as session:
+            token = await session.get(ApiToken, principal.token_id)
+            if (
+                token is not None
+                and token.description == SIGN_IN_TOKEN
+                and token.revoked_at is None
+            ):
+                token.revoked_at = now()
 
     # -- tokens --------------------------------------------------------------------------
 

@@ -23,6 +23,14 @@ class InvalidRequest(DomainError):
     """The request is well-formed but not acceptable (HTTP 422)."""
 
 
+class Unauthenticated(DomainError):
+    """Wrong credentials, or none (HTTP 401)."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins lately: refused without a check (HTTP 429)."""
+
+
 class Unavailable(DomainError):
     """A part the request needs is down, e.g. the cluster's Redis (HTTP 503)."""
 

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "port": 8180,
     "database_url": "sqlite:///ampyre.db",
     "api_token": None,
+    "console_session_hours": 12.0,
     "auto_register": False,
     "tls_cert": None,
     "tls_key": None,

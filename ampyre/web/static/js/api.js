@@ -1,5 +1,9 @@
-// The REST API client: every request carries the operator token; a 401 anywhere sends the
-// operator back to the login screen (main.js listens for "ampyre:unauthorized").
+// The REST API client: every request carries the operator's API token when they signed in
+// with one, else the browser sends the session cookie of a password sign-in (HttpOnly: this
+// script never sees it). Every request says it comes from the console (X-Requested-With),
+// which the server asks of cookie-authenticated changes against cross-site requests. A 401
+// anywhere sends the operator back to the login screen (main.js listens for
+// "ampyre:unauthorized").
 
 const TOKEN_KEY = "ampyre.apiToken";
 export const API_BASE = "/api/v1";
@@ -51,10 +55,10 @@ async function parse(response) {
  * otherwise. `token` overrides the stored one (the login screen checks a candidate).
  */
 export async function request(method, path, { query, body, token } = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "X-Requested-With": "ampyre-console" };
   const credential = token ?? session.token();
   if (credential) headers.Authorization = `Bearer ${credential}`;
-  const init = { method, headers, cache: "no-store" };
+  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = typeof body === "string" ? body : JSON.stringify(body);

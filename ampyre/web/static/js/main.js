@@ -1,4 +1,5 @@
-// Start-up: the login screen until a token is accepted, then the routed pages.
+// Start-up: the login screen until a sign-in (account and password, or an API token) is
+// accepted, then the routed pages.
 
 import { request, session } from "./api.js";
 import { field, notice, submitting } from "./components.js";
@@ -33,30 +34,51 @@ function showLogin(message) {
   stop();
   showChrome(false);
   document.title = "Sign in · Ampyre";
-  const input = h("input", {
-    type: "password",
-    name: "token",
-    autocomplete: "current-password",
-    required: true,
-    spellcheck: "false",
-  });
   const status = h("div", { class: "login-status", "aria-live": "polite" }, message ? notice("error", message) : null);
-  const submit = h("button", { class: "button", type: "submit" }, "Sign in");
-  const form = h(
+
+  // An account's name and password: the server sets an HttpOnly session cookie.
+  const name = h("input", { type: "text", name: "username", autocomplete: "username", required: true, spellcheck: "false" });
+  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const signIn = h("button", { class: "button", type: "submit" }, "Sign in");
+  const passwordForm = h(
     "form",
     {
-      class: "login-card panel",
-      "aria-labelledby": "login-title",
+      class: "login-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        await submitting(
+          signIn,
+          status,
+          async () => {
+            await request("POST", "/session", { body: { name: name.value.trim(), password: password.value }, token: "" });
+            session.clear();
+            start();
+          },
+          (error) => {
+            password.select();
+            return error.message;
+          },
+        );
+      },
+    },
+    field("Account", name),
+    field("Password", password),
+    signIn,
+  );
+
+  // Or an API token (`ampyre serve --api-token`, or one printed or made with `ampyre token`).
+  const input = h("input", { type: "password", name: "token", autocomplete: "off", required: true, spellcheck: "false" });
+  const useToken = h("button", { class: "button secondary", type: "submit" }, "Use token");
+  const tokenForm = h(
+    "form",
+    {
+      class: "login-form",
       onsubmit: async (event) => {
         event.preventDefault();
         const token = input.value.trim();
         if (!token) return;
-        const refused = (error) => {
-          input.select();
-          return error.status === 401 ? "That token was refused." : error.message;
-        };
         await submitting(
-          submit,
+          useToken,
           status,
           async () => {
             // Any protected endpoint checks the token; the cheapest is a one-item list.
@@ -64,23 +86,32 @@ function showLogin(message) {
             session.save(token);
             start();
           },
-          refused,
+          (error) => {
+            input.select();
+            return error.status === 401 ? "That token was refused." : error.message;
+          },
         );
       },
     },
-    h("h1", { id: "login-title", tabindex: "-1" }, "Ampyre console"),
-    h("p", { class: "muted" }, "Sign in with the operator API token (", h("code", {}, "ampyre serve --api-token"), ", or the one printed on first start). It is kept for this browser tab only."),
-    // For password managers: the token is a password of the one operator account.
-    h("input", { type: "text", name: "username", autocomplete: "username", value: "operator", hidden: true }),
+    h("p", { class: "muted" }, "Or with an operator API token (", h("code", {}, "ampyre serve --api-token"), ", or the one printed on first start), kept for this browser tab only."),
     field("API token", input),
-    status,
-    submit,
+    useToken,
   );
-  fill(document.getElementById("main"), h("div", { class: "login" }, form));
-  input.focus();
+
+  const card = h(
+    "div",
+    { class: "login-card panel", role: "region", "aria-labelledby": "login-title" },
+    h("h1", { id: "login-title", tabindex: "-1" }, "Ampyre console"),
+    passwordForm,
+    tokenForm,
+    status,
+  );
+  fill(document.getElementById("main"), h("div", { class: "login" }, card));
+  name.focus();
 }
 
 function start() {
+  signedIn = true;
   showChrome(true);
   if (!location.hash || location.hash === "#" || location.hash === "#/") {
     history.replaceState(null, "", "#/charge-points");
@@ -94,20 +125,35 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
   document.getElementById("main").focus();
 });
 
-logoutButton.addEventListener("click", () => {
+logoutButton.addEventListener("click", async () => {
+  if (!session.token()) {
+    // A password sign-in: end it on the server, which also clears the cookie.
+    try {
+      await request("DELETE", "/session", { token: "" });
+    } catch {
+      // Already ended or unreachable: the login screen follows either way.
+    }
+  }
   session.clear();
   showLogin();
 });
 
+let signedIn = false;
+
 window.addEventListener("hashchange", () => {
-  if (session.token()) render();
+  if (signedIn) render();
 });
 
 window.addEventListener("ampyre:unauthorized", () => {
-  if (!session.token()) return;
+  if (!signedIn) return;
+  signedIn = false;
+  const hadToken = Boolean(session.token());
   session.clear();
-  showLogin("The server refused the token (it may have changed). Sign in again.");
+  showLogin(hadToken ? "The server refused the token (it may have changed). Sign in again." : "Your session has ended. Sign in again.");
 });
 
+// A token kept for this tab, or a session cookie from an earlier sign-in: either may do.
 if (session.token()) start();
-else showLogin();
+else {
+  request("GET", "/session", { token: "" }).then(start, () => showLogin());
+}
