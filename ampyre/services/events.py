@@ -9,8 +9,9 @@ events are forwarded to the others (`forward`) while any node has a subscriber, 
 node then keeps them all, so a client resumes on whichever node its reconnect reaches.
 
 Ids are microseconds since the epoch, made unique and increasing per node, so the events
-of several nodes interleave by time. A resume continues after the client's last event in
-this node's order of arrival when the node has it, else after its id.
+of several nodes interleave by time. A resume replays, in the order of their ids, what
+arrived after the client's last event when this node has it, else the events after its
+id.
 """
 
 from __future__ import annotations
@@ -112,5 +113,9 @@ class EventBus:
         kept = list(self.kept or ())
         after = next((i + 1 for i, e in enumerate(kept) if e.id == last_id), None)
         if after is None:
-            return [e for e in kept if e.id > last_id and subscription.wants(e)]
-        return [e for e in kept[after:] if subscription.wants(e)]
+            missed = [e for e in kept if e.id > last_id and subscription.wants(e)]
+        else:
+            missed = [e for e in kept[after:] if subscription.wants(e)]
+        # Another node's events come a batch late: replay them all in the order they
+        # happened (ids are times).
+        return sorted(missed, key=lambda event: event.id)
