@@ -95,3 +95,21 @@ def test_server_sent_events_are_parsed_and_described_on_one_line() -> None:
         "answer={}"
     )
     assert describe(second) == "1970-01-01T00:00:01.000Z  connected  CP-1"
+
+
+def test_an_unexpected_failure_is_one_line_too() -> None:
+    from ampyre.cli import AmpyreGroup
+
+    @click.group(cls=AmpyreGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def broken() -> None:
+        raise RuntimeError("the disk is on fire\nand more")
+
+    result = CliRunner().invoke(group, ["broken"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: RuntimeError: the disk is on fire (AMPYRE_DEBUG=1 shows the traceback)\n"
+    )
