@@ -293,7 +293,7 @@ def simulate(
         auto_reconnect=reconnect or stay,
     )
     if register is None:
-        register = token is not None
+        register = bool(token)
     if register:
         _register(fleet, ids, url, api_url, token, quiet)
     profile = LoadProfile(
@@ -352,7 +352,7 @@ def _register(
     try:
         counts = register_all(f"{base}/api/v1", token, ids, tags)
     except BenchError as error:
-        raise click.ClickException(f"cannot register: {error}") from None
+        raise click.ClickException(f"{error} (--no-register skips registering)") from None
     if not quiet:
         click.echo(
             f"registered {counts['charge_points_created']} charge points "
