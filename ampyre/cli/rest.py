@@ -1,8 +1,10 @@
-"""Sub-commands that need a running server talk to its REST API through this client.
+"""Operator sub-commands talk to the running server's REST API through this client.
 
 Commands to charge points must go through the server that holds their WebSocket
-connections, so such sub-commands take `--url` and `--token` (or AMPYRE_URL and
-AMPYRE_API_TOKEN) and turn the API's error answers into one-line messages, not tracebacks.
+connections, and only the server knows which are connected; so every operator
+sub-command but those that make the schema and the first token takes `--url` and
+`--token` (or AMPYRE_URL and AMPYRE_API_TOKEN) and turns the API's error answers into
+one-line messages, not tracebacks.
 """
 
 from __future__ import annotations
