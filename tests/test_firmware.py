@@ -836,3 +836,67 @@ async def test_cli(fw_server: Server, fw_api: httpx.AsyncClient, tmp_path: Path)
     assert usage.exit_code == 2 and "--firmware-id or --location" in usage.output
     refused = await run_cli(fw_server, "firmware", "list", token="wrong")
     assert refused.exit_code == 1 and "401" in refused.output
+
+
+async def test_cli_rollout_wait_follows_it_to_the_end(
+    fw_server: Server, fw_api: httpx.AsyncClient
+) -> None:
+    from ampyre.simulator import SimulatedChargePoint
+
+    image = await upload_firmware(fw_api)
+    installing = [await register(fw_api) for _ in range(2)]
+    simulated = [
+        SimulatedChargePoint(fw_server.ws_url, cp_id, follow_up_delay=0.05) for cp_id in installing
+    ]
+    for charge_point in simulated:
+        await charge_point.connect()
+        await charge_point.boot()
+    try:
+        waited = await run_cli(
+            fw_server,
+            "firmware",
+            "rollout",
+            *installing,
+            "--firmware-id",
+            str(image["firmwareId"]),
+            "--wait",
+            "--interval",
+            "0.2",
+        )
+        assert waited.exit_code == 0, waited.output
+        # The progress display (stderr; a terminal would redraw it in place), then the end.
+        assert "finished" in waited.output and "2/2" in waited.output
+        rollout_id = waited.output.split("Rollout ")[1].split(":")[0]
+        assert f"Rollout {rollout_id}: Finished (Installed 2)" in waited.output
+        again = await run_cli(
+            fw_server, "firmware", "status", "--rollout", rollout_id, "--wait", "--json"
+        )
+        assert again.exit_code == 0, again.output
+        assert '"state": "Finished"' in again.output
+
+        rejecting = await register(fw_api)
+        async with OcppClient.connect(fw_server.ws_url, rejecting) as client:
+            await client.boot()
+            client.answers["UpdateFirmware"] = ("NotSupported", "no firmware profile")
+            failed = await run_cli(
+                fw_server,
+                "firmware",
+                "rollout",
+                installing[0],
+                rejecting,
+                "--firmware-id",
+                str(image["firmwareId"]),
+                "--wait",
+                "--interval",
+                "0.2",
+            )
+        assert failed.exit_code == 1, failed.output
+        assert "Finished (Installed 1, Rejected 1)" in failed.output
+        assert failed.output.strip().splitlines()[-1] == (
+            "Error: 1 of 2 charge points did not install it"
+        )
+    finally:
+        for charge_point in simulated:
+            await charge_point.close()
+    usage = await run_cli(fw_server, "firmware", "status", installing[0], "--wait")
+    assert usage.exit_code == 2 and "--wait follows a rollout" in usage.output

@@ -251,7 +251,7 @@ def test_start_up_failures_are_one_line(tmp_path: Path) -> None:
 
 def test_database_commands_elsewhere_do_not_create_an_empty_database(tmp_path: Path) -> None:
     listed = subprocess.run(
-        [sys.executable, "-m", "ampyre", "charge-point", "list"],
+        [sys.executable, "-m", "ampyre", "account", "list"],
         capture_output=True,
         text=True,
         timeout=60,

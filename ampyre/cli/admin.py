@@ -1,17 +1,19 @@
-"""Operator sub-commands that work on the database directly, server running or not."""
+"""`ampyre migrate`, and what the sub-commands that work on the database directly share
+(`cli/accounts.py`): they run whether a server is running or not, so that the schema and
+the first API token can be made before anything else. Everything else goes through the
+running server's REST API (`cli/rest.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import click
 
-from ampyre.api import serializers
 from ampyre.cli.options import database_option, settings_from_cli
+from ampyre.cli.rest import echo_json, echo_table
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import DomainError
@@ -53,97 +55,12 @@ def _run(
 
 def _print(value: Any, as_json: bool, columns: list[str] | None = None) -> None:
     if as_json or columns is None:
-        click.echo(json.dumps(value, indent=2))
-        return
-    items = value["items"]
-    rows = [[("" if item.get(c) is None else str(item.get(c))) for c in columns] for item in items]
-    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-    click.echo(f"({len(items)} of {value['total']})")
+        echo_json(value)
+    else:
+        echo_table(value["items"], columns, value["total"])
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-@click.group("charge-point")
-def charge_point() -> None:
-    """Register, list and remove charge points."""
-
-
-@charge_point.command("add")
-@click.argument("charge_point_id")
-@click.option("--password", help="HTTP Basic password (security profile 1, or 2 with TLS).")
-@click.option("--security-profile", type=click.IntRange(0, 3))
-@click.option(
-    "--registration-status",
-    type=click.Choice(["Accepted", "Pending", "Rejected"]),
-    default="Accepted",
-    show_default=True,
-    help="How its next boot is answered.",
-)
-@click.option("--lenient", is_flag=True, help="Accept and record known schema deviations.")
-@database_option
-def charge_point_add(
-    charge_point_id: str,
-    password: str | None,
-    security_profile: int | None,
-    registration_status: str,
-    lenient: bool,
-    database: str,
-) -> None:
-    """Register CHARGE_POINT_ID so it may connect."""
-    _run(
-        database,
-        lambda csms: csms.charge_points.register(
-            charge_point_id,
-            password=password,
-            security_profile=security_profile,
-            registration_status=registration_status,
-            lenient=lenient,
-        ),
-    )
-    click.echo(f"Registered {charge_point_id}")
-
-
-@charge_point.command("list")
-@click.option("--limit", default=100, show_default=True)
-@json_option
-@database_option
-def charge_point_list(limit: int, as_json: bool, database: str) -> None:
-    """List registered charge points."""
-
-    async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.charge_points.page(limit=limit, offset=0)
-        return serializers.page([serializers.charge_point(r, connected=False) for r in rows], total)
-
-    _print(
-        _run(database, work),
-        as_json,
-        [
-            "id",
-            "registrationStatus",
-            "chargePointVendor",
-            "chargePointModel",
-            "firmwareVersion",
-            "lastSeen",
-        ],
-    )
-
-
-@charge_point.command("remove")
-@click.argument("charge_point_id")
-@database_option
-def charge_point_remove(charge_point_id: str, database: str) -> None:
-    """Remove CHARGE_POINT_ID."""
-    _run(database, lambda csms: csms.charge_points.delete(charge_point_id))
-    click.echo(f"Removed {charge_point_id}")
-
-
-@click.group("id-tag")
-def id_tag() -> None:
-    """Add, list and remove the id tags charge points are authorized against."""
 
 
 def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -153,96 +70,6 @@ def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return parse_timestamp(value)
     except ValueError:
         raise click.BadParameter("use ISO 8601, e.g. 2027-01-31T23:59:59Z") from None
-
-
-@id_tag.command("add")
-@click.argument("tag")
-@click.option(
-    "--status",
-    type=click.Choice(["Accepted", "Blocked", "Expired", "Invalid"]),
-    default="Accepted",
-    show_default=True,
-)
-@click.option("--expiry", callback=_timestamp, help="Expiry date, ISO 8601.")
-@click.option("--parent", help="Parent id tag (a group).")
-@click.option("--allow-concurrent-tx", is_flag=True, help="May charge in several places at once.")
-@database_option
-def id_tag_add(
-    tag: str,
-    status: str,
-    expiry: datetime | None,
-    parent: str | None,
-    allow_concurrent_tx: bool,
-    database: str,
-) -> None:
-    """Add TAG to the id tag store."""
-    _run(
-        database,
-        lambda csms: csms.id_tags.create(
-            tag,
-            status=status,
-            expiry_date=expiry,
-            parent_id_tag=parent,
-            allow_concurrent_tx=allow_concurrent_tx,
-        ),
-    )
-    click.echo(f"Added {tag} ({status})")
-
-
-@id_tag.command("list")
-@click.option("--limit", default=100, show_default=True)
-@json_option
-@database_option
-def id_tag_list(limit: int, as_json: bool, database: str) -> None:
-    """List id tags."""
-
-    async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.id_tags.page(limit=limit, offset=0)
-        return serializers.page([serializers.id_tag(r) for r in rows], total)
-
-    _print(_run(database, work), as_json, ["idTag", "status", "expiryDate", "parentIdTag"])
-
-
-@id_tag.command("remove")
-@click.argument("tag")
-@database_option
-def id_tag_remove(tag: str, database: str) -> None:
-    """Remove TAG."""
-    _run(database, lambda csms: csms.id_tags.delete(tag))
-    click.echo(f"Removed {tag}")
-
-
-@click.command("transactions")
-@click.option("--charge-point", help="Only this charge point's.")
-@click.option("--active/--finished", default=None, help="Only running or only finished ones.")
-@click.option("--limit", default=50, show_default=True)
-@json_option
-@database_option
-def transactions(
-    charge_point: str | None, active: bool | None, limit: int, as_json: bool, database: str
-) -> None:
-    """List transactions, newest first."""
-
-    async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.transactions.page(
-            charge_point_id=charge_point, active=active, limit=limit, offset=0
-        )
-        return serializers.page([serializers.transaction(r) for r in rows], total)
-
-    _print(
-        _run(database, work),
-        as_json,
-        [
-            "transactionId",
-            "chargePointId",
-            "connectorId",
-            "idTag",
-            "startTimestamp",
-            "stopTimestamp",
-            "energyWh",
-            "stopReason",
-        ],
-    )
 
 
 @click.command("migrate")
@@ -257,4 +84,4 @@ def migrate(database: str) -> None:
     click.echo("Database schema is up to date")
 
 
-COMMANDS = [charge_point, id_tag, transactions, migrate]
+COMMANDS = [migrate]

@@ -6,20 +6,41 @@ point, and hosted files live in its data directory, so these talk to its REST AP
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from ampyre.cli.rest import RestClient, chunks_of, echo_json, echo_table, rest_options
+from ampyre.cli.rest import (
+    RestClient,
+    charge_point_path,
+    chunks_of,
+    echo_json,
+    echo_table,
+    rest_options,
+)
+from ampyre.services.firmware import FIRMWARE_UPDATE
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 timestamp_help = "ISO 8601, e.g. 2027-01-31T02:00:00Z."
-
-
-def _cp(charge_point_id: str) -> str:
-    return f"/charge-points/{quote(charge_point_id, safe='')}"
+wait_option = click.option(
+    "--wait",
+    is_flag=True,
+    help="Follow the rollout with a live progress display until it finishes.",
+)
+interval_option = click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="With --wait: seconds between looks at its progress.",
+)
+#: Where a charge point ends without the new firmware (the others: Installed, or
+#: Cancelled / Superseded by the operator).
+FAILED = FIRMWARE_UPDATE.terminal - {"Installed", "Cancelled", "Superseded"}
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +155,7 @@ def firmware_update(
 ) -> None:
     """Send UpdateFirmware to CHARGE_POINT_ID now."""
     body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
-    attempt = api.call("POST", f"{_cp(charge_point_id)}/firmware-updates", json=body)
+    attempt = api.call("POST", f"{charge_point_path(charge_point_id)}/firmware-updates", json=body)
     if as_json:
         echo_json(attempt)
         return
@@ -145,6 +166,8 @@ def firmware_update(
 @click.argument("charge_point_ids", nargs=-1, required=True)
 @_update_options
 @click.option("--concurrency", type=click.IntRange(1, 200), default=10, show_default=True)
+@wait_option
+@interval_option
 @json_option
 @rest_options
 def firmware_rollout(
@@ -156,12 +179,20 @@ def firmware_rollout(
     retries: int | None,
     retry_interval: int | None,
     concurrency: int,
+    wait: bool,
+    interval: float,
     as_json: bool,
 ) -> None:
-    """Send a firmware image to every CHARGE_POINT_ID, CONCURRENCY at a time."""
+    """Send a firmware image to every CHARGE_POINT_ID, CONCURRENCY at a time.
+
+    With --wait, follow it with a progress bar per status until every charge point has
+    finished (exit code 1 if any failed)."""
     body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
     body.update(chargePointIds=list(charge_point_ids), concurrency=concurrency)
     rollout = api.call("POST", "/firmware-rollouts", json=body)
+    if wait:
+        _wait_for_rollout(api, rollout["rolloutId"], interval, as_json)
+        return
     if as_json:
         echo_json(rollout)
         return
@@ -174,26 +205,36 @@ def firmware_rollout(
 @firmware.command("status")
 @click.argument("charge_point_id", required=False)
 @click.option("--rollout", "rollout_id", type=int, help="A rollout's progress instead.")
+@wait_option
+@interval_option
 @json_option
 @rest_options
 def firmware_status(
-    api: RestClient, charge_point_id: str | None, rollout_id: int | None, as_json: bool
+    api: RestClient,
+    charge_point_id: str | None,
+    rollout_id: int | None,
+    wait: bool,
+    interval: float,
+    as_json: bool,
 ) -> None:
     """A charge point's firmware status and update history, or a rollout's progress."""
     if (charge_point_id is None) == (rollout_id is None):
         raise click.UsageError("give CHARGE_POINT_ID or --rollout ID")
+    if wait and rollout_id is None:
+        raise click.UsageError("--wait follows a rollout: give --rollout ID")
     if rollout_id is not None:
+        if wait:
+            _wait_for_rollout(api, rollout_id, interval, as_json)
+            return
         rollout = api.call("GET", f"/firmware-rollouts/{rollout_id}")
         if as_json:
             echo_json(rollout)
-            return
-        counts = ", ".join(f"{status} {n}" for status, n in sorted(rollout["counts"].items()))
-        click.echo(f"Rollout {rollout_id}: {rollout['state']} ({counts})")
-        echo_table(rollout["chargePoints"], ["chargePointId", "status", "updatedAt", "error"])
+        else:
+            _echo_rollout(rollout)
         return
     assert charge_point_id is not None
-    charge_point = api.call("GET", _cp(charge_point_id))
-    history = api.call("GET", f"{_cp(charge_point_id)}/firmware-updates")
+    charge_point = api.call("GET", charge_point_path(charge_point_id))
+    history = api.call("GET", f"{charge_point_path(charge_point_id)}/firmware-updates")
     if as_json:
         echo_json({"firmwareStatus": charge_point["firmwareStatus"], "updates": history})
         return
@@ -206,6 +247,60 @@ def firmware_status(
         ["updateId", "status", "requestedAt", "finishedAt", "location"],
         history["total"],
     )
+
+
+def _echo_rollout(rollout: dict[str, Any]) -> None:
+    click.echo(f"Rollout {rollout['rolloutId']}: {rollout['state']} ({_counts(rollout)})")
+    echo_table(rollout["chargePoints"], ["chargePointId", "status", "updatedAt", "error"])
+
+
+def _counts(rollout: dict[str, Any]) -> str:
+    return ", ".join(f"{status} {n}" for status, n in sorted(rollout["counts"].items()))
+
+
+def _wait_for_rollout(api: RestClient, rollout_id: int, interval: float, as_json: bool) -> None:
+    """Show the rollout's progress live (on stderr) until it is no longer Running; then
+    what each charge point ended with (stdout). Exit code 1 if any of them failed."""
+    path = f"/firmware-rollouts/{rollout_id}"
+    console = Console(stderr=True)
+    rollout = api.call("GET", path)
+    total = len(rollout["chargePoints"])
+    with Progress(
+        TextColumn("{task.description:>20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=console.is_terminal,
+    ) as progress:
+        finished = progress.add_task("finished", total=total)
+        bars: dict[str, TaskID] = {}
+        try:
+            while True:
+                counts: dict[str, int] = rollout["counts"]
+                progress.update(
+                    finished,
+                    completed=sum(n for s, n in counts.items() if s in FIRMWARE_UPDATE.terminal),
+                )
+                for status in sorted(set(counts) | set(bars)):
+                    if status not in bars:
+                        bars[status] = progress.add_task(status, total=total)
+                    progress.update(bars[status], completed=counts.get(status, 0))
+                if rollout["state"] != "Running":
+                    break
+                time.sleep(interval)
+                rollout = api.call("GET", path)
+        except KeyboardInterrupt:
+            raise click.ClickException(
+                f"stopped waiting; rollout {rollout_id} goes on "
+                f"(`ampyre firmware status --rollout {rollout_id}`)"
+            ) from None
+    if as_json:
+        echo_json(rollout)
+    else:
+        _echo_rollout(rollout)
+    failed = sum(n for status, n in rollout["counts"].items() if status in FAILED)
+    if failed:
+        raise click.ClickException(f"{failed} of {total} charge points did not install it")
 
 
 @click.group("diagnostics")
@@ -251,7 +346,9 @@ def diagnostics_request(
             "retryInterval": retry_interval,
         }
     )
-    request = api.call("POST", f"{_cp(charge_point_id)}/diagnostics-requests", json=body)
+    request = api.call(
+        "POST", f"{charge_point_path(charge_point_id)}/diagnostics-requests", json=body
+    )
     if as_json:
         echo_json(request)
         return
@@ -269,7 +366,7 @@ def diagnostics_request(
 def diagnostics_list(api: RestClient, charge_point_id: str, limit: int, as_json: bool) -> None:
     """CHARGE_POINT_ID's diagnostics requests and the files received for each."""
     result = api.call(
-        "GET", f"{_cp(charge_point_id)}/diagnostics-requests", params={"limit": limit}
+        "GET", f"{charge_point_path(charge_point_id)}/diagnostics-requests", params={"limit": limit}
     )
     if as_json:
         echo_json(result)
@@ -303,7 +400,7 @@ def diagnostics_download(
 ) -> None:
     """Save diagnostics file FILE_ID of CHARGE_POINT_ID."""
     saved = api.download(
-        f"{_cp(charge_point_id)}/diagnostics/{file_id}",
+        f"{charge_point_path(charge_point_id)}/diagnostics/{file_id}",
         lambda name: output or Path(name or f"diagnostics-{file_id}"),
     )
     click.echo(f"Saved {saved} ({saved.stat().st_size} bytes)")

@@ -1,8 +1,10 @@
-"""Sub-commands that need a running server talk to its REST API through this client.
+"""Operator sub-commands talk to the running server's REST API through this client.
 
 Commands to charge points must go through the server that holds their WebSocket
-connections, so such sub-commands take `--url` and `--token` (or AMPYRE_URL and
-AMPYRE_API_TOKEN) and turn the API's error answers into one-line messages, not tracebacks.
+connections, and only the server knows which are connected; so every operator
+sub-command but those that make the schema and the first token takes `--url` and
+`--token` (or AMPYRE_URL and AMPYRE_API_TOKEN) and turns the API's error answers into
+one-line messages, not tracebacks.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import click
 import httpx
@@ -78,7 +80,28 @@ class RestClient:
                 raise self._unreachable(exc) from None
         return destination
 
-    def _client(self) -> httpx.Client:
+    def lines(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[str]:
+        """The lines of a streamed answer (server-sent events) as they come, for as long
+        as the server keeps the stream open: no read time-out."""
+        with self._client(timeout=httpx.Timeout(None, connect=TIMEOUT.connect)) as client:
+            try:
+                with client.stream(
+                    "GET", path, params=_without_none(params), headers=headers
+                ) as response:
+                    if response.is_error:
+                        response.read()
+                        _raise_for_error(response)
+                    yield from response.iter_lines()
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from None
+
+    def _client(self, timeout: httpx.Timeout = TIMEOUT) -> httpx.Client:
         if not self.token:
             raise click.ClickException(
                 "No API token: pass --token or set AMPYRE_API_TOKEN "
@@ -87,11 +110,12 @@ class RestClient:
         return httpx.Client(
             base_url=f"{self.url}/api/v1",
             headers={"Authorization": f"Bearer {self.token}"},
-            timeout=TIMEOUT,
+            timeout=timeout,
         )
 
     def _unreachable(self, exc: httpx.HTTPError) -> click.ClickException:
-        return click.ClickException(f"Cannot reach Ampyre at {self.url}: {exc}")
+        reason = str(exc) or type(exc).__name__
+        return click.ClickException(f"Cannot reach Ampyre at {self.url}: {reason}")
 
 
 def server_options(command: F) -> F:
@@ -99,14 +123,16 @@ def server_options(command: F) -> F:
     command = click.option(
         "--token",
         envvar="AMPYRE_API_TOKEN",
-        help="The operator API token (env AMPYRE_API_TOKEN; `ampyre token` shows it).",
+        show_envvar=True,
+        help="The operator API token (`ampyre token` makes one).",
     )(command)
     return click.option(
         "--url",
         envvar="AMPYRE_URL",
         default=DEFAULT_URL,
         show_default=True,
-        help="Base URL of the running Ampyre server (env AMPYRE_URL).",
+        show_envvar=True,
+        help="Base URL of the running Ampyre server.",
     )(command)
 
 
@@ -119,6 +145,11 @@ def rest_options(command: F) -> F:
         return command(*args, api=RestClient(url, token), **kwargs)
 
     return with_client  # type: ignore[return-value]
+
+
+def charge_point_path(charge_point_id: str) -> str:
+    """The API path of a charge point: its id is one path segment, whatever it holds."""
+    return f"/charge-points/{quote(charge_point_id, safe='')}"
 
 
 def chunks_of(file: Path) -> Iterator[bytes]:
@@ -143,6 +174,31 @@ def echo_table(items: list[dict[str, Any]], columns: list[str], total: int | Non
         click.echo(f"({len(items)} of {total})")
 
 
+def echo_fields(record: dict[str, Any], fields: list[str]) -> None:
+    """One `name  value` line per field the record has."""
+    width = max(len(name) for name in fields)
+    for name in fields:
+        if name in record:
+            value = record[name]
+            click.echo(f"{name.ljust(width)}  {'-' if value is None else value}")
+
+
+def _refuse_database(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            f"`{ctx.command_path}` talks to the running server now (it alone knows what is "
+            "connected): give --url / AMPYRE_URL and --token / AMPYRE_API_TOKEN, "
+            "not --database"
+        )
+
+
+#: `--database`, which these commands took when they worked on the database: hidden, and
+#: a clear message instead of "no such option" for the scripts that still pass it.
+moved_database_option = click.option(
+    "--database", hidden=True, expose_value=False, callback=_refuse_database
+)
+
+
 def _raise_for_error(response: httpx.Response) -> None:
     if not response.is_error:
         return
@@ -151,7 +207,13 @@ def _raise_for_error(response: httpx.Response) -> None:
     except ValueError:
         body = None
     detail = body.get("detail") if isinstance(body, dict) else None
-    raise click.ClickException(f"{response.status_code}: {detail or response.text}")
+    if not isinstance(detail, str):
+        # A CALLERROR (502) or validation errors (422): the body, on one line.
+        detail = json.dumps(body) if body is not None else response.text.strip()
+    message = f"{response.status_code}: {' '.join(detail.split())}"
+    if response.status_code == 401:
+        message += " (check --token / AMPYRE_API_TOKEN; `ampyre token` makes one)"
+    raise click.ClickException(message)
 
 
 def _without_none(params: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,9 +16,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
+from ampyre.bench.register import register as register_all
+from ampyre.bench.results import BenchError
 from ampyre.cli.options import default_url
 from ampyre.simulator import (
     DEFAULT_SCRIPT,
@@ -76,6 +79,7 @@ PROGRESS_INTERVAL = 5.0
     "--password",
     default=None,
     envvar="AMPYRE_SIMULATE_PASSWORD",
+    show_envvar=True,
     help="HTTP Basic auth password (the username is the charge point id).",
 )
 @click.option(
@@ -182,6 +186,28 @@ PROGRESS_INTERVAL = 5.0
     default=None,
     help="Write the final statistics to this file as JSON.",
 )
+@click.option(
+    "--token",
+    default=None,
+    envvar="AMPYRE_API_TOKEN",
+    show_envvar=True,
+    help="Operator API token: with it, the charge points and id tags are registered "
+    "first (see --register).",
+)
+@click.option(
+    "--api-url",
+    default=None,
+    envvar="AMPYRE_URL",
+    show_envvar=True,
+    show_default="the host and port of --url, over http(s)",
+    help="Base URL of the server's REST API, for registering.",
+)
+@click.option(
+    "--register/--no-register",
+    default=None,
+    help="Register the charge points and id tags through the REST API before connecting "
+    "(those that exist are kept as they are). Default: when a token is given.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print no events, only errors and statistics.")
 @click.option("-v", "--verbose", is_flag=True, help="Load mode: print every message too.")
 def simulate(
@@ -212,13 +238,18 @@ def simulate(
     time_scale: float,
     reconnect: bool,
     stats_json: str | None,
+    token: str | None,
+    api_url: str | None,
+    register: bool | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Simulate OCPP 1.6-J charge points against a CSMS.
 
     Without options, charge point CP-1 plays the built-in scenario: boot, every connector
-    Available, Authorize, a session on connector 1 with three MeterValues, stop. Events
+    Available, Authorize, a session on connector 1 with three MeterValues, stop. Given the
+    operator token (--token or AMPYRE_API_TOKEN), it first registers CP-1 and its id tag
+    SIMTAG on the server, so it works against a fresh server out of the box. Events
     are printed one per line: `->` a CALL from the charge point, `<-` its answer, `<=` a
     CALL from the CSMS, `=>` the charge point's answer.
 
@@ -261,6 +292,10 @@ def simulate(
         meter_interval=meter_interval,
         auto_reconnect=reconnect or stay,
     )
+    if register is None:
+        register = bool(token)
+    if register:
+        _register(fleet, ids, url, api_url, token, quiet)
     profile = LoadProfile(
         sessions=sessions,
         duration=duration,
@@ -297,7 +332,41 @@ def simulate(
             click.echo("interrupted", err=True)
             sys.exit(130)
         return
-    _finish(outcome, ids, load_mode, fleet)
+    _finish(outcome, ids, load_mode, fleet, registered=register)
+
+
+def _register(
+    fleet: Fleet,
+    ids: list[str],
+    url: str,
+    api_url: str | None,
+    token: str | None,
+    quiet: bool,
+) -> None:
+    """Register the charge points and their id tags through the REST API, as `ampyre
+    bench --register` does: what exists (409) is kept, so a Blocked tag stays Blocked."""
+    if not token:
+        raise click.UsageError("--register needs the operator token: --token or AMPYRE_API_TOKEN")
+    base = (api_url or _http_url(url)).rstrip("/")
+    tags = sorted({fleet.id_tag_for(index) for index in range(len(ids))})
+    try:
+        counts = register_all(f"{base}/api/v1", token, ids, tags)
+    except BenchError as error:
+        raise click.ClickException(f"{error} (--no-register skips registering)") from None
+    if not quiet:
+        click.echo(
+            f"registered {counts['charge_points_created']} charge points "
+            f"({counts['charge_points_existing']} existed) and {counts['id_tags_created']} "
+            f"id tags ({counts['id_tags_existing']} existed) at {base}",
+            err=True,
+        )
+
+
+def _http_url(ws_url: str) -> str:
+    """The server's own address from the charge points' one: ws -> http, wss -> https."""
+    parts = urlsplit(ws_url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme)
+    return f"{scheme}://{parts.netloc}"
 
 
 def _steps(script_path: str | None) -> list[Step]:
@@ -349,10 +418,24 @@ async def _report_progress(fleet: Fleet) -> None:
         )
 
 
-def _finish(outcome: FleetOutcome, ids: list[str], load_mode: bool, fleet: Fleet) -> None:
+def _unregistered(message: str) -> bool:
+    """Whether a failure is what an unregistered charge point or id tag looks like."""
+    return "HTTP 404" in message or "idTag status is Invalid" in message
+
+
+def _finish(
+    outcome: FleetOutcome, ids: list[str], load_mode: bool, fleet: Fleet, *, registered: bool
+) -> None:
     if outcome.failures:
         if len(ids) == 1:
-            raise click.ClickException(next(iter(outcome.failures.values())))
+            message = next(iter(outcome.failures.values()))
+            if not registered and _unregistered(message):
+                message += (
+                    f" (register {ids[0]} and id tag {fleet.id_tag_for(0)} with `ampyre "
+                    "charge-point add` and `ampyre id-tag add`, or give --token / "
+                    "AMPYRE_API_TOKEN and simulate registers them)"
+                )
+            raise click.ClickException(message)
         for charge_point_id, message in list(outcome.failures.items())[:20]:
             click.echo(f"error: {charge_point_id}: {message}", err=True)
         raise click.ClickException(f"{len(outcome.failures)} of {len(ids)} charge points failed")
