@@ -170,6 +170,35 @@ class Settings(BaseSettings):
         "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
     )
 
+    ca_organization: str = Field(
+        "Ampyre",
+        min_length=1,
+        max_length=64,
+        description="The operator's organisation: the O every charge point CSR must carry "
+        "(the charge points' CpoName), and the O of the CA Ampyre creates.",
+    )
+    ca_cert: FilePath | None = Field(
+        None,
+        description="Sign charge point certificates with this CA certificate (PEM) instead of "
+        "the one Ampyre creates in --data-dir/ca.",
+    )
+    ca_key: FilePath | None = Field(None, description="Private key (PEM) of --ca-cert.")
+    ca_sign_command: str | None = Field(
+        None,
+        description="Have an external CA sign instead: a command that reads a CSR (PEM) on "
+        "stdin and writes the certificate chain (PEM, charge point certificate first) on "
+        "stdout; AMPYRE_CHARGE_POINT_ID names the charge point.",
+    )
+    certificate_validity_days: int = Field(
+        365, ge=1, le=3650, description="How long a charge point certificate the CA signs is valid."
+    )
+    certificate_renew_days: int = Field(
+        30,
+        ge=0,
+        description="Ask a connected charge point for a new certificate (ExtendedTriggerMessage) "
+        "when its certificate has fewer days left; 0: never.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -222,6 +251,12 @@ class Settings(BaseSettings):
             raise ValueError("--tls-cert and --tls-key go together")
         if self.tls_client_ca and not self.tls_cert:
             raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        return self
+
+    @model_validator(mode="after")
+    def _ca(self) -> Settings:
+        if bool(self.ca_cert) != bool(self.ca_key):
+            raise ValueError("--ca-cert and --ca-key go together")
         return self
 
     @model_validator(mode="after")
