@@ -257,6 +257,11 @@ class Settings(BaseSettings):
     def _ca(self) -> Settings:
         if bool(self.ca_cert) != bool(self.ca_key):
             raise ValueError("--ca-cert and --ca-key go together")
+        if self.certificate_renew_days >= self.certificate_validity_days:
+            raise ValueError(
+                "--certificate-renew-days must be fewer than --certificate-validity-days "
+                "(a new certificate would be due for renewal at once)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -351,7 +351,8 @@ class CertificateService:
     async def renew_expiring(self) -> list[str]:
         """Ask each connected charge point whose newest accepted certificate expires within
         the renewal window for a new one; the charge points asked. A charge point is asked
-        again only after RENEWAL_RETRY, and in a cluster by one node only (the claim)."""
+        again only after RENEWAL_RETRY, and in a cluster by one node only (the claim); a
+        certificate whose whole life is shorter than the window is left alone."""
         if self.renew_before is None:
             return []
         current = now()
@@ -360,7 +361,12 @@ class CertificateService:
         async with self.db.sessions() as session:
             due = list(
                 await session.execute(
-                    select(IssuedCertificate.id, IssuedCertificate.charge_point_id).where(
+                    select(
+                        IssuedCertificate.id,
+                        IssuedCertificate.charge_point_id,
+                        IssuedCertificate.not_before,
+                        IssuedCertificate.not_after,
+                    ).where(
                         IssuedCertificate.status == "Accepted",
                         IssuedCertificate.not_after <= horizon,
                         (IssuedCertificate.renewal_requested_at.is_(None))
@@ -374,7 +380,11 @@ class CertificateService:
                 )
             )
         asked = []
-        for certificate_id, charge_point_id in due:
+        for certificate_id, charge_point_id, not_before, not_after in due:
+            if not_after - not_before <= self.renew_before:
+                # A certificate made short (the CA expires soon) would be renewed into
+                # another as short, again and again: that is the operator's to fix.
+                continue
             if not self.commands.gateway.is_connected(charge_point_id):
                 continue
             if not await self._claim_renewal(certificate_id, current):
