@@ -199,6 +199,10 @@ async def test_ca_certificates_are_installed_listed_and_deleted(
         e["action"] for e in (await api.get(f"/charge-points/{cp_id}/events")).json()["items"]
     ]
     assert actions == ["DeleteCertificate", "InstallCertificate"]
+    audit = (await api.get("/audit-log", params={"limit": 20})).json()["items"]
+    summaries = [entry["summary"] for entry in audit if entry["target"] == cp_id]
+    assert any("(InstallCertificate)" in summary for summary in summaries)
+    assert any("(DeleteCertificate)" in summary for summary in summaries)
 
 
 async def test_commands_need_a_connected_charge_point(api: httpx.AsyncClient, cp_id: str) -> None:

@@ -22,6 +22,7 @@ def _register_commands() -> None:
         accounts,
         admin,
         bench,
+        certificates,
         firmware,
         local_list,
         reservations,
@@ -40,6 +41,7 @@ def _register_commands() -> None:
         *smart_charging.COMMANDS,
         *reservations.COMMANDS,
         *triggers.COMMANDS,
+        *certificates.COMMANDS,
     ]:
         main.add_command(command)
     main.add_command(simulate.simulate)

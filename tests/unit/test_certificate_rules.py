@@ -231,3 +231,31 @@ async def test_the_simulated_store_takes_only_a_chain_for_its_key(tmp_path: Path
 def test_ca_files_are_named_for_operators(tmp_path: Path) -> None:
     authority(tmp_path).init()
     assert sorted(p.name for p in (tmp_path / "ca").iterdir()) == [CA_CERT_FILE, CA_KEY_FILE]
+
+
+def test_ampyre_ca_init_creates_the_ca_once(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ampyre.cli import main
+
+    data_dir = str(tmp_path / "data")
+    args = ["ca", "init", "--data-dir", data_dir, "--ca-organization", "ACME CPO"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("Created CA") and "O=ACME CPO" in first.output
+    second = CliRunner().invoke(main, args)
+    assert second.output.startswith("Existing CA")
+    assert "PRIVATE KEY" not in first.output + second.output
+    fingerprint = [line for line in first.output.splitlines() if "SHA-256" in line]
+    assert fingerprint and fingerprint[0] in second.output
+
+
+def test_the_renewal_window_is_shorter_than_a_certificates_life() -> None:
+    from pydantic import ValidationError
+
+    from ampyre.config import Settings
+
+    with pytest.raises(ValidationError, match="fewer than --certificate-validity-days"):
+        Settings(certificate_validity_days=30, certificate_renew_days=30)
+    with pytest.raises(ValidationError, match="--ca-cert and --ca-key go together"):
+        Settings(ca_cert=__file__)
