@@ -33,6 +33,7 @@ from ampyre.services.errors import (
     ChargePointCallError,
     ChargePointTimeout,
     Conflict,
+    DomainError,
     InvalidRequest,
     NotFound,
 )
@@ -52,7 +53,10 @@ RENEWAL_RETRY = timedelta(hours=6)
 #: How long the CertificateSigned after an accepted SignCertificate waits for its answer.
 CERTIFICATE_SIGNED_TIMEOUT = 60.0
 
-_FAILED_SEND = {ChargePointCallError: "CallError", ChargePointTimeout: "TimedOut"}
+_FAILED_SEND: dict[type[DomainError], str] = {
+    ChargePointCallError: "CallError",
+    ChargePointTimeout: "TimedOut",
+}
 
 
 class CertificateService:
@@ -136,9 +140,10 @@ class CertificateService:
             await self.commands.send(
                 charge_point_id, "CertificateSigned", payload, timeout=CERTIFICATE_SIGNED_TIMEOUT
             )
-        except (ChargePointCallError, ChargePointTimeout, Conflict) as exc:
+        except DomainError as exc:
+            # Not connected, deleted, or a chain past CertificateSigned's 10000 characters.
             status = _FAILED_SEND.get(type(exc), "NotSent")
-            log.warning("[%s] CertificateSigned %s: %s", charge_point_id, status, exc)
+            log.warning("[%s] CertificateSigned %s: %s", charge_point_id, status, exc.detail)
             await self._set_issued_status(charge_point_id, leaf.serial_number, status)
 
     async def on_certificate_signed_answered(
@@ -409,8 +414,8 @@ class CertificateService:
     async def _ask_renewal(self, charge_point_id: str) -> None:
         try:
             answer = await self.renew(charge_point_id, timeout=self.call_timeout)
-        except (ChargePointCallError, ChargePointTimeout, Conflict) as exc:
-            log.warning("[%s] certificate renewal request failed: %s", charge_point_id, exc)
+        except DomainError as exc:
+            log.warning("[%s] certificate renewal request failed: %s", charge_point_id, exc.detail)
             return
         log.info(
             "[%s] certificate near expiry: renewal requested, %s",
