@@ -4,8 +4,10 @@ are installed, listed and deleted, and certificates near expiry are renewed."""
 
 from __future__ import annotations
 
+import ssl
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from cryptography import x509
@@ -18,9 +20,10 @@ from ampyre.ocpp.v16.certificate_hash import certificate_hash_data
 from ampyre.simulator import SimulatedChargePoint
 from ampyre.storage.database import Database
 from ampyre.storage.models import IssuedCertificate
+from tests.certificates import make_pki
 from tests.conftest import api_client, unique
 from tests.ocpp_client import OcppClient
-from tests.server import Server, wait_for
+from tests.server import TOKEN, Server, wait_for
 
 ROOT = "CentralSystemRootCertificate"
 
@@ -262,3 +265,57 @@ async def test_a_certificate_near_expiry_is_renewed(server_factory, backend: str
         assert listed["items"][1]["renewalRequestedAt"] is not None
         assert listed["items"][0]["subject"] == f"CN={cp_id},O=ACME CPO"
     assert len([a for a, _ in simulated.received if a == "ExtendedTriggerMessage"]) == 2
+
+
+async def test_the_issued_certificate_opens_a_security_profile_3_connection(
+    server_factory, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The operator's CA (--ca-cert/--ca-key) is also the --tls-client-ca: a charge point
+    on profile 2 gets its certificate, and connects with it once moved to profile 3."""
+    pki = make_pki(tmp_path, "unused")
+    server: Server = await server_factory(
+        "--tls-cert",
+        str(pki["server_cert"]),
+        "--tls-key",
+        str(pki["server_key"]),
+        "--tls-client-ca",
+        str(pki["ca"]),
+        "--ca-cert",
+        str(pki["ca"]),
+        "--ca-key",
+        str(tmp_path / "ca.key"),
+    )
+    cp_id = unique()
+    trust = ssl.create_default_context(cafile=str(pki["ca"]))
+    base = f"https://127.0.0.1:{server.port}/api/v1"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, verify=trust) as api:
+        created = await api.post(
+            "/charge-points", json={"id": cp_id, "password": "secret-123", "securityProfile": 2}
+        )
+        assert created.status_code == 201, created.text
+        simulated = SimulatedChargePoint(
+            f"wss://127.0.0.1:{server.port}/ocpp",
+            cp_id,
+            password="secret-123",
+            ssl_context=trust,
+            follow_up_delay=0.01,
+        )
+        await simulated.connect()
+        try:
+            await simulated.boot_until_accepted()
+            assert (await api.post(f"/charge-points/{cp_id}/certificates/renew")).status_code == 200
+            await simulated.wait_until(lambda: simulated.ssl_context is not trust, 10)
+            leaf, root = simulated.certificates.chain
+            assert root.subject.rfc4514_string() == "CN=Ampyre Test CA"
+            # The CA ends in a day: so does the certificate.
+            assert leaf.not_valid_after_utc == root.not_valid_after_utc
+            patched = await api.patch(f"/charge-points/{cp_id}", json={"securityProfile": 3})
+            assert patched.status_code == 200, patched.text
+            await simulated.close()
+            await simulated.connect()
+            assert (await simulated.boot()).status.value == "Accepted"
+            assert simulated.protocol_errors == [] and simulated.failures == []
+        finally:
+            await simulated.close()
+        assert (await api.get("/ca")).json()["certificate"] == pki["ca"].read_text()

@@ -9,8 +9,12 @@ named by their hash data.
 from __future__ import annotations
 
 import itertools
+import os
+import ssl
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import cast
 
 from cryptography import x509
@@ -73,6 +77,38 @@ class CertificateStore:
         self._key, self._pending_key = self._pending_key, None
         self.chain = chain
         return None
+
+    def client_context(self, trusted: ssl.SSLContext) -> ssl.SSLContext:
+        """A TLS client context that trusts what `trusted` trusts (its CA files) and
+        presents the charge point's certificate (security profile 3, A02.FR.08).
+
+        A new context rather than `trusted` itself: a fleet's charge points share theirs.
+        """
+        if self._key is None:
+            raise ValueError("the charge point has no certificate yet")
+        context = ssl.create_default_context()
+        context.check_hostname = trusted.check_hostname
+        context.verify_mode = trusted.verify_mode
+        for der in trusted.get_ca_certs(binary_form=True):
+            context.load_verify_locations(cadata=der)
+        # load_cert_chain reads files only: an owner-only directory, gone once loaded.
+        with tempfile.TemporaryDirectory() as directory:
+            key_file = Path(directory) / "key.pem"
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(
+                    self._key.private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    )
+                )
+            chain_file = Path(directory) / "chain.pem"
+            chain_file.write_bytes(
+                b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.chain)
+            )
+            context.load_cert_chain(chain_file, key_file)
+        return context
 
     def install(self, certificate_type: str, pem: str) -> bool:
         try:

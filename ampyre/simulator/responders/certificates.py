@@ -49,6 +49,9 @@ def extended_trigger_message(cp: SimulatedChargePoint, payload: dict[str, Any]) 
 def certificate_signed(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     problem = cp.certificates.take_chain(payload["certificateChain"])
     if problem is None:
+        if cp.ssl_context is not None:
+            # Presented from the next connection on (A02.FR.08).
+            cp.ssl_context = cp.certificates.client_context(cp.ssl_context)
         cp.emit("info", "new charge point certificate in use")
         return Answer({"status": "Accepted"})
     cp.emit("warning", f"CertificateSigned refused: {problem}")
