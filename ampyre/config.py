@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, FilePath, field_validator, model_validator
@@ -257,6 +258,8 @@ class Settings(BaseSettings):
     def _ca(self) -> Settings:
         if bool(self.ca_cert) != bool(self.ca_key):
             raise ValueError("--ca-cert and --ca-key go together")
+        if self.ca_cert and self.ca_key:
+            _check_ca_pair(self.ca_cert, self.ca_key)
         if self.certificate_renew_days >= self.certificate_validity_days:
             raise ValueError(
                 "--certificate-renew-days must be fewer than --certificate-validity-days "
@@ -274,6 +277,23 @@ class Settings(BaseSettings):
                 "nodes of one cluster"
             )
         return self
+
+
+def _check_ca_pair(cert_path: Path, key_path: Path) -> None:
+    """The operator's CA files are found broken at start, not at the first SignCertificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except ValueError:
+        raise ValueError(f"--ca-cert {cert_path}: not a PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (ValueError, TypeError):
+        raise ValueError(f"--ca-key {key_path}: not an unencrypted PEM private key") from None
+    if key.public_key() != certificate.public_key():
+        raise ValueError("--ca-key is not the key of --ca-cert")
 
 
 def env_var(name: str) -> str:

@@ -259,3 +259,25 @@ def test_the_renewal_window_is_shorter_than_a_certificates_life() -> None:
         Settings(certificate_validity_days=30, certificate_renew_days=30)
     with pytest.raises(ValidationError, match="--ca-cert and --ca-key go together"):
         Settings(ca_cert=__file__)
+
+
+def test_broken_operator_ca_files_are_refused_at_start_and_at_signing(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from ampyre.config import Settings
+
+    authority(tmp_path / "one").init()
+    authority(tmp_path / "two").init()
+    cert = tmp_path / "one" / "ca" / CA_CERT_FILE
+    with pytest.raises(ValidationError, match="--ca-key is not the key of --ca-cert"):
+        Settings(ca_cert=cert, ca_key=tmp_path / "two" / "ca" / CA_KEY_FILE)
+    with pytest.raises(ValidationError, match="not a PEM certificate"):
+        Settings(ca_cert=__file__, ca_key=tmp_path / "two" / "ca" / CA_KEY_FILE)
+    assert Settings(ca_cert=cert, ca_key=tmp_path / "one" / "ca" / CA_KEY_FILE).ca_cert == cert
+
+
+async def test_a_ca_that_cannot_sign_says_so_before_accepting(tmp_path: Path) -> None:
+    missing = authority(tmp_path, cert_path=tmp_path / "no.pem", key_path=tmp_path / "no.key")
+    with pytest.raises(OSError):
+        await missing.check()
+    await authority(tmp_path).check()  # Ampyre's own: created on first use

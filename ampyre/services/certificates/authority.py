@@ -106,6 +106,12 @@ class CertificateAuthority:
             return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
         return (await self._ready()).certificate
 
+    async def check(self) -> None:
+        """Raise OSError or ValueError when this CA cannot sign (its files are missing,
+        unreadable or do not match); an external CA is only known to fail when it does."""
+        if not self.external:
+            await self._ready()
+
     async def _ready(self) -> _Issuer:
         async with self._lock:
             if self._issuer is None:

@@ -98,6 +98,17 @@ class CertificateService:
                 {"csr": csr_pem, "status": "Rejected", "reason": str(exc)},
             )
             return False
+        try:
+            await self.authority.check()
+        except (OSError, ValueError) as exc:
+            # A02.FR.12: not able to process the request.
+            log.error("[%s] SignCertificate rejected: the CA cannot sign: %s", charge_point_id, exc)
+            await self.event_log.record(
+                charge_point_id,
+                "SignCertificate",
+                {"csr": csr_pem, "status": "Rejected", "reason": f"the CA cannot sign: {exc}"},
+            )
+            return False
         await self.event_log.record(
             charge_point_id, "SignCertificate", {"csr": csr_pem, "status": "Accepted"}
         )
