@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, FilePath, field_validator, model_validator
@@ -176,6 +177,35 @@ class Settings(BaseSettings):
         "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
     )
 
+    ca_organization: str = Field(
+        "Ampyre",
+        min_length=1,
+        max_length=64,
+        description="The operator's organisation: the O every charge point CSR must carry "
+        "(the charge points' CpoName), and the O of the CA Ampyre creates.",
+    )
+    ca_cert: FilePath | None = Field(
+        None,
+        description="Sign charge point certificates with this CA certificate (PEM) instead of "
+        "the one Ampyre creates in --data-dir/ca.",
+    )
+    ca_key: FilePath | None = Field(None, description="Private key (PEM) of --ca-cert.")
+    ca_sign_command: str | None = Field(
+        None,
+        description="Have an external CA sign instead: a command that reads a CSR (PEM) on "
+        "stdin and writes the certificate chain (PEM, charge point certificate first) on "
+        "stdout; AMPYRE_CHARGE_POINT_ID names the charge point.",
+    )
+    certificate_validity_days: int = Field(
+        365, ge=1, le=3650, description="How long a charge point certificate the CA signs is valid."
+    )
+    certificate_renew_days: int = Field(
+        30,
+        ge=0,
+        description="Ask a connected charge point for a new certificate (ExtendedTriggerMessage) "
+        "when its certificate has fewer days left; 0: never.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -231,6 +261,19 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _ca(self) -> Settings:
+        if bool(self.ca_cert) != bool(self.ca_key):
+            raise ValueError("--ca-cert and --ca-key go together")
+        if self.ca_cert and self.ca_key:
+            _check_ca_pair(self.ca_cert, self.ca_key)
+        if self.certificate_renew_days >= self.certificate_validity_days:
+            raise ValueError(
+                "--certificate-renew-days must be fewer than --certificate-validity-days "
+                "(a new certificate would be due for renewal at once)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _cluster(self) -> Settings:
         if self.redis_url and not self.database_url.startswith(("postgresql", "postgres:")):
             raise ValueError("--redis joins nodes sharing a PostgreSQL --database")
@@ -240,6 +283,23 @@ class Settings(BaseSettings):
                 "nodes of one cluster"
             )
         return self
+
+
+def _check_ca_pair(cert_path: Path, key_path: Path) -> None:
+    """The operator's CA files are found broken at start, not at the first SignCertificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except ValueError:
+        raise ValueError(f"--ca-cert {cert_path}: not a PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (ValueError, TypeError):
+        raise ValueError(f"--ca-key {key_path}: not an unencrypted PEM private key") from None
+    if key.public_key() != certificate.public_key():
+        raise ValueError("--ca-key is not the key of --ca-cert")
 
 
 def env_var(name: str) -> str:

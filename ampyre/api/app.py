@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ampyre.api import (
     accounts,
     audit,
+    certificates,
     charge_points,
     commands,
     events,
@@ -54,7 +55,8 @@ _STATUS = {
 #: The one place the REST API is mapped to roles: each router, the role its reads (GET,
 #: HEAD) need and the role its changes need. A viewer reads; an operator also sends
 #: commands and manages what charge points are told; an admin also manages charge points,
-#: accounts, tokens, firmware images and rollouts. (docs/operators.md shows this table.)
+#: accounts, tokens, firmware images, rollouts and charge point certificates.
+#: (docs/operators.md shows this table.)
 ROLES: list[tuple[APIRouter, Role, Role]] = [
     (charge_points.router, Role.VIEWER, Role.ADMIN),
     (commands.router, Role.VIEWER, Role.OPERATOR),
@@ -68,6 +70,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (diagnostics.router, Role.VIEWER, Role.OPERATOR),
     (images.router, Role.VIEWER, Role.ADMIN),
     (rollouts.router, Role.VIEWER, Role.ADMIN),
+    (certificates.router, Role.VIEWER, Role.ADMIN),
     (events.router, Role.VIEWER, Role.VIEWER),
     (audit.router, Role.ADMIN, Role.ADMIN),
 ]

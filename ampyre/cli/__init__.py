@@ -69,6 +69,7 @@ def _register_commands() -> None:
         accounts,
         admin,
         bench,
+        certificates,
         charge_points,
         commands,
         events,
@@ -98,6 +99,7 @@ def _register_commands() -> None:
         *smart_charging.COMMANDS,
         *reservations.COMMANDS,
         *triggers.COMMANDS,
+        *certificates.COMMANDS,
     ]:
         main.add_command(command)
     main.add_command(simulate.simulate)

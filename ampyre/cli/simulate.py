@@ -107,6 +107,12 @@ PROGRESS_INTERVAL = 5.0
 @click.option("--serial-number", default=None)
 @click.option("--firmware-version", default="1.0.0", show_default=True)
 @click.option(
+    "--organization",
+    default="Ampyre",
+    show_default=True,
+    help="CpoName: the O of the certificate signing requests (the CSMS's --ca-organization).",
+)
+@click.option(
     "--script",
     "script_path",
     type=click.Path(dir_okay=False),
@@ -225,6 +231,7 @@ def simulate(
     model: str,
     serial_number: str | None,
     firmware_version: str,
+    organization: str,
     script_path: str | None,
     stay: bool,
     sessions: int | None,
@@ -288,6 +295,7 @@ def simulate(
         model=model,
         serial_number=serial_number,
         firmware_version=firmware_version,
+        organization=organization,
         call_timeout=call_timeout,
         meter_interval=meter_interval,
         auto_reconnect=reconnect or stay,

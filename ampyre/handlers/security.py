@@ -65,11 +65,11 @@ async def signed_firmware_status_notification(
 
 
 async def sign_certificate(ctx: MessageContext, request: SignCertificateReq) -> SignCertificateConf:
-    # Signing charge point certificates needs a CSMS certificate authority, which Ampyre
-    # does not run yet: the request is kept and refused, as whitepaper A02 allows.
-    log.warning("[%s] SignCertificate refused: no certificate authority", ctx.charge_point_id)
-    await ctx.csms.event_log.record(ctx.charge_point_id, "SignCertificate", unparse(request))
-    return SignCertificateConf(status=GenericStatus.rejected)
+    # A02/A03: Accepted when the CSR can be signed; the chain follows in CertificateSigned.
+    accepted = await ctx.csms.certificates.request_signature(ctx.charge_point_id, request.csr)
+    return SignCertificateConf(
+        status=GenericStatus.accepted if accepted else GenericStatus.rejected
+    )
 
 
 HANDLERS: dict[str, Handler] = {

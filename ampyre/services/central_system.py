@@ -8,6 +8,7 @@ from ampyre.config import Settings
 from ampyre.services.accounts import AccountService
 from ampyre.services.audit import AuditService
 from ampyre.services.authorization import AuthorizationService
+from ampyre.services.certificates import CertificateAuthority, CertificateService
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.commands import CommandService
@@ -55,6 +56,7 @@ class CentralSystem:
     firmware: FirmwareService
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
+    certificates: CertificateService
 
     @classmethod
     def build(
@@ -86,6 +88,22 @@ class CentralSystem:
         authorization = AuthorizationService(db)
         file_store = FileStore(settings.data_dir, max_upload_size=settings.max_upload_size)
         firmware = FirmwareService(db, file_store, commands)
+        event_log = EventLogService(db)
+        certificates = CertificateService(
+            db,
+            commands,
+            event_log,
+            CertificateAuthority(
+                settings.data_dir,
+                organization=settings.ca_organization,
+                validity_days=settings.certificate_validity_days,
+                cert_path=settings.ca_cert,
+                key_path=settings.ca_key,
+                sign_command=settings.ca_sign_command,
+            ),
+            renew_days=settings.certificate_renew_days,
+            call_timeout=settings.call_timeout,
+        )
         return cls(
             db=db,
             gateway=gateway,
@@ -102,7 +120,7 @@ class CentralSystem:
             reservations=reservations,
             charging_profiles=charging_profiles,
             data_transfer=data_transfer,
-            event_log=EventLogService(db),
+            event_log=event_log,
             events=events,
             commands=commands,
             configuration=configuration,
@@ -117,6 +135,7 @@ class CentralSystem:
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
+            certificates=certificates,
         )
 
     async def ready(self) -> bool:
@@ -129,8 +148,10 @@ class CentralSystem:
 
     async def sweep(self) -> None:
         """Periodic housekeeping: time out remote starts, expire reservations, send rollout
-        updates to charge points that came back, and forget closed trigger windows."""
+        updates to charge points that came back, forget closed trigger windows, and ask
+        for new certificates before the old ones expire."""
         await self.remote_starts.expire()
         await self.reservations.expire()
         await self.firmware_rollouts.resume()
         self.triggers.close_ended_windows()
+        await self.certificates.renew_expiring()

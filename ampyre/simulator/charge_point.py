@@ -20,6 +20,7 @@ from ampyre.ocpp.v16.errors import OcppError
 from ampyre.ocpp.v16.framing import Call
 from ampyre.simulator.answering import answer_call
 from ampyre.simulator.authorization import AuthorizationCache, LocalAuthList
+from ampyre.simulator.certificates import CertificateStore
 from ampyre.simulator.charging_profiles import ChargingProfileStore
 from ampyre.simulator.configuration import csl, default_configuration
 from ampyre.simulator.connection import Connection, FollowUp, Reply, charge_point_url
@@ -48,6 +49,7 @@ class SimulatedChargePoint(ChargingSessions):
         model: str = "Simulator",
         serial_number: str | None = None,
         firmware_version: str = "1.0.0",
+        organization: str = "Ampyre",
         ssl_context: ssl.SSLContext | None = None,
         call_timeout: float = 30.0,
         meter_interval: float = 60.0,
@@ -60,7 +62,9 @@ class SimulatedChargePoint(ChargingSessions):
     ) -> None:
         """`url` is the CSMS's base URL (the id is appended, URL-encoded, unless the URL
         contains `{id}`). `follow_up_delay` paces multi-step follow-ups (firmware and
-        diagnostics progress, the pause of a reboot); tests set it near zero."""
+        diagnostics progress, the pause of a reboot); tests set it near zero.
+        `organization` is its CpoName configuration key: the O of its certificate
+        signing requests (security whitepaper A02.FR.13)."""
         if connectors < 1:
             raise ValueError("a charge point has at least one connector")
         self.base_url = url
@@ -84,6 +88,7 @@ class SimulatedChargePoint(ChargingSessions):
         self.configuration = default_configuration(
             connectors=connectors, meter_interval=meter_interval
         )
+        self.configuration["CpoName"] = {"value": organization, "readonly": False}
         self.responses: dict[str, ResponseOverride] = {}
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[tuple[str, dict[str, Any]]] = []
@@ -101,6 +106,7 @@ class SimulatedChargePoint(ChargingSessions):
         self.local_list = LocalAuthList()
         self.auth_cache = AuthorizationCache()
         self.charging_profiles = ChargingProfileStore()
+        self.certificates = CertificateStore()
 
         self._connection: Connection | None = None
         self._tasks: set[asyncio.Task[None]] = set()

@@ -64,6 +64,8 @@ _KEY_TYPES: dict[str, tuple[ValueType, bool]] = {
     "ChargingScheduleMaxPeriods": ("integer", True),
     "ConnectorSwitch3to1PhaseSupported": ("boolean", True),
     "MaxChargingProfilesInstalled": ("integer", True),
+    # Security whitepaper 7.5: the O of the charge point's CSRs (set per charge point).
+    "CpoName": ("text", False),
 }
 
 MEASURAND_LIST_MAX_LENGTH = 8

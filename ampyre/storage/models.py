@@ -4,7 +4,7 @@ One table per thing the operator reads back: charge points and their connectors,
 transactions with their meter values, remote starts, reservations, installed charging
 profiles, and the schema deviations of lenient charge points.
 
-One module, past 400 lines: the 29 tables are one declarative registry and one metadata,
+One module, past 400 lines: the 31 tables are one declarative registry and one metadata,
 which Alembic compares against the migrated schema; their relationships name each other.
 """
 
@@ -614,3 +614,64 @@ class AuditEntry(Base):
     details: Mapped[str | None] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)
     client: Mapped[str | None] = mapped_column(String(255))
+
+
+# -- Charge point certificates (security whitepaper A02/A03, M03-M05) ----------------------
+
+
+class IssuedCertificate(Base):
+    """A charge point certificate the CSMS's certificate authority signed in answer to a
+    SignCertificate, and what the charge point answered to the CertificateSigned that
+    carried it. The certificate is public; its key never left the charge point."""
+
+    __tablename__ = "issued_certificates"
+    __table_args__ = (
+        Index("ix_issued_certificates_cp", "charge_point_id", "id"),
+        Index("ix_issued_certificates_not_after", "not_after"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(ForeignKey("charge_points.id", ondelete="CASCADE"))
+    #: Hexadecimal, without leading zeroes (as CertificateHashData writes it).
+    serial_number: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(512))
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    issued_at: Mapped[datetime]
+    certificate: Mapped[str] = mapped_column(Text)
+    #: The CertificateSigned answer (Accepted, Rejected), Sending until it comes, or
+    #: CallError, TimedOut, NotSent (the charge point went away).
+    status: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
+    #: When the renewal policy last asked the charge point for a new CSR for it.
+    renewal_requested_at: Mapped[datetime | None]
+
+
+class InstalledCertificate(Base):
+    """A CA certificate a charge point holds, by its hash data: as it last reported them
+    (GetInstalledCertificateIds), or as installed (InstallCertificate Accepted) since."""
+
+    __tablename__ = "installed_certificates"
+    __table_args__ = (
+        UniqueConstraint(
+            "charge_point_id",
+            "certificate_type",
+            "hash_algorithm",
+            "issuer_name_hash",
+            "issuer_key_hash",
+            "serial_number",
+            name="uq_installed_certificates",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(ForeignKey("charge_points.id", ondelete="CASCADE"))
+    #: CentralSystemRootCertificate or ManufacturerRootCertificate.
+    certificate_type: Mapped[str] = mapped_column(String(32))
+    hash_algorithm: Mapped[str] = mapped_column(String(8))
+    issuer_name_hash: Mapped[str] = mapped_column(String(128))
+    issuer_key_hash: Mapped[str] = mapped_column(String(128))
+    serial_number: Mapped[str] = mapped_column(String(40))
+    #: How the CSMS learned of it: Reported (GetInstalledCertificateIds) or Installed.
+    source: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]

@@ -39,6 +39,7 @@ def test_groups_are_singular_nouns_and_old_names_stay_as_hidden_aliases() -> Non
     groups = {name for name, c in main.commands.items() if isinstance(c, click.Group)}
     assert groups == {
         "account",
+        "ca",
         "charge-point",
         "charging-profile",
         "diagnostics",

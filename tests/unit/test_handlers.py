@@ -5,23 +5,29 @@ On a real SQLite file with the real services (`CentralSystem.build`), no server,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from ocpp.v16.enums import (
     AuthorizationStatus,
     ChargePointErrorCode,
     ChargePointStatus,
     DataTransferStatus,
+    GenericStatus,
     Reason,
     RegistrationStatus,
 )
 
 from ampyre.config import Settings
-from ampyre.handlers import core
+from ampyre.handlers import core, security
 from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
@@ -31,6 +37,7 @@ from ampyre.ocpp.v16.messages import (
     DataTransferReq,
     MeterValue,
     MeterValuesReq,
+    SignCertificateReq,
     StartTransactionReq,
     StatusNotificationReq,
     StopTransactionReq,
@@ -328,3 +335,38 @@ async def test_connect_refusals_and_typed_updates(csms: CentralSystem) -> None:
     assert ChargePointUpdate().security_profile is UNCHANGED
     admitted = await csms.charge_points.authorize_connection(CP, None, tls=False, client_cert=False)
     assert admitted.allowed and admitted.lenient and admitted.boot_status is None
+
+
+async def test_sign_certificate_answers_from_the_csr_rules_and_signs_after(
+    csms: CentralSystem, ctx: MessageContext
+) -> None:
+    def csr(organization: str) -> str:
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+                x509.NameAttribute(NameOID.COMMON_NAME, CP),
+            ]
+        )
+        request = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(subject)
+            .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256())
+        )
+        return request.public_bytes(serialization.Encoding.PEM).decode()
+
+    refused = await security.sign_certificate(ctx, SignCertificateReq(csr("Other")))
+    assert refused.status is GenericStatus.rejected
+    accepted = await security.sign_certificate(ctx, SignCertificateReq(csr("Ampyre")))
+    assert accepted.status is GenericStatus.accepted
+    events, _ = await csms.event_log.page(CP, action="SignCertificate", limit=10, offset=0)
+    assert [e.payload["status"] for e in events] == ["Accepted", "Rejected"]
+    assert "O 'Other'" in events[1].payload["reason"]
+    # Signed after the answer; with no server to carry it, CertificateSigned is not sent.
+    async with asyncio.timeout(10):
+        while True:
+            issued, total = await csms.certificates.issued(CP, limit=10, offset=0)
+            if issued and issued[0].status != "Sending":
+                break
+            await asyncio.sleep(0.01)
+    assert total == 1 and issued[0].status == "NotSent"
+    assert issued[0].subject == f"CN={CP},O=Ampyre"

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "workers": 1,
     "log_format": "text",
     "redis_url": None,
+    "ca_organization": "Ampyre",
+    "ca_cert": None,
+    "ca_key": None,
+    "ca_sign_command": None,
+    "certificate_validity_days": 365,
+    "certificate_renew_days": 30,
 }
 
 

@@ -18,6 +18,7 @@ from ocpp.v16.enums import (
     ChargePointStatus,
     DiagnosticsStatus,
     FirmwareStatus,
+    GenericStatus,
     Reason,
     RegistrationStatus,
 )
@@ -29,12 +30,14 @@ from ampyre.ocpp.v16.messages import (
     Confirmation,
     HeartbeatConf,
     IdTagInfo,
+    SignCertificateConf,
     StartTransactionConf,
     StopTransactionConf,
     unparse,
 )
 from ampyre.ocpp.v16.validation import CP_INITIATED, get_validator
 from ampyre.simulator import InvalidResponse, SimulatedChargePoint
+from ampyre.simulator.responders.certificates import request_certificate
 
 T0 = "2024-05-01T10:00:00Z"
 ACCEPTED = IdTagInfo(AuthorizationStatus.accepted)
@@ -46,6 +49,7 @@ ANSWERS: dict[str, Confirmation] = {
     "Authorize": AuthorizeConf(ACCEPTED),
     "StartTransaction": StartTransactionConf(42, ACCEPTED),
     "StopTransaction": StopTransactionConf(ACCEPTED),
+    "SignCertificate": SignCertificateConf(GenericStatus.accepted),
 }
 
 #: What the simulator sends only as the raw payloads of a `call` (a script's call step).
@@ -53,7 +57,6 @@ NEVER_SENT = {
     "DataTransfer",
     "LogStatusNotification",
     "SecurityEventNotification",
-    "SignCertificate",
     "SignedFirmwareStatusNotification",
 }
 
@@ -128,6 +131,7 @@ async def test_every_message_the_simulator_sends_passes_the_server_schemas(
         await sim.send_firmware_status(FirmwareStatus(firmware))
     for diagnostics in ("Idle", "Uploading", "UploadFailed", "Uploaded"):
         await sim.send_diagnostics_status(DiagnosticsStatus(diagnostics))
+    await request_certificate(sim)
 
     assert {action for action, _ in wire.sent} == CP_INITIATED - NEVER_SENT
     boot = wire.payloads("BootNotification")[0]

@@ -2,13 +2,14 @@
 
 One module per feature profile. An action of a profile missing from the charge point's
 SupportedFeatureProfiles is answered with a NotSupported CALLERROR, except for the local
-list messages, which have their own way to say it; an action not listed here (the
-security extension's, for instance) gets NotImplemented.
+list messages, which have their own way to say it; an action not listed here gets
+NotImplemented.
 """
 
 from __future__ import annotations
 
 from ampyre.simulator.responders import (
+    certificates,
     core,
     firmware,
     local_auth_list,
@@ -19,6 +20,7 @@ from ampyre.simulator.responders import (
 from ampyre.simulator.responders.base import Responder
 
 RESPONDERS: dict[str, Responder] = {
+    **certificates.RESPONDERS,
     **core.RESPONDERS,
     **firmware.RESPONDERS,
     **local_auth_list.RESPONDERS,

@@ -1,0 +1,479 @@
+"""Charge point certificates: signing (A02/A03), and the CA certificates a charge point
+holds (M03 list, M04 delete, M05 install).
+
+SignCertificate is answered at once, Accepted when the CSR keeps the rules (`csr`) and
+Rejected otherwise (A02.FR.11/12); the signing and the CertificateSigned that carries the
+chain happen after the answer, in the background, since an external CA may take its time.
+Every issued certificate is recorded with the charge point's answer to it.
+
+What InstallCertificate, DeleteCertificate and GetInstalledCertificateIds answers mean is
+recorded as the effects of those commands, whether the operator used the certificate
+endpoints or the generic commands endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import aliased
+
+from ampyre.ocpp.v16.certificate_hash import certificate_hash_data, serial_hex
+from ampyre.services.certificates.authority import CertificateAuthority, SigningFailed, chain_pem
+from ampyre.services.certificates.csr import CsrRejected, CsrRules, validate_csr
+from ampyre.services.clock import now
+from ampyre.services.commands import CommandService
+from ampyre.services.errors import (
+    ChargePointCallError,
+    ChargePointTimeout,
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    NotFound,
+)
+from ampyre.services.event_log import EventLogService
+from ampyre.storage.database import Database
+from ampyre.storage.models import InstalledCertificate, IssuedCertificate
+from ampyre.storage.paging import fetch_page
+
+log = logging.getLogger("ampyre.certificates")
+
+#: CertificateUseEnumType of the security extension.
+CertificateType = Literal["CentralSystemRootCertificate", "ManufacturerRootCertificate"]
+CERTIFICATE_TYPES: tuple[str, ...] = get_args(CertificateType)
+#: How long the renewal policy waits before asking a charge point again that did not come
+#: back with a CSR (or whose new certificate it refused).
+RENEWAL_RETRY = timedelta(hours=6)
+#: How long the CertificateSigned after an accepted SignCertificate waits for its answer.
+CERTIFICATE_SIGNED_TIMEOUT = 60.0
+
+_FAILED_SEND: dict[type[DomainError], str] = {
+    ChargePointCallError: "CallError",
+    ChargePointTimeout: "TimedOut",
+}
+
+
+class CertificateService:
+    def __init__(
+        self,
+        db: Database,
+        commands: CommandService,
+        event_log: EventLogService,
+        authority: CertificateAuthority,
+        *,
+        renew_days: int,
+        call_timeout: float,
+    ) -> None:
+        self.db = db
+        self.commands = commands
+        self.event_log = event_log
+        self.authority = authority
+        self.rules = CsrRules(organization=authority.organization)
+        self.renew_before = timedelta(days=renew_days) if renew_days > 0 else None
+        self.call_timeout = call_timeout
+        self._background: set[asyncio.Task[None]] = set()
+        commands.register_effect("CertificateSigned", self.on_certificate_signed_answered)
+        commands.register_effect("InstallCertificate", self.on_install_answered)
+        commands.register_effect("DeleteCertificate", self.on_delete_answered)
+        commands.register_effect("GetInstalledCertificateIds", self.on_installed_ids_answered)
+
+    # -- SignCertificate --------------------------------------------------------------------
+
+    async def request_signature(self, charge_point_id: str, csr_pem: str) -> bool:
+        """Whether a charge point's CSR is accepted for signing. An accepted one is signed
+        and sent back with CertificateSigned once this returns (the caller answers first)."""
+        try:
+            csr = validate_csr(csr_pem, charge_point_id, self.rules)
+        except CsrRejected as exc:
+            log.warning("[%s] SignCertificate rejected: %s", charge_point_id, exc)
+            await self.event_log.record(
+                charge_point_id,
+                "SignCertificate",
+                {"csr": csr_pem, "status": "Rejected", "reason": str(exc)},
+            )
+            return False
+        try:
+            await self.authority.check()
+        except (OSError, ValueError) as exc:
+            # A02.FR.12: not able to process the request.
+            log.error("[%s] SignCertificate rejected: the CA cannot sign: %s", charge_point_id, exc)
+            await self.event_log.record(
+                charge_point_id,
+                "SignCertificate",
+                {"csr": csr_pem, "status": "Rejected", "reason": f"the CA cannot sign: {exc}"},
+            )
+            return False
+        await self.event_log.record(
+            charge_point_id, "SignCertificate", {"csr": csr_pem, "status": "Accepted"}
+        )
+        # Started now, it runs once the handler's answer is on its way: the answer is sent
+        # without awaiting anything after the handler returns (transport/connection.py).
+        self._spawn(self._issue(charge_point_id, csr))
+        return True
+
+    async def _issue(self, charge_point_id: str, csr: x509.CertificateSigningRequest) -> None:
+        try:
+            chain = await self.authority.sign(csr, charge_point_id)
+        except (SigningFailed, OSError, ValueError) as exc:
+            log.error("[%s] the CA did not sign the certificate: %s", charge_point_id, exc)
+            await self.event_log.record(
+                charge_point_id, "CertificateSigningFailed", {"reason": str(exc)}
+            )
+            return
+        leaf = chain[0]
+        async with self.db.sessions.begin() as session:
+            session.add(
+                IssuedCertificate(
+                    charge_point_id=charge_point_id,
+                    serial_number=serial_hex(leaf.serial_number),
+                    subject=leaf.subject.rfc4514_string()[:512],
+                    not_before=leaf.not_valid_before_utc,
+                    not_after=leaf.not_valid_after_utc,
+                    issued_at=now(),
+                    certificate=leaf.public_bytes(serialization.Encoding.PEM).decode(),
+                    status="Sending",
+                )
+            )
+        log.info(
+            "[%s] signed certificate %s, valid until %s",
+            charge_point_id,
+            serial_hex(leaf.serial_number),
+            leaf.not_valid_after_utc.isoformat(),
+        )
+        payload = {"certificateChain": chain_pem(chain)}
+        try:
+            await self.commands.send(
+                charge_point_id, "CertificateSigned", payload, timeout=CERTIFICATE_SIGNED_TIMEOUT
+            )
+        except DomainError as exc:
+            # Not connected, deleted, or a chain past CertificateSigned's 10000 characters.
+            status = _FAILED_SEND.get(type(exc), "NotSent")
+            log.warning("[%s] CertificateSigned %s: %s", charge_point_id, status, exc.detail)
+            await self._set_issued_status(charge_point_id, leaf.serial_number, status)
+
+    async def on_certificate_signed_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """Note the charge point's answer on the certificate the chain begins with."""
+        try:
+            leaf = x509.load_pem_x509_certificate(request["certificateChain"].encode())
+        except ValueError:
+            return  # an operator's own chain through the commands endpoint
+        await self._set_issued_status(charge_point_id, leaf.serial_number, response["status"])
+
+    async def _set_issued_status(self, charge_point_id: str, serial: int, status: str) -> None:
+        async with self.db.sessions.begin() as session:
+            await session.execute(
+                update(IssuedCertificate)
+                .where(
+                    IssuedCertificate.charge_point_id == charge_point_id,
+                    IssuedCertificate.serial_number == serial_hex(serial),
+                )
+                .values(status=status, answered_at=now())
+            )
+
+    # -- operator commands ------------------------------------------------------------------
+
+    async def renew(self, charge_point_id: str, *, timeout: float) -> dict[str, Any]:
+        """Ask the charge point for a new key and CSR (A02: ExtendedTriggerMessage
+        SignChargePointCertificate); its answer."""
+        result = await self.commands.send(
+            charge_point_id,
+            "ExtendedTriggerMessage",
+            {"requestedMessage": "SignChargePointCertificate"},
+            timeout=timeout,
+        )
+        return result.payload
+
+    async def install(
+        self, charge_point_id: str, certificate_type: str, pem: str, *, timeout: float
+    ) -> dict[str, Any]:
+        """M05: send a CA certificate to install; the charge point's answer."""
+        try:
+            x509.load_pem_x509_certificate(pem.encode())
+        except ValueError as exc:
+            raise InvalidRequest(f"certificate: not a PEM X.509 certificate ({exc})") from None
+        result = await self.commands.send(
+            charge_point_id,
+            "InstallCertificate",
+            {"certificateType": certificate_type, "certificate": pem},
+            timeout=timeout,
+        )
+        return result.payload
+
+    async def refresh(
+        self, charge_point_id: str, certificate_types: list[str], *, timeout: float
+    ) -> dict[str, dict[str, Any]]:
+        """M03: ask for the installed CA certificates of each type; the answers by type."""
+        answers = {}
+        for certificate_type in certificate_types:
+            result = await self.commands.send(
+                charge_point_id,
+                "GetInstalledCertificateIds",
+                {"certificateType": certificate_type},
+                timeout=timeout,
+            )
+            answers[certificate_type] = result.payload
+        return answers
+
+    async def delete_installed(
+        self, charge_point_id: str, key: str, *, timeout: float
+    ) -> dict[str, Any]:
+        """M04: delete the installed certificate with serial number (or issuer key hash)
+        `key`, by the hash data the charge point reported (M04.FR.07: its hash algorithm)."""
+        async with self.db.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(InstalledCertificate).where(
+                        InstalledCertificate.charge_point_id == charge_point_id,
+                        (func.lower(InstalledCertificate.serial_number) == key.lower())
+                        | (func.lower(InstalledCertificate.issuer_key_hash) == key.lower()),
+                    )
+                )
+            )
+        if not rows:
+            await self._known(charge_point_id)
+            raise NotFound(
+                f"No installed certificate {key!r} is known of {charge_point_id!r} "
+                "(refresh the list first: POST .../certificates/refresh)"
+            )
+        if len(rows) > 1:
+            raise Conflict(
+                f"{len(rows)} installed certificates match {key!r}; name one by its serial number"
+            )
+        result = await self.commands.send(
+            charge_point_id,
+            "DeleteCertificate",
+            {"certificateHashData": _hash_data(rows[0])},
+            timeout=timeout,
+        )
+        return result.payload
+
+    # -- effects ----------------------------------------------------------------------------
+
+    async def on_install_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        status = response.get("status")
+        hash_data: dict[str, str] | None = None
+        try:
+            hash_data = certificate_hash_data(
+                x509.load_pem_x509_certificate(request["certificate"].encode())
+            )
+        except ValueError:
+            pass  # not self-signed: its hash data comes with the next refresh
+        await self.event_log.record(
+            charge_point_id,
+            "InstallCertificate",
+            {
+                "certificateType": request["certificateType"],
+                "certificateHashData": hash_data,
+                "status": status,
+            },
+        )
+        if status != "Accepted" or hash_data is None:
+            return
+        async with self.db.sessions.begin() as session:
+            present = await session.scalar(
+                select(InstalledCertificate.id).where(
+                    InstalledCertificate.charge_point_id == charge_point_id,
+                    InstalledCertificate.certificate_type == request["certificateType"],
+                    *_matching(hash_data),
+                )
+            )
+            if present is None:
+                session.add(
+                    _installed(charge_point_id, request["certificateType"], hash_data, "Installed")
+                )
+
+    async def on_delete_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        status = response.get("status")
+        hash_data = request["certificateHashData"]
+        await self.event_log.record(
+            charge_point_id,
+            "DeleteCertificate",
+            {"certificateHashData": hash_data, "status": status},
+        )
+        if status in ("Accepted", "NotFound"):  # either way, the charge point lacks it
+            async with self.db.sessions.begin() as session:
+                await session.execute(
+                    delete(InstalledCertificate).where(
+                        InstalledCertificate.charge_point_id == charge_point_id,
+                        *_matching(hash_data),
+                    )
+                )
+
+    async def on_installed_ids_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """The charge point's list of one type replaces what the CSMS knew of that type."""
+        status = response.get("status")
+        if status not in ("Accepted", "NotFound"):
+            return
+        certificate_type = request["certificateType"]
+        reported = response.get("certificateHashData") or [] if status == "Accepted" else []
+        async with self.db.sessions.begin() as session:
+            await session.execute(
+                delete(InstalledCertificate).where(
+                    InstalledCertificate.charge_point_id == charge_point_id,
+                    InstalledCertificate.certificate_type == certificate_type,
+                )
+            )
+            seen = set()
+            for hash_data in reported:
+                key = tuple(sorted(hash_data.items()))
+                if key not in seen:
+                    seen.add(key)
+                    session.add(
+                        _installed(charge_point_id, certificate_type, hash_data, "Reported")
+                    )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def issued(
+        self, charge_point_id: str, *, limit: int, offset: int
+    ) -> tuple[list[IssuedCertificate], int]:
+        """The certificates issued to a charge point, newest first."""
+        await self._known(charge_point_id)
+        query = select(IssuedCertificate).where(
+            IssuedCertificate.charge_point_id == charge_point_id
+        )
+        return await fetch_page(
+            self.db.sessions, query, IssuedCertificate.id.desc(), limit=limit, offset=offset
+        )
+
+    async def installed(self, charge_point_id: str) -> list[InstalledCertificate]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(InstalledCertificate)
+                .where(InstalledCertificate.charge_point_id == charge_point_id)
+                .order_by(InstalledCertificate.certificate_type, InstalledCertificate.id)
+            )
+            return list(rows)
+
+    async def _known(self, charge_point_id: str) -> None:
+        await self.commands.charge_points.get(charge_point_id)  # NotFound
+
+    # -- renewal policy -----------------------------------------------------------------------
+
+    async def renew_expiring(self) -> list[str]:
+        """Ask each connected charge point whose newest accepted certificate expires within
+        the renewal window for a new one; the charge points asked. A charge point is asked
+        again only after RENEWAL_RETRY, and in a cluster by one node only (the claim); a
+        certificate whose whole life is shorter than the window is left alone."""
+        if self.renew_before is None:
+            return []
+        current = now()
+        horizon = current + self.renew_before
+        newer = aliased(IssuedCertificate)
+        async with self.db.sessions() as session:
+            due = list(
+                await session.execute(
+                    select(
+                        IssuedCertificate.id,
+                        IssuedCertificate.charge_point_id,
+                        IssuedCertificate.not_before,
+                        IssuedCertificate.not_after,
+                    ).where(
+                        IssuedCertificate.status == "Accepted",
+                        IssuedCertificate.not_after <= horizon,
+                        (IssuedCertificate.renewal_requested_at.is_(None))
+                        | (IssuedCertificate.renewal_requested_at < current - RENEWAL_RETRY),
+                        ~exists().where(
+                            newer.charge_point_id == IssuedCertificate.charge_point_id,
+                            newer.id > IssuedCertificate.id,
+                            newer.status == "Accepted",
+                        ),
+                    )
+                )
+            )
+        asked = []
+        for certificate_id, charge_point_id, not_before, not_after in due:
+            if not_after - not_before <= self.renew_before:
+                # A certificate made short (the CA expires soon) would be renewed into
+                # another as short, again and again: that is the operator's to fix.
+                continue
+            if not self.commands.gateway.is_connected(charge_point_id):
+                continue
+            if not await self._claim_renewal(certificate_id, current):
+                continue
+            asked.append(charge_point_id)
+            self._spawn(self._ask_renewal(charge_point_id))
+        return asked
+
+    async def _claim_renewal(self, certificate_id: int, current: datetime) -> bool:
+        async with self.db.sessions.begin() as session:
+            result = await session.execute(
+                update(IssuedCertificate)
+                .where(
+                    IssuedCertificate.id == certificate_id,
+                    (IssuedCertificate.renewal_requested_at.is_(None))
+                    | (IssuedCertificate.renewal_requested_at < current - RENEWAL_RETRY),
+                )
+                .values(renewal_requested_at=current)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def _ask_renewal(self, charge_point_id: str) -> None:
+        try:
+            answer = await self.renew(charge_point_id, timeout=self.call_timeout)
+        except DomainError as exc:
+            log.warning("[%s] certificate renewal request failed: %s", charge_point_id, exc.detail)
+            return
+        log.info(
+            "[%s] certificate near expiry: renewal requested, %s",
+            charge_point_id,
+            answer.get("status"),
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("certificate work failed", exc_info=task.exception())
+
+
+def _hash_data(row: InstalledCertificate) -> dict[str, str]:
+    return {
+        "hashAlgorithm": row.hash_algorithm,
+        "issuerNameHash": row.issuer_name_hash,
+        "issuerKeyHash": row.issuer_key_hash,
+        "serialNumber": row.serial_number,
+    }
+
+
+def _matching(hash_data: dict[str, str]) -> list[Any]:
+    return [
+        InstalledCertificate.hash_algorithm == hash_data["hashAlgorithm"],
+        InstalledCertificate.issuer_name_hash == hash_data["issuerNameHash"],
+        InstalledCertificate.issuer_key_hash == hash_data["issuerKeyHash"],
+        InstalledCertificate.serial_number == hash_data["serialNumber"],
+    ]
+
+
+def _installed(
+    charge_point_id: str, certificate_type: str, hash_data: dict[str, str], source: str
+) -> InstalledCertificate:
+    # Kept as the charge point wrote it: DeleteCertificate names it the same way (M04.FR.07).
+    return InstalledCertificate(
+        charge_point_id=charge_point_id,
+        certificate_type=certificate_type,
+        hash_algorithm=hash_data["hashAlgorithm"],
+        issuer_name_hash=hash_data["issuerNameHash"],
+        issuer_key_hash=hash_data["issuerKeyHash"],
+        serial_number=hash_data["serialNumber"],
+        source=source,
+        updated_at=now(),
+    )
