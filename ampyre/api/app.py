@@ -22,6 +22,7 @@ from ampyre.api import (
     smart_charging,
     transactions,
     triggers,
+    webhooks,
 )
 from ampyre.api.dependencies import allow, authenticate, get_csms
 from ampyre.api.firmware import diagnostics, images, rollouts, updates
@@ -65,6 +66,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (rollouts.router, Role.VIEWER, Role.ADMIN),
     (events.router, Role.VIEWER, Role.VIEWER),
     (audit.router, Role.ADMIN, Role.ADMIN),
+    (webhooks.router, Role.OPERATOR, Role.ADMIN),
 ]
 
 

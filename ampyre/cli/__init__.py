@@ -29,6 +29,7 @@ def _register_commands() -> None:
         simulate,
         smart_charging,
         triggers,
+        webhooks,
     )
 
     main.add_command(serve.serve)
@@ -40,6 +41,7 @@ def _register_commands() -> None:
         *smart_charging.COMMANDS,
         *reservations.COMMANDS,
         *triggers.COMMANDS,
+        *webhooks.COMMANDS,
     ]:
         main.add_command(command)
     main.add_command(simulate.simulate)

@@ -27,6 +27,8 @@ from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
 from ampyre.services.transactions import TransactionService
 from ampyre.services.triggers import TriggerService
+from ampyre.services.webhooks.delivery import Outbox
+from ampyre.services.webhooks.subscriptions import WebhookService
 from ampyre.storage.database import Database
 
 
@@ -54,6 +56,7 @@ class CentralSystem:
     firmware: FirmwareService
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
+    webhooks: WebhookService
 
     @classmethod
     def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
@@ -78,6 +81,14 @@ class CentralSystem:
         authorization = AuthorizationService(db)
         file_store = FileStore(settings.data_dir, max_upload_size=settings.max_upload_size)
         firmware = FirmwareService(db, file_store, commands)
+        outbox = Outbox(
+            db,
+            events,
+            attempts=settings.webhook_attempts,
+            backoff=settings.webhook_backoff,
+            timeout=settings.webhook_timeout,
+            max_pending=settings.webhook_max_pending,
+        )
         return cls(
             db=db,
             gateway=gateway,
@@ -107,6 +118,7 @@ class CentralSystem:
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
+            webhooks=WebhookService(db, outbox),
         )
 
     async def ready(self) -> bool:

@@ -6,6 +6,8 @@ kept for resuming, but only once someone has subscribed: until then publishing c
 `if`. Subscribers get a bounded queue each; one that does not keep up is dropped rather
 than let it hold memory (its client reconnects and resumes). In a cluster, each node's
 events are forwarded to the others (`forward`), so every node streams the whole network.
+Webhooks (`services/webhooks/`) take this node's own events only (`local`): each event is
+published by exactly one node, so it is handed to the webhooks' outbox exactly once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,26 @@ from typing import Any
 KEPT = 10_000
 QUEUE = 1_000
 
+#: Every event type published: the messages' (`handlers/dispatcher.py` EVENTS), the
+#: connection's and the commands'. Webhook subscriptions may only name these.
+EVENT_TYPES = frozenset(
+    {
+        "connected",
+        "disconnected",
+        "boot",
+        "status",
+        "transactionStarted",
+        "transactionStopped",
+        "meterValues",
+        "firmwareStatus",
+        "diagnosticsStatus",
+        "logStatus",
+        "securityEvent",
+        "commandAnswered",
+        "commandFailed",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -30,6 +52,16 @@ class Event:
     charge_point_id: str | None
     time: float
     data: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as integrators read it, in the SSE stream and in webhook bodies alike."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "chargePointId": self.charge_point_id,
+            "time": self.time,
+            **self.data,
+        }
 
 
 class Subscription:
@@ -54,20 +86,25 @@ class EventBus:
         self.kept: deque[Event] | None = None
         #: Set by the cluster: hands this node's events to the others.
         self.forward: Callable[[Event], None] | None = None
+        #: Set by the webhooks while any is enabled: takes the events this node publishes,
+        #: not those forwarded from other nodes.
+        self.local: Callable[[Event], None] | None = None
         self._ids = itertools.count(time.time_ns() // 1000)
 
     @property
     def listened(self) -> bool:
         """Whether anyone may want events (else callers on hot paths skip building them)."""
-        return self.kept is not None or self.forward is not None
+        return self.kept is not None or self.forward is not None or self.local is not None
 
     def publish(self, type: str, charge_point_id: str | None, **data: Any) -> None:
-        if self.kept is None and self.forward is None:
-            return  # nobody has ever listened here, and no other node does
+        if self.kept is None and self.forward is None and self.local is None:
+            return  # nobody has ever listened here, no other node does, and no webhook
         event = Event(next(self._ids), type, charge_point_id, time.time(), data)
         self.deliver(event)
         if self.forward is not None:
             self.forward(event)
+        if self.local is not None:
+            self.local(event)
 
     def deliver(self, event: Event) -> None:
         """An event of this node or, in a cluster, of another one."""

@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "workers": 1,
     "log_format": "text",
     "redis_url": None,
+    "webhook_attempts": 8,
+    "webhook_backoff": 60.0,
+    "webhook_timeout": 10.0,
+    "webhook_max_pending": 10_000,
 }
 
 
