@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,9 +21,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ampyre.services.webhooks.rules import verify
-from tests.conftest import api_client, run_cli
+from tests.conftest import api_client, run_cli, unique
 from tests.ocpp_client import OcppClient
 from tests.server import Server, free_port, wait_for
+from tests.test_cluster import cluster
+from tests.test_events import event_stream
 
 SECRET = "a-test-secret-of-some-length"
 START = {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-12-03T12:00:00Z"}
@@ -261,3 +264,36 @@ async def test_the_cli_adds_lists_shows_deliveries_and_removes(server: Server) -
     assert again.exit_code == 1 and "404" in again.output
     bad = await run_cli(server, "webhook", "add", "https://example.com/x", "--event", "nope")
     assert bad.exit_code == 2
+
+
+async def test_in_a_cluster_each_event_is_delivered_once(tmp_path: Path) -> None:
+    async with cluster(tmp_path) as (a, b), receiver() as hooked:
+        async with api_client(a) as api_a:
+            cp_id = unique()
+            await api_a.post("/charge-points", json={"id": cp_id})
+            created = await api_a.post(
+                "/webhooks", json={"url": hooked.url, "chargePointId": cp_id, "secret": SECRET}
+            )
+            assert created.status_code == 201, created.text
+            # A listens to the stream too: B forwards its events to A, which must not send
+            # them again.
+            async with event_stream(api_a, chargePointId=cp_id) as events:
+                await asyncio.sleep(2.5)  # B rereads the subscriptions, learns of A's listener
+                async with OcppClient.connect(b.ws_url, cp_id) as client:
+                    await client.boot()
+                    status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+                    await client.call("StatusNotification", status)
+                    answer = await api_a.post(
+                        f"/charge-points/{cp_id}/commands/ClearCache", json={}
+                    )
+                    assert answer.status_code == 200
+                streamed = [await asyncio.wait_for(events.get(), 10) for _ in range(5)]
+            await wait_for(lambda: _true(len(hooked.received) >= 5))
+            await asyncio.sleep(2)  # time for any duplicate to arrive
+    types = [e["type"] for e in hooked.events()]
+    assert sorted(types) == sorted(
+        ["connected", "boot", "status", "commandAnswered", "disconnected"]
+    ), types
+    assert len({e["id"] for e in hooked.events()}) == 5
+    assert {e["data"]["id"] for e in streamed} == {e["id"] for e in hooked.events()}
+    assert all(verify(SECRET, body, h["x-ampyre-signature"]) for h, body in hooked.received)
