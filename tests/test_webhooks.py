@@ -297,3 +297,71 @@ async def test_in_a_cluster_each_event_is_delivered_once(tmp_path: Path) -> None
     assert len({e["id"] for e in hooked.events()}) == 5
     assert {e["data"]["id"] for e in streamed} == {e["id"] for e in hooked.events()}
     assert all(verify(SECRET, body, h["x-ampyre-signature"]) for h, body in hooked.received)
+
+
+async def test_a_dead_receiver_holds_at_most_the_cap_and_the_rest_is_dropped_and_counted(
+    server_factory: Any,
+) -> None:
+    instance: Server = await server_factory(
+        "--webhook-max-pending", "3", "--webhook-backoff", "3600"
+    )
+    async with api_client(instance) as api:
+        cp_id = "CP-cap"
+        assert (await api.post("/charge-points", json={"id": cp_id})).status_code == 201
+        dead = f"http://127.0.0.1:{free_port()}/hook"
+        created = await api.post("/webhooks", json={"url": dead, "eventTypes": ["status"]})
+        webhook_id = created.json()["id"]
+        await other_workers_see_it()
+        async with OcppClient.connect(instance.ws_url, cp_id) as client:
+            await client.boot()
+            for connector in range(1, 8):
+                status = {"connectorId": connector, "errorCode": "NoError", "status": "Available"}
+                await client.call("StatusNotification", status)
+
+        async def all_seen() -> Any:
+            answer = (await api.get(f"/webhooks/{webhook_id}/deliveries")).json()
+            return answer if answer["total"] == 7 else None
+
+        answer = await wait_for(all_seen)
+        # The newest three wait (each failed once, the next attempt an hour away); the
+        # oldest four were dropped to keep the cap.
+        states = [d["state"] for d in answer["items"]]
+        assert states.count("pending") <= 3 and states.count("dropped") >= 4, states
+        assert all(d["state"] == "pending" for d in answer["items"][:3])
+        dropped = (await api.get(f"/webhooks/{webhook_id}/deliveries?state=dropped")).json()
+        assert dropped["total"] == 4 and "more than 3" in dropped["items"][0]["lastError"]
+        kept = [d["eventId"] for d in answer["items"] if d["state"] == "pending"]
+        assert max(d["eventId"] for d in dropped["items"]) < min(kept)
+        metrics = (await httpx.AsyncClient().get(f"{instance.http_url}/metrics")).text
+        assert 'ampyre_webhook_deliveries_total{outcome="dropped"} 4.0' in metrics
+
+
+async def test_undelivered_events_survive_a_restart(server_factory: Any) -> None:
+    port = free_port()
+    first: Server = await server_factory("--webhook-backoff", "0.2")
+    async with api_client(first) as api:
+        assert (await api.post("/charge-points", json={"id": "CP-restart"})).status_code == 201
+        created = await api.post(
+            "/webhooks", json={"url": f"http://127.0.0.1:{port}/hook", "eventTypes": ["boot"]}
+        )
+        webhook_id, secret = created.json()["id"], created.json()["secret"]
+        await other_workers_see_it()
+        async with OcppClient.connect(first.ws_url, "CP-restart") as client:
+            await client.boot()
+
+        async def tried() -> Any:
+            items = (await api.get(f"/webhooks/{webhook_id}/deliveries")).json()["items"]
+            return items if items and items[0]["attempts"] >= 1 else None
+
+        await wait_for(tried)
+    assert first.stop() == 0
+    async with receiver(port) as hooked:
+        second: Server = await server_factory(
+            "--webhook-backoff", "0.2", database_url=first.database_url
+        )
+        async with api_client(second) as api:
+            (done,) = await wait_for(lambda: _delivered(api, webhook_id, 1), timeout=20)
+    assert done["attempts"] >= 2 and done["attemptLog"][0]["statusCode"] is None
+    (headers, body), *_ = hooked.received
+    assert json.loads(body)["type"] == "boot"
+    assert verify(secret, body, headers["x-ampyre-signature"])

@@ -112,6 +112,8 @@ class Outbox:
         self._wake: dict[int, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
+        #: The claims this node holds now, released at stop for another node or a restart.
+        self._claims: set[str] = set()
 
     @property
     def waiting(self) -> int:
@@ -140,6 +142,11 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks, self._senders = [], {}
+        if self._claims:
+            try:
+                await self._release(self._claims)
+            except Exception:
+                log.exception("webhook claims not released at shutdown (they lapse)")
         if self._incoming:
             try:
                 await self._write()
@@ -292,12 +299,16 @@ class Outbox:
                     await asyncio.wait_for(wake.wait(), POLL)
                 wake.clear()
                 continue
+            claim = claimed[0].claim
+            assert claim is not None
+            self._claims.add(claim)
             for row in claimed:
                 attempt = await self._post(target, row)
                 try:
                     await self._record(row, attempt)
                 except Exception:
                     log.exception("webhook %s: attempt not recorded", webhook_id)
+            self._claims.discard(claim)
 
     async def _claim_due(self, webhook_id: int) -> list[WebhookDelivery]:
         at = now()
@@ -330,6 +341,14 @@ class Outbox:
                     .where(WebhookDelivery.claim == claim)
                     .order_by(WebhookDelivery.id)
                 )
+            )
+
+    async def _release(self, claims: set[str]) -> None:
+        async with self.db.sessions.begin() as session:
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.claim.in_(claims), WebhookDelivery.state == PENDING)
+                .values(claim=None, claimed_until=None)
             )
 
     async def _post(self, target: Target, row: WebhookDelivery) -> Attempt:
