@@ -166,10 +166,10 @@ class Outbox:
                 )
                 for row in rows
             }
+        if self._client is None:
+            return  # not started (an offline CLI command): nothing is collected or sent here
         # Only while a webhook is enabled does the message path build events for them.
         self.bus.local = self._accept if self._targets else None
-        if self._client is None:
-            return  # not started (an offline CLI command): nothing is sent from here
         for webhook_id in self._targets.keys() - self._senders.keys():
             self._wake[webhook_id] = asyncio.Event()
             self._senders[webhook_id] = asyncio.create_task(
