@@ -8,7 +8,7 @@ import { API_BASE, session } from "./api.js";
 const RETRY_MS = 5000;
 
 /**
- * Open the stream (`query`: `chargePointId` to narrow it); `onEvent({id, type, data})`
+ * Open the stream (`query`: `chargePointId` and `types` narrow it); `onEvent({id, type, data})`
  * for each event, `onState(open)` when it opens or drops. Returns a function closing it.
  */
 export function openEvents(query, { onEvent, onState }) {
@@ -16,7 +16,10 @@ export function openEvents(query, { onEvent, onState }) {
   let controller = null;
   let lastId = null;
   let retry = null;
-  const params = new URLSearchParams(Object.entries(query || {}).filter(([, v]) => v)).toString();
+  const search = new URLSearchParams();
+  if (query?.chargePointId) search.set("chargePointId", query.chargePointId);
+  for (const type of query?.types || []) search.append("type", type);
+  const params = search.toString();
 
   const run = async () => {
     controller = new AbortController();

@@ -54,11 +54,11 @@ class Page {
 
   /**
    * Keep what `task` shows current while the operator is on this page: run it when a live
-   * event arrives (GET /api/v1/events, narrowed to `chargePointId` if given; at most once
-   * a second), and every LIVE_FALLBACK_MS besides for what makes no event. While the stream
+   * event arrives (GET /api/v1/events, narrowed to `chargePointId` and `types` if given;
+   * at most once a second), and every LIVE_FALLBACK_MS besides for what makes no event. While the stream
    * is down, every `ms` as before. Never while the tab is hidden.
    */
-  poll(task, ms, { chargePointId } = {}) {
+  poll(task, ms, { chargePointId, types } = {}) {
     let timer = null;
     let due = 0;
     let live = false;
@@ -92,7 +92,7 @@ class Page {
       running = false;
       schedule(rerun ? EVENT_DELAY_MS : live ? LIVE_FALLBACK_MS : ms);
     };
-    const close = openEvents({ chargePointId }, {
+    const close = openEvents({ chargePointId, types }, {
       onEvent: () => schedule(Math.max(EVENT_DELAY_MS, lastRun + MIN_GAP_MS - Date.now())),
       onState: (open) => {
         live = open;
