@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         # In a cluster, one node at a time sweeps (a lease that outlives two periods).
         lease = cluster.lease("sweep", 2 * settings.sweep_interval) if cluster else None
         sweeper = asyncio.create_task(_sweep(csms, settings.sweep_interval, lease), name="sweeper")
+        await csms.webhooks.outbox.start()
         _tune_garbage_collector()
         log.info(
             "Ampyre %s ready on %s (database %s)",
@@ -111,6 +112,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         finally:
             sweeper.cancel()
             await lag.stop()
+            await csms.webhooks.outbox.stop()
             if ftp is not None:
                 ftp.stop()
             await csms.firmware_rollouts.stop()

@@ -176,6 +176,32 @@ class Settings(BaseSettings):
         description="Join the nodes that share this Redis and the same PostgreSQL --database "
         "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
     )
+    webhook_attempts: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Attempts to deliver an event to a webhook before it is marked failed.",
+    )
+    webhook_backoff: float = Field(
+        60.0,
+        ge=0.05,
+        le=86400,
+        description="Wait (s) before a webhook's second attempt; doubled for each one after "
+        "(60 and 8 attempts: the last about 2 h after the first).",
+    )
+    webhook_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="How long (s) one webhook POST may take before it counts as failed.",
+    )
+    webhook_max_pending: int = Field(
+        10_000,
+        ge=1,
+        le=10_000_000,
+        description="Undelivered events kept per webhook; past it the oldest are dropped "
+        "(and counted).",
+    )
 
     ca_organization: str = Field(
         "Ampyre",

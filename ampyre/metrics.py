@@ -125,6 +125,22 @@ class AmpyreCollector(Collector):
             commands.add_metric([action, outcome], count)
         yield commands
 
+        outbox = self.csms.webhooks.outbox
+        webhooks = CounterMetricFamily(
+            "ampyre_webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered, retried (failed, another "
+            "attempt scheduled), failed (the last attempt failed), dropped (past the cap)",
+            labels=["outcome"],
+        )
+        for outcome in ("delivered", "retried", "failed", "dropped"):
+            webhooks.add_metric([outcome], outbox.outcomes[outcome])
+        yield webhooks
+        yield GaugeMetricFamily(
+            "ampyre_webhook_events_waiting",
+            "Events in memory on their way to the webhook outbox",
+            value=outbox.waiting,
+        )
+
         commits = self.csms.db.commits
         yield CounterMetricFamily(
             "ampyre_db_batches", "Group commit batches committed", value=commits.batches

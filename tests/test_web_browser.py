@@ -162,6 +162,28 @@ async def test_operator_signs_in_sees_the_charge_point_and_sends_clear_cache(
     await expect(result).to_contain_text("not connected")
 
 
+async def test_the_charge_point_page_follows_the_live_event_stream(
+    server: Server, cp_id: str, console: Page
+) -> None:
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        await sign_in(console, server)
+        async with console.expect_request(lambda r: "/api/v1/events" in r.url) as opened:
+            await console.goto(f"{server.http_url}/#/charge-points/{quote(cp_id, safe='')}")
+        stream = await opened.value
+        # The token goes in the header, never in the URL (where access logs keep it).
+        assert TOKEN not in stream.url and f"chargePointId={quote(cp_id)}" in stream.url
+        assert (await stream.all_headers())["authorization"] == f"Bearer {TOKEN}"
+        await expect(console.get_by_role("heading", level=1)).to_have_text(cp_id)
+        await console.wait_for_timeout(500)  # the stream is open
+        await client.call(
+            "StatusNotification",
+            {"connectorId": 2, "status": "Faulted", "errorCode": "GroundFailure"},
+        )
+        # Shown from the event, well before the 30 s fallback refresh.
+        await expect(console.get_by_role("row", name="GroundFailure")).to_be_visible(timeout=4000)
+
+
 async def test_log_out_and_a_refused_token_return_to_the_login_screen(
     server: Server, console: Page
 ) -> None:

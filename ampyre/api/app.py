@@ -24,6 +24,7 @@ from ampyre.api import (
     smart_charging,
     transactions,
     triggers,
+    webhooks,
 )
 from ampyre.api.dependencies import allow, authenticate, get_csms
 from ampyre.api.firmware import diagnostics, images, rollouts, updates
@@ -73,6 +74,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (certificates.router, Role.VIEWER, Role.ADMIN),
     (events.router, Role.VIEWER, Role.VIEWER),
     (audit.router, Role.ADMIN, Role.ADMIN),
+    (webhooks.router, Role.OPERATOR, Role.ADMIN),
 ]
 
 

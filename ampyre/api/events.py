@@ -24,17 +24,10 @@ KEEPALIVE = 15.0
 
 
 def _frame(event: Event) -> bytes:
-    body = {
-        "id": event.id,
-        "type": event.type,
-        "chargePointId": event.charge_point_id,
-        "time": event.time,
-        **event.data,
-    }
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (
         event.id,
         event.type.encode(),
-        orjson.dumps(body),
+        orjson.dumps(event.as_json()),
     )
 
 

@@ -82,6 +82,7 @@ def _register_commands() -> None:
         smart_charging,
         transactions,
         triggers,
+        webhooks,
     )
 
     assert isinstance(main, AmpyreGroup)
@@ -100,6 +101,7 @@ def _register_commands() -> None:
         *reservations.COMMANDS,
         *triggers.COMMANDS,
         *certificates.COMMANDS,
+        *webhooks.COMMANDS,
     ]:
         main.add_command(command)
     main.add_command(simulate.simulate)

@@ -29,6 +29,8 @@ from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
 from ampyre.services.transactions import TransactionService
 from ampyre.services.triggers import TriggerService
+from ampyre.services.webhooks.delivery import Outbox
+from ampyre.services.webhooks.subscriptions import WebhookService
 from ampyre.storage.database import Database
 
 
@@ -57,6 +59,7 @@ class CentralSystem:
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
     certificates: CertificateService
+    webhooks: WebhookService
 
     @classmethod
     def build(
@@ -104,6 +107,14 @@ class CentralSystem:
             renew_days=settings.certificate_renew_days,
             call_timeout=settings.call_timeout,
         )
+        outbox = Outbox(
+            db,
+            events,
+            attempts=settings.webhook_attempts,
+            backoff=settings.webhook_backoff,
+            timeout=settings.webhook_timeout,
+            max_pending=settings.webhook_max_pending,
+        )
         return cls(
             db=db,
             gateway=gateway,
@@ -136,6 +147,7 @@ class CentralSystem:
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
             certificates=certificates,
+            webhooks=WebhookService(db, outbox),
         )
 
     async def ready(self) -> bool:

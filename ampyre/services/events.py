@@ -12,6 +12,8 @@ Ids are microseconds since the epoch, made unique and increasing per node, so th
 of several nodes interleave by time. A resume replays, in the order of their ids, what
 arrived after the client's last event when this node has it, else the events after its
 id.
+Webhooks (`services/webhooks/`) take this node's own events only (`local`): each event is
+published by exactly one node, so it is handed to the webhooks' outbox exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,26 @@ from typing import Any
 KEPT = 10_000
 QUEUE = 1_000
 
+#: Every event type published: the messages' (`handlers/dispatcher.py` EVENTS), the
+#: connection's and the commands'. Webhook subscriptions may only name these.
+EVENT_TYPES = frozenset(
+    {
+        "connected",
+        "disconnected",
+        "boot",
+        "status",
+        "transactionStarted",
+        "transactionStopped",
+        "meterValues",
+        "firmwareStatus",
+        "diagnosticsStatus",
+        "logStatus",
+        "securityEvent",
+        "commandAnswered",
+        "commandFailed",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -35,6 +57,16 @@ class Event:
     charge_point_id: str | None
     time: float
     data: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as integrators read it, in the SSE stream and in webhook bodies alike."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "chargePointId": self.charge_point_id,
+            "time": self.time,
+            **self.data,
+        }
 
 
 class Subscription:
@@ -61,22 +93,27 @@ class EventBus:
         self.forward: Callable[[Event], None] | None = None
         #: Set by the cluster: told when this node gets its first subscriber.
         self.on_listened: Callable[[], None] | None = None
+        #: Set by the webhooks while any is enabled: takes the events this node publishes,
+        #: not those forwarded from other nodes.
+        self.local: Callable[[Event], None] | None = None
         self._last_id = 0
 
     @property
     def listened(self) -> bool:
         """Whether anyone may want events (else callers on hot paths skip building them)."""
-        return self.kept is not None or self.forward is not None
+        return self.kept is not None or self.forward is not None or self.local is not None
 
     def publish(self, type: str, charge_point_id: str | None, **data: Any) -> None:
-        if self.kept is None and self.forward is None:
-            return  # nobody has ever listened here, and no other node does
+        if self.kept is None and self.forward is None and self.local is None:
+            return  # nobody has ever listened here, no other node does, and no webhook
         at = time.time()
         self._last_id = max(self._last_id + 1, int(at * 1_000_000))
         event = Event(self._last_id, type, charge_point_id, at, data)
         self.deliver(event)
         if self.forward is not None:
             self.forward(event)
+        if self.local is not None:
+            self.local(event)
 
     def deliver(self, event: Event) -> None:
         """An event of this node or, in a cluster, of another one."""

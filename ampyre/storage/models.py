@@ -675,3 +675,56 @@ class InstalledCertificate(Base):
     #: How the CSMS learned of it: Reported (GetInstalledCertificateIds) or Installed.
     source: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime]
+
+
+# -- Webhooks ----------------------------------------------------------------------------
+
+
+class Webhook(Base):
+    """An integrator's subscription: live events POSTed to a URL, signed with its secret
+    (kept as given: the signature needs it; it is shown once, when made)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    #: The event types it wants; empty: all.
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    charge_point_id: Mapped[str | None] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event for one webhook, from its arrival until it is delivered, has
+    failed every attempt or was dropped. A node claims due rows for a while
+    (`claim`, `claimed_until`) so that, in a cluster, one node sends each."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_webhook", "webhook_id", "state", "id"),
+        Index("ix_webhook_deliveries_updated", "state", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    event_type: Mapped[str] = mapped_column(String(64))
+    charge_point_id: Mapped[str | None] = mapped_column(String(255))
+    #: The exact JSON body that is signed and sent.
+    body: Mapped[str] = mapped_column(Text)
+    #: pending, delivered, failed (every attempt) or dropped (past the pending cap).
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: Each attempt: {"attempt", "time", "statusCode", "error", "nextAttemptAt"}.
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -48,6 +48,7 @@ def test_groups_are_singular_nouns_and_old_names_stay_as_hidden_aliases() -> Non
         "local-list",
         "reservation",
         "transaction",
+        "webhook",
     }
     listed = CliRunner().invoke(main, ["--help"]).output
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]

@@ -39,8 +39,9 @@ function listFilters(page, route, stateLabels) {
   );
 }
 
-/** A list page (transactions, reservations): filters, a paged table, a periodic refresh. */
-export function filteredListPage(page, { title, subtitle, route, path, stateLabels, columns, refreshMs }) {
+/** A list page (transactions, reservations): filters, a paged table, refreshed when one of
+ * `events` comes (and now and then besides). */
+export function filteredListPage(page, { title, subtitle, route, path, stateLabels, columns, refreshMs, events }) {
   const body = h("div", {});
   const load = pagedList(
     body,
@@ -51,5 +52,5 @@ export function filteredListPage(page, { title, subtitle, route, path, stateLabe
   fill(page.root, pageHeader(title, { subtitle }), panel(`All ${title.toLowerCase()}`, { actions: listFilters(page, route, stateLabels) }, body));
   load();
   // Not while the operator is in the table: a rebuild would take their keyboard focus.
-  page.poll(() => (body.contains(document.activeElement) ? undefined : load()), refreshMs);
+  page.poll(() => (body.contains(document.activeElement) ? undefined : load()), refreshMs, { types: events });
 }

@@ -2,6 +2,14 @@
 // fallback, so the console owns "/" and "/static" only and never shadows /api or /ocpp.
 
 import { h, fill } from "./dom.js";
+import { openEvents } from "./live.js";
+
+/** While the live stream is open, a page also refreshes this often (what makes no event). */
+const LIVE_FALLBACK_MS = 30000;
+/** An event's refresh waits this long for the ones that come with it, */
+const EVENT_DELAY_MS = 200;
+/** and comes at most this often. */
+const MIN_GAP_MS = 1000;
 
 const routes = [];
 let current = null;
@@ -44,22 +52,63 @@ class Page {
     this.cleanups.push(cleanup);
   }
 
-  /** Run `task` now and then every `ms` after it finishes, while visible and on this page. */
-  poll(task, ms) {
+  /**
+   * Keep what `task` shows current while the operator is on this page: run it when a live
+   * event arrives (GET /api/v1/events, narrowed to `chargePointId` and `types` if given;
+   * at most once a second), and every LIVE_FALLBACK_MS besides for what makes no event. While the stream
+   * is down, every `ms` as before. Never while the tab is hidden.
+   */
+  poll(task, ms, { chargePointId, types } = {}) {
     let timer = null;
+    let due = 0;
+    let live = false;
+    let lastRun = 0;
+    let running = false;
+    let rerun = false;
+    const schedule = (delay) => {
+      const at = Date.now() + delay;
+      if (this.left || (timer !== null && due <= at)) return;
+      clearTimeout(timer);
+      due = at;
+      timer = setTimeout(tick, delay);
+    };
     const tick = async () => {
+      timer = null;
       if (this.left) return;
+      if (running) {
+        rerun = true; // once this run ends: never two at a time
+        return;
+      }
+      running = true;
+      rerun = false;
       if (!document.hidden) {
+        lastRun = Date.now();
         try {
           await task();
         } catch {
-          // The task shows its own errors; polling goes on.
+          // The task shows its own errors; refreshing goes on.
         }
       }
-      if (!this.left) timer = setTimeout(tick, ms);
+      running = false;
+      schedule(rerun ? EVENT_DELAY_MS : live ? LIVE_FALLBACK_MS : ms);
     };
-    this.onLeave(() => clearTimeout(timer));
-    timer = setTimeout(tick, ms);
+    const close = openEvents({ chargePointId, types }, {
+      onEvent: () => schedule(Math.max(EVENT_DELAY_MS, lastRun + MIN_GAP_MS - Date.now())),
+      onState: (open) => {
+        live = open;
+        if (!open) schedule(ms);
+      },
+    });
+    const shown = () => {
+      if (!document.hidden) schedule(EVENT_DELAY_MS);
+    };
+    document.addEventListener("visibilitychange", shown);
+    this.onLeave(() => {
+      clearTimeout(timer);
+      close();
+      document.removeEventListener("visibilitychange", shown);
+    });
+    schedule(ms);
   }
 
   leave() {

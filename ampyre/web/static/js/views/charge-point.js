@@ -282,5 +282,5 @@ export async function chargePointPage(page) {
   );
   showState();
   reloadRecords();
-  page.poll(loadState, REFRESH_MS);
+  page.poll(loadState, REFRESH_MS, { chargePointId: id });
 }

@@ -9,6 +9,9 @@ import { navigate } from "../router.js";
 
 const REFRESH_MS = 5000;
 
+/** What changes the fleet table: connections, boots, statuses, firmware. */
+const FLEET_EVENTS = ["connected", "disconnected", "boot", "status", "firmwareStatus"];
+
 /** One badge per connector: "1 Charging"; connector 0 is the charge point itself. */
 export function connectorBadges(connectors) {
   const sorted = [...(connectors || [])].sort((a, b) => a.connectorId - b.connectorId);
@@ -95,7 +98,7 @@ export function chargePointsPage(page) {
   );
   fill(body, h("p", { class: "loading" }, "Loading…"));
   refresh();
-  page.poll(refresh, REFRESH_MS);
+  page.poll(refresh, REFRESH_MS, { types: FLEET_EVENTS });
 }
 
 function vendorModel(cp) {

@@ -28,5 +28,7 @@ export function reservationsPage(page) {
     stateLabels: ["Reserved", "Ended"],
     columns: reservationColumns(),
     refreshMs: 10000,
+    // Reserved and cancelled by commands, used by a transaction start.
+    events: ["commandAnswered", "transactionStarted"],
   });
 }

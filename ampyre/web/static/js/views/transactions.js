@@ -36,6 +36,7 @@ export function transactionsPage(page) {
     stateLabels: ["Active", "Finished"],
     columns: transactionColumns(),
     refreshMs: REFRESH_MS,
+    events: ["transactionStarted", "transactionStopped"],
   });
 }
 
@@ -119,7 +120,11 @@ export function transactionPage(page) {
   );
   fill(summary, loading("Loading transaction"));
   load();
-  page.poll(async () => {
-    if (active) await load();
-  }, REFRESH_MS);
+  page.poll(
+    async () => {
+      if (active) await load();
+    },
+    REFRESH_MS,
+    { types: ["meterValues", "transactionStopped"] },
+  );
 }

@@ -1,0 +1,5 @@
+"""Webhooks: the live events (`services/events.py`) POSTed, signed, to integrators' URLs.
+
+`rules` the pure rules (signature, retry schedule, event types), `subscriptions` the
+subscriptions and their delivery log, `delivery` the outbox and the senders.
+"""
