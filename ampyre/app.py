@@ -69,6 +69,8 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         if cluster is not None:
             application = ClusterApplication(application, cluster)
         stats = MessageStats()
+        if settings.message_log:
+            csms.message_log.start()
         app.state.ocpp_endpoint = OcppEndpoint(
             application,
             registry,
@@ -77,6 +79,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             shared_answers=cluster.answers if cluster is not None else None,
             proxies=TrustedProxies(settings.trusted_proxies),
             stats=stats,
+            frames=csms.message_log if settings.message_log else None,
         )
         lag = LoopLag()
         lag.start()
@@ -102,6 +105,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             for connection in registry.all():
                 await connection.finish()
             await csms.charge_points.flush_last_seen()
+            await csms.message_log.stop()  # the last frames too, before the database goes
             if cluster is not None:
                 await cluster.stop()
             await db.dispose()

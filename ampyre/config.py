@@ -169,6 +169,16 @@ class Settings(BaseSettings):
         description="Join the nodes that share this Redis and the same PostgreSQL --database "
         "(e.g. redis://127.0.0.1:6379/0). Default: a single node.",
     )
+    message_log: bool = Field(
+        True,
+        description="Keep every OCPP frame in and out, per charge point "
+        "(GET /api/v1/charge-points/ID/messages).",
+    )
+    message_log_retention: float = Field(
+        168.0,
+        gt=0,
+        description="How long the OCPP message log keeps a frame (hours; default 7 days).",
+    )
 
     @field_validator("database_url")
     @classmethod

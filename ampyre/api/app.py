@@ -18,6 +18,7 @@ from ampyre.api import (
     events,
     id_tags,
     local_lists,
+    messages,
     reservations,
     smart_charging,
     transactions,
@@ -52,6 +53,7 @@ _STATUS = {
 #: accounts, tokens, firmware images and rollouts. (docs/operators.md shows this table.)
 ROLES: list[tuple[APIRouter, Role, Role]] = [
     (charge_points.router, Role.VIEWER, Role.ADMIN),
+    (messages.router, Role.VIEWER, Role.ADMIN),
     (commands.router, Role.VIEWER, Role.OPERATOR),
     (id_tags.router, Role.VIEWER, Role.OPERATOR),
     (transactions.router, Role.VIEWER, Role.OPERATOR),

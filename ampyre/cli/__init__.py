@@ -24,6 +24,7 @@ def _register_commands() -> None:
         bench,
         firmware,
         local_list,
+        messages,
         reservations,
         serve,
         simulate,
@@ -32,6 +33,7 @@ def _register_commands() -> None:
     )
 
     main.add_command(serve.serve)
+    admin.charge_point.add_command(messages.messages)
     for command in [
         *admin.COMMANDS,
         *accounts.COMMANDS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ampyre.config import Settings
 from ampyre.services.accounts import AccountService
@@ -22,6 +23,7 @@ from ampyre.services.firmware_rollouts import FirmwareRolloutService
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
 from ampyre.services.local_lists import LocalListService
+from ampyre.services.message_log import MessageLog
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
@@ -54,6 +56,7 @@ class CentralSystem:
     firmware: FirmwareService
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
+    message_log: MessageLog
 
     @classmethod
     def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
@@ -107,6 +110,7 @@ class CentralSystem:
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
+            message_log=MessageLog(db, retention=timedelta(hours=settings.message_log_retention)),
         )
 
     async def ready(self) -> bool:
@@ -119,8 +123,10 @@ class CentralSystem:
 
     async def sweep(self) -> None:
         """Periodic housekeeping: time out remote starts, expire reservations, send rollout
-        updates to charge points that came back, and forget closed trigger windows."""
+        updates to charge points that came back, forget closed trigger windows, and prune
+        the message log."""
         await self.remote_starts.expire()
         await self.reservations.expire()
         await self.firmware_rollouts.resume()
         self.triggers.close_ended_windows()
+        await self.message_log.prune_if_due()

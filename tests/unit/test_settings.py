@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "workers": 1,
     "log_format": "text",
     "redis_url": None,
+    "message_log": True,
+    "message_log_retention": 168.0,
 }
 
 
