@@ -57,6 +57,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         )
         if cluster is not None:
             cluster.share_events(csms.events)
+            cluster.share_message_log(csms.message_log)
         ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
         await announce_bootstrap_token(csms.accounts, settings.api_token)
         app.state.csms = csms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,7 +11,8 @@ import pytest
 
 from tests.conftest import api_client, run_cli, unique
 from tests.ocpp_client import CallErrorReceived, OcppClient
-from tests.server import Server
+from tests.server import Server, wait_for
+from tests.test_cluster import cluster, connected_on
 
 STATUS = {"connectorId": 1, "status": "Available", "errorCode": "NoError"}
 
@@ -180,3 +182,31 @@ async def test_a_clean_stop_loses_no_frame_and_the_log_can_be_off(server_factory
         async with OcppClient.connect(second.ws_url, cp_id) as client:
             await client.call("Heartbeat", {})
         assert (await messages(api, cp_id))["total"] == 42  # the log is off: nothing new
+
+
+async def test_every_node_of_a_cluster_lists_the_same_frames(tmp_path: Path) -> None:
+    async with cluster(tmp_path) as (a, b):
+        async with api_client(a) as api_a, api_client(b) as api_b:
+            cp_id = unique()
+            assert (await api_a.post("/charge-points", json={"id": cp_id})).status_code == 201
+            async with OcppClient.connect(b.ws_url, cp_id) as client:
+                await client.boot()
+                await wait_for(lambda: connected_on(api_a, cp_id))
+                reset = await api_a.post(
+                    f"/charge-points/{cp_id}/commands/Reset", json={"type": "Soft"}
+                )
+                assert reset.status_code == 200, reset.text
+                await client.call("Heartbeat", {}, unique_id="last")
+                # At once, on the node that does not hold the charge point: it has the
+                # holding node write out what still waits there.
+                on_a = await messages(api_a, cp_id)
+                on_b = await messages(api_b, cp_id)
+    assert on_a == on_b
+    assert kinds(on_a["items"]) == [
+        ("out", "CALLRESULT", "Heartbeat"),
+        ("in", "CALL", "Heartbeat"),
+        ("in", "CALLRESULT", "Reset"),
+        ("out", "CALL", "Reset"),
+        ("out", "CALLRESULT", "BootNotification"),
+        ("in", "CALL", "BootNotification"),
+    ]

@@ -19,6 +19,7 @@ import collections
 import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -135,6 +136,8 @@ class MessageLog:
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_prune = 0.0
+        #: In a cluster: has the node holding a charge point write out its waiting frames.
+        self.flush_elsewhere: Callable[[str], Awaitable[None]] | None = None
 
     # -- the message path ---------------------------------------------------------------
 
@@ -273,8 +276,11 @@ class MessageLog:
         limit: int,
         offset: int,
     ) -> tuple[list[OcppMessage], int]:
-        """A charge point's frames, newest first, within [since, until) when given."""
+        """A charge point's frames, newest first, within [since, until) when given: the
+        ones still waiting here (and, in a cluster, on its node) written out first."""
         await self.flush()
+        if self.flush_elsewhere is not None:
+            await self.flush_elsewhere(charge_point_id)
         query = select(OcppMessage).where(OcppMessage.charge_point_id == charge_point_id)
         if action is not None:
             query = query.where(OcppMessage.action == action)
