@@ -124,7 +124,7 @@ class MessageLog:
     ) -> None:
         self.db = db
         self.retention = retention
-        self.buffer = buffer or FrameBuffer()
+        self.buffer = buffer if buffer is not None else FrameBuffer()  # an empty one is falsy
         self.batch_size = batch_size
         self.interval = interval
         #: Frames taken note of, and written, since start.
@@ -135,6 +135,8 @@ class MessageLog:
         self._round_done: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
+        #: Whether the last write failed (the database is away): reads then do not wait.
+        self._failing = False
         self._last_prune = 0.0
         #: In a cluster: has the node holding a charge point write out its waiting frames.
         self.flush_elsewhere: Callable[[str], Awaitable[None]] | None = None
@@ -226,6 +228,7 @@ class MessageLog:
                         "message log: writing again (%d frames dropped so far)", self.buffer.dropped
                     )
                 failures = 0
+            self._failing = failures > 0
             self._round_done.set()
             self._round_done.clear()
             if stopping:
@@ -260,6 +263,8 @@ class MessageLog:
                 async with asyncio.timeout(remaining):
                     await self._round_done.wait()
             except TimeoutError:
+                return
+            if self._failing:  # the database is away: one attempt, not a wait
                 return
 
     # -- reading and pruning --------------------------------------------------------------

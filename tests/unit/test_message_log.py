@@ -7,6 +7,8 @@ import asyncio
 import time
 from datetime import timedelta
 
+from sqlalchemy import text as sql
+
 from ampyre.services.clock import now
 from ampyre.services.message_log import MAX_FRAME, FrameBuffer, MessageLog
 from ampyre.storage.database import Database
@@ -67,6 +69,37 @@ async def test_frames_are_written_in_batches_and_read_newest_first(db: Database)
         assert log.written == 3 and log.buffer.dropped == 0
     finally:
         await log.stop()
+
+
+async def test_while_the_database_fails_the_newest_frames_wait_and_are_written_after(
+    db: Database,
+) -> None:
+    log = MessageLog(
+        db,
+        retention=timedelta(days=7),
+        buffer=FrameBuffer(capacity=10),
+        batch_size=4,
+        interval=0.02,
+    )
+    log.start()
+    async with db.engine.begin() as connection:  # every insert fails from now on
+        await connection.execute(sql("ALTER TABLE ocpp_messages RENAME TO elsewhere"))
+    for n in range(15):
+        log.frame("CP-1", True, 2, str(n), "Heartbeat", f'[2,"{n}","Heartbeat",{{}}]', None)
+    await asyncio.sleep(0.2)
+    assert log.written == 0
+    assert len(log.buffer) == 10 and log.buffer.dropped == 5  # bounded: the oldest went
+    started = time.monotonic()
+    await log.flush()  # a read does not wait for a database that is away
+    assert time.monotonic() - started < 1
+    async with db.engine.begin() as connection:
+        await connection.execute(sql("ALTER TABLE elsewhere RENAME TO ocpp_messages"))
+    await log.flush()
+    assert log.written == 10 and len(log.buffer) == 0
+    rows, total = await log.page("CP-1", limit=20, offset=0)
+    assert total == 10
+    assert sorted(int(r.unique_id or "") for r in rows) == list(range(5, 15))
+    await log.stop()
 
 
 async def test_stop_writes_out_what_waits(db: Database) -> None:
