@@ -107,6 +107,12 @@ async def test_every_frame_both_ways_newest_first_with_filters(
     assert kinds(resets["items"]) == [("in", "CALLRESULT", "Reset"), ("out", "CALL", "Reset")]
     incoming = await messages(api, cp_id, direction="in")
     assert incoming["total"] == 7 and all(m["direction"] == "in" for m in incoming["items"])
+    errors = await messages(api, cp_id, messageType="CALLERROR")
+    assert kinds(errors["items"]) == [
+        ("out", "CALLERROR", None),
+        ("in", "CALLERROR", "ClearCache"),
+        ("out", "CALLERROR", "StatusNotification"),
+    ]
     by_id = await messages(api, cp_id, messageId="hb-1")
     assert kinds(by_id["items"]) == [
         ("out", "CALLRESULT", "Heartbeat"),
@@ -127,7 +133,12 @@ async def test_unknown_charge_point_and_bad_filters(api: httpx.AsyncClient) -> N
     assert missing.status_code == 404 and "detail" in missing.json()
     cp_id = unique()
     assert (await api.post("/charge-points", json={"id": cp_id})).status_code == 201
-    for params in ({"direction": "sideways"}, {"since": "yesterday"}, {"limit": 0}):
+    for params in (
+        {"direction": "sideways"},
+        {"messageType": "CALLBACK"},
+        {"since": "yesterday"},
+        {"limit": 0},
+    ):
         response = await api.get(f"/charge-points/{cp_id}/messages", params=params)
         assert response.status_code == 422 and response.json()["detail"]
     empty = await messages(api, cp_id)
@@ -159,6 +170,14 @@ async def test_the_cli_lists_a_charge_points_messages(
     assert limited.exit_code == 0, limited.output
     shown = json.loads(limited.output)
     assert shown["total"] == 4 and len(shown["items"]) == 1
+    calls = await run_cli(
+        server, "charge-point", "messages", cp_id, "--type", "CALL", "--direction", "in", "--json"
+    )
+    assert calls.exit_code == 0, calls.output
+    assert [m["action"] for m in json.loads(calls.output)["items"]] == [
+        "Heartbeat",
+        "BootNotification",
+    ]
     missing = await run_cli(server, "charge-point", "messages", "NOPE-404")
     assert missing.exit_code == 1 and "404" in missing.output
 

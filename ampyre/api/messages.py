@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Query
 
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.serializers import page
-from ampyre.api.serializers.messages import ocpp_message
+from ampyre.api.serializers.messages import MESSAGE_TYPES, ocpp_message
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
+
+TYPE_IDS = {name: number for number, name in MESSAGE_TYPES.items()}
 
 
 @router.get(
@@ -30,6 +32,9 @@ async def list_messages(
     direction: Literal["in", "out"] | None = Query(
         None, description="in: sent by the charge point; out: sent by the CSMS"
     ),
+    message_type: Literal["CALL", "CALLRESULT", "CALLERROR"] | None = Query(
+        None, alias="messageType", description="Only frames of this type"
+    ),
     message_id: str | None = Query(
         None, alias="messageId", max_length=64, description="Only frames with this message id"
     ),
@@ -43,6 +48,7 @@ async def list_messages(
         charge_point_id,
         action=action,
         direction=direction,
+        message_type=None if message_type is None else TYPE_IDS[message_type],
         message_id=message_id,
         since=since,
         until=until,

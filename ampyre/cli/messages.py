@@ -32,6 +32,12 @@ def _row(message: dict[str, Any]) -> dict[str, Any]:
     type=click.Choice(["in", "out"]),
     help="in: sent by the charge point; out: sent by the CSMS.",
 )
+@click.option(
+    "--type",
+    "message_type",
+    type=click.Choice(["CALL", "CALLRESULT", "CALLERROR"]),
+    help="Only frames of this type (CALLERROR: what went wrong).",
+)
 @click.option("--message-id", help="Only frames with this message id (a CALL and its answer).")
 @click.option("--since", help="From this time on, ISO 8601, e.g. 2026-12-03T12:00:00Z.")
 @click.option("--until", help="Before this time, ISO 8601.")
@@ -44,6 +50,7 @@ def messages(
     charge_point_id: str,
     action: str | None,
     direction: str | None,
+    message_type: str | None,
     message_id: str | None,
     since: str | None,
     until: str | None,
@@ -58,6 +65,7 @@ def messages(
         params={
             "action": action,
             "direction": direction,
+            "messageType": message_type,
             "messageId": message_id,
             "since": since,
             "until": until,

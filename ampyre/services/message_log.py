@@ -275,6 +275,7 @@ class MessageLog:
         *,
         action: str | None = None,
         direction: Direction | None = None,
+        message_type: int | None = None,
         message_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -291,6 +292,8 @@ class MessageLog:
             query = query.where(OcppMessage.action == action)
         if direction is not None:
             query = query.where(OcppMessage.direction == direction)
+        if message_type is not None:
+            query = query.where(OcppMessage.message_type == message_type)
         if message_id is not None:
             query = query.where(OcppMessage.unique_id == message_id)
         if since is not None:
