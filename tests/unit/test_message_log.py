@@ -155,12 +155,12 @@ async def test_prune_removes_what_is_older_than_the_retention(db: Database) -> N
 
 
 async def test_taking_note_of_a_frame_is_cheap() -> None:
-    """The message path's share: microseconds a frame (no I/O, no encoding; the bound
-    leaves room for a busy machine)."""
+    """The message path's share: microseconds of CPU a frame (no I/O, no encoding). CPU
+    time, not wall time: the machine may be busy with other work."""
     log = MessageLog(Database("sqlite:///:memory:"), retention=timedelta(days=7))
     text = '[2,"1","Heartbeat",{}]'
-    started = time.perf_counter()
+    started = time.process_time()
     for n in range(20_000):
         log.frame("CP-1", True, 2, str(n), "Heartbeat", text, None)
-    assert (time.perf_counter() - started) / 20_000 < 50e-6
+    assert (time.process_time() - started) / 20_000 < 50e-6
     assert len(log.buffer) == 20_000
