@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         )
         if cluster is not None:
             cluster.share_events(csms.events)
+            cluster.share_message_log(csms.message_log)
         ftp = await start_ftp_server(settings, csms.diagnostics, here=worker == 0)
         await announce_bootstrap_token(csms.accounts, settings.api_token)
         app.state.csms = csms
@@ -82,6 +83,8 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         if cluster is not None:
             application = ClusterApplication(application, cluster)
         stats = MessageStats()
+        if settings.message_log:
+            csms.message_log.start()
         app.state.ocpp_endpoint = OcppEndpoint(
             application,
             registry,
@@ -90,6 +93,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             shared_answers=cluster.answers if cluster is not None else None,
             proxies=TrustedProxies(settings.trusted_proxies),
             stats=stats,
+            frames=csms.message_log if settings.message_log else None,
         )
         lag = LoopLag()
         lag.start()
@@ -119,6 +123,7 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             for connection in registry.all():
                 await connection.finish()
             await csms.charge_points.flush_last_seen()
+            await csms.message_log.stop()  # the last frames too, before the database goes
             if cluster is not None:
                 await cluster.stop()
             await db.dispose()

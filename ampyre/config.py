@@ -231,6 +231,16 @@ class Settings(BaseSettings):
         description="Ask a connected charge point for a new certificate (ExtendedTriggerMessage) "
         "when its certificate has fewer days left; 0: never.",
     )
+    message_log: bool = Field(
+        True,
+        description="Keep every OCPP frame in and out, per charge point "
+        "(GET /api/v1/charge-points/ID/messages).",
+    )
+    message_log_retention: float = Field(
+        168.0,
+        gt=0,
+        description="How long the OCPP message log keeps a frame (hours; default 7 days).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -148,6 +148,22 @@ class AmpyreCollector(Collector):
         yield CounterMetricFamily(
             "ampyre_db_units", "Units of work committed in batches", value=commits.units
         )
+        message_log = self.csms.message_log
+        yield CounterMetricFamily(
+            "ampyre_message_log_written",
+            "OCPP frames written to the message log",
+            value=message_log.written,
+        )
+        yield CounterMetricFamily(
+            "ampyre_message_log_dropped",
+            "OCPP frames the message log dropped unwritten (the database was away or slow)",
+            value=message_log.buffer.dropped,
+        )
+        yield GaugeMetricFamily(
+            "ampyre_message_log_waiting",
+            "OCPP frames waiting to be written to the message log",
+            value=len(message_log.buffer),
+        )
         lag = GaugeMetricFamily(
             "ampyre_event_loop_lag_seconds", "How late the event loop ran a timer", labels=["of"]
         )

@@ -58,3 +58,6 @@ async def test_metrics_count_messages_errors_commands_and_the_process(
     assert after[("process_resident_memory_bytes", ())] > 0
     assert ("ampyre_event_loop_lag_seconds", (("of", "worst"),)) in after
     assert grew("ampyre_db_batches_total") >= 1
+    # The message log: the 8 frames above are written or still waiting, none dropped.
+    assert grew("ampyre_message_log_written_total") + after[("ampyre_message_log_waiting", ())] >= 8
+    assert grew("ampyre_message_log_dropped_total") == 0

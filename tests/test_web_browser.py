@@ -406,3 +406,32 @@ async def test_the_skip_link_moves_focus_without_changing_the_page(
     assert await console.evaluate("document.activeElement.id") == "main"
     assert console.url.endswith("#/charge-points")
     await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+
+
+async def test_the_charge_point_page_lists_its_ocpp_messages(
+    server: Server, cp_id: str, console: Page
+) -> None:
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        await client.call("Heartbeat", {}, unique_id="hb-web")
+        await client.send_text("<b>not json</b>", "-1")
+    await sign_in(console, server)
+    await console.goto(f"{server.http_url}/#/charge-points/{cp_id}")
+    log = console.locator("#cp-messages")
+    rows = log.get_by_role("row")
+    await expect(rows).to_have_count(7)  # the header and six frames
+    bad = rows.filter(has_text="not a frame")
+    await expect(bad).to_contain_text("<b>not json</b>")  # shown as text, never markup
+    await expect(bad.locator("b")).to_have_count(0)
+
+    action = log.get_by_label("Filter by action")
+    await action.fill("Heartbeat")
+    await action.press("Enter")
+    await expect(rows).to_have_count(3)
+    answer = rows.filter(has_text="CALLRESULT")
+    await expect(answer).to_contain_text("hb-web")
+    await answer.locator("summary").click()
+    await expect(answer.locator("pre.json")).to_contain_text('"currentTime"')
+    await log.get_by_label("Direction").select_option("in")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(1)).to_contain_text("← in")

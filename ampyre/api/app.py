@@ -19,6 +19,7 @@ from ampyre.api import (
     events,
     id_tags,
     local_lists,
+    messages,
     reservations,
     sessions,
     smart_charging,
@@ -60,6 +61,7 @@ _STATUS = {
 #: (docs/operators.md shows this table.)
 ROLES: list[tuple[APIRouter, Role, Role]] = [
     (charge_points.router, Role.VIEWER, Role.ADMIN),
+    (messages.router, Role.VIEWER, Role.ADMIN),
     (commands.router, Role.VIEWER, Role.OPERATOR),
     (id_tags.router, Role.VIEWER, Role.OPERATOR),
     (transactions.router, Role.VIEWER, Role.OPERATOR),

@@ -76,6 +76,7 @@ def _register_commands() -> None:
         firmware,
         id_tags,
         local_list,
+        messages,
         reservations,
         serve,
         simulate,
@@ -87,6 +88,7 @@ def _register_commands() -> None:
 
     assert isinstance(main, AmpyreGroup)
     main.add_command(serve.serve)
+    charge_points.charge_point.add_command(messages.messages)
     for command in [
         *charge_points.COMMANDS,
         *id_tags.COMMANDS,

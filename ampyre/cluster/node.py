@@ -30,6 +30,7 @@ from ampyre.cluster.locks import RedisLocks
 from ampyre.cluster.presence import RENEW_INTERVAL, RESYNC_INTERVAL, Presence
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.services.events import Event, EventBus
+from ampyre.services.message_log import MessageLog
 from ampyre.transport.application import Application, Session
 from ampyre.transport.registry import CLOSE_REPLACED, ConnectionRegistry
 
@@ -42,6 +43,8 @@ LISTENING_CHECK = 1.0
 LISTENING_TTL = 5
 #: How long this node's live events are gathered before they go to the others (s).
 EVENTS_FLUSH = 0.05
+#: How long a read of the message log waits for the holding node's frames (s).
+MESSAGE_LOG_FLUSH_TIMEOUT = 1.0
 #: Longest wait between attempts to reach Redis again (s).
 MAX_RETRY_DELAY = 5.0
 
@@ -77,6 +80,7 @@ class ClusterNode:
         self.events_channel = f"{namespace}:events"
         self.listening_key = f"{namespace}:listening"
         self.events: EventBus | None = None
+        self.message_log: MessageLog | None = None
         self._outgoing_events: list[dict[str, Any]] = []
         self._events_flush: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,6 +114,26 @@ class ClusterNode:
 
     async def _mark_listening(self) -> None:
         await self.redis.zadd(self.listening_key, {self.node_id: time.time() + LISTENING_TTL})
+
+    def share_message_log(self, message_log: MessageLog) -> None:
+        """Each node writes the frames it sees; a read on any node first asks the node
+        holding the charge point to write out those still waiting, so every node answers
+        with the same frames."""
+        self.message_log = message_log
+        message_log.flush_elsewhere = self._flush_message_log_of
+
+    async def _flush_message_log_of(self, charge_point_id: str) -> None:
+        try:
+            node = await self.presence.holder(charge_point_id)
+            if node is None or node == self.node_id:
+                return
+            await self.bus.request(
+                node,
+                {"kind": "flushMessageLog", "chargePointId": charge_point_id},
+                MESSAGE_LOG_FLUSH_TIMEOUT,
+            )
+        except Exception as exc:  # the read goes on with what the database has
+            log.debug("message log of %s: the holding node did not flush: %s", charge_point_id, exc)
 
     async def _share_while_listened(self) -> None:
         """Say whether this node has event listeners, and forward this node's events only
@@ -268,6 +292,8 @@ class ClusterNode:
             )
         elif kind == "disconnect":
             await self.registry.disconnect(charge_point_id, str(message.get("reason", "")))
+        elif kind == "flushMessageLog" and self.message_log is not None:
+            await self.message_log.flush()
         return {}
 
     # -- background jobs --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ampyre.config import Settings
 from ampyre.services.accounts import AccountService
@@ -24,6 +25,7 @@ from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
 from ampyre.services.local_lists import LocalListService
 from ampyre.services.locks import LocalLocks, Locks
+from ampyre.services.message_log import MessageLog
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
@@ -60,6 +62,7 @@ class CentralSystem:
     diagnostics: DiagnosticsService
     certificates: CertificateService
     webhooks: WebhookService
+    message_log: MessageLog
 
     @classmethod
     def build(
@@ -148,6 +151,7 @@ class CentralSystem:
             diagnostics=DiagnosticsService(db, file_store, commands),
             certificates=certificates,
             webhooks=WebhookService(db, outbox),
+            message_log=MessageLog(db, retention=timedelta(hours=settings.message_log_retention)),
         )
 
     async def ready(self) -> bool:
@@ -160,10 +164,11 @@ class CentralSystem:
 
     async def sweep(self) -> None:
         """Periodic housekeeping: time out remote starts, expire reservations, send rollout
-        updates to charge points that came back, forget closed trigger windows, and ask
-        for new certificates before the old ones expire."""
+        updates to charge points that came back, forget closed trigger windows, ask
+        for new certificates before the old ones expire, and prune the message log."""
         await self.remote_starts.expire()
         await self.reservations.expire()
         await self.firmware_rollouts.resume()
         self.triggers.close_ended_windows()
         await self.certificates.renew_expiring()
+        await self.message_log.prune_if_due()

@@ -4,7 +4,7 @@ One table per thing the operator reads back: charge points and their connectors,
 transactions with their meter values, remote starts, reservations, installed charging
 profiles, and the schema deviations of lenient charge points.
 
-One module, past 400 lines: the 31 tables are one declarative registry and one metadata,
+One module, past 400 lines: the 32 tables are one declarative registry and one metadata,
 which Alembic compares against the migrated schema; their relationships name each other.
 """
 
@@ -728,3 +728,38 @@ class WebhookDelivery(Base):
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# -- The OCPP message log ------------------------------------------------------------------
+
+
+class OcppMessage(Base):
+    """One OCPP-J frame a charge point sent or was sent, as it went over the wire.
+
+    Written in batches beside the message path (`services/message_log.py`), pruned after
+    the retention time. No foreign key: a frame is history, kept whatever happens to its
+    charge point's record, and a batch never fails for one removed charge point.
+    """
+
+    __tablename__ = "ocpp_messages"
+    __table_args__ = (
+        Index("ix_ocpp_messages_cp_time", "charge_point_id", "time", "id"),
+        Index("ix_ocpp_messages_time", "time"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String(255))
+    time: Mapped[datetime]
+    #: "in" (from the charge point) or "out" (from the CSMS).
+    direction: Mapped[str] = mapped_column(String(3))
+    #: 2 CALL, 3 CALLRESULT, 4 CALLERROR; None for a frame that could not be parsed.
+    message_type: Mapped[int | None] = mapped_column(Integer)
+    unique_id: Mapped[str | None] = mapped_column(String(64))
+    #: A CALL's action; for an answer, the action of the CALL it answers.
+    action: Mapped[str | None] = mapped_column(String(64))
+    #: The frame's text, cut to `size` limits (see `MessageLog`).
+    frame: Mapped[str] = mapped_column(Text)
+    #: The length of the whole frame (characters): more than `frame` holds when cut.
+    size: Mapped[int] = mapped_column(Integer)
+    #: For an answer: microseconds since its CALL was received or sent.
+    answer_us: Mapped[int | None] = mapped_column(BigInteger)

@@ -57,6 +57,30 @@ class Session(Protocol):
         ...
 
 
+class FrameObserver(Protocol):
+    """Sees every OCPP-J frame of every connection, in both directions (the message log).
+
+    Called on the message path, so it must only take note (no waiting, no I/O): the
+    application keeps the frames and writes them elsewhere.
+    """
+
+    def frame(
+        self,
+        charge_point_id: str,
+        incoming: bool,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        text: str,
+        answer_ms: float | None,
+    ) -> None:
+        """One frame as it went over the wire. `message_type` 2, 3 or 4 (None for a frame
+        that could not be parsed); `action`: a CALL's, or for an answer the action of the
+        CALL it answers (None when it matches none); `answer_ms`: for an answer, the time
+        since its CALL was received or sent."""
+        ...
+
+
 class SharedAnswers(Protocol):
     """Answers kept for the whole cluster: a charge point whose connection to one node
     broke may repeat a CALL to another, and gets the answer it missed. Only its last

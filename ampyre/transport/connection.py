@@ -24,6 +24,9 @@ from ampyre.ocpp.v16.errors import (
     OcppError,
 )
 from ampyre.ocpp.v16.framing import (
+    CALL,
+    CALLERROR,
+    CALLRESULT,
     Call,
     CallError,
     CallResult,
@@ -33,7 +36,7 @@ from ampyre.ocpp.v16.framing import (
 )
 from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.transport.application import Deviation, Session, SharedAnswers
+from ampyre.transport.application import Deviation, FrameObserver, Session, SharedAnswers
 from ampyre.transport.errors import CallErrorAnswer, CallTimeout, ConnectionClosed
 from ampyre.transport.stats import MessageStats
 
@@ -99,6 +102,7 @@ class ChargePointConnection:
         lenient: bool = False,
         shared: SharedAnswers | None = None,
         stats: MessageStats | None = None,
+        frames: FrameObserver | None = None,
     ) -> None:
         self.socket = socket
         self.charge_point_id = charge_point_id
@@ -110,6 +114,8 @@ class ChargePointConnection:
         self.stats = stats
         #: Whether the cluster's last answer of this charge point is still to be read.
         self._shared_unread = shared is not None
+        #: Sees every frame in and out (the message log); None: nobody looks.
+        self.frames = frames
         self.lenient = lenient
         self.closed = False
         #: Set on shutdown: CALLs arriving now are left unanswered (the charge point
@@ -117,10 +123,14 @@ class ChargePointConnection:
         self.draining = False
         #: When the charge point last sent anything (the REST API's lastSeen).
         self.last_activity = datetime.now(UTC)
-        self._incoming: asyncio.Queue[Call | None] = asyncio.Queue()
+        #: Received CALLs with when they came (`time.perf_counter()`), for the message
+        #: log's answer times; None is the stop marker.
+        self._incoming: asyncio.Queue[tuple[Call, float] | None] = asyncio.Queue()
         self._call_lock = asyncio.Lock()
         #: The outstanding CALL: unique id, action, request payload, the answer to come.
         self._pending: tuple[str, str, dict[str, Any], asyncio.Future[dict[str, Any]]] | None = None
+        #: When the outstanding CALL was sent (`time.perf_counter()`).
+        self._call_sent = 0.0
         self._worker: asyncio.Task[None] | None = None
         #: Whether the worker is inside a CALL (else it waits for one).
         self._handling = False
@@ -135,18 +145,24 @@ class ChargePointConnection:
             frame = parse_frame(text)
         except FrameError as exc:
             log.warning("[%s] bad frame: %s", self.charge_point_id, exc.error.description[:200])
+            if self.frames is not None:
+                self._observe(True, None, None, None, text, None)
             if exc.answerable:
                 try:
-                    self._send(exc.to_call_error().encode())
+                    self._send(exc.to_call_error().encode(), exc.unique_id, None)
                 except ConnectionClosed:
                     pass
             return
         if isinstance(frame, Call):
+            if self.frames is not None:
+                self._observe(True, CALL, frame.unique_id, frame.action, text, None)
             if self.draining:
                 return
-            self._incoming.put_nowait(frame)
+            self._incoming.put_nowait((frame, time.perf_counter()))
             self.socket.backlog_changed(self._incoming.qsize())
         else:
+            if self.frames is not None:
+                self._observe_answer(frame, text)
             self._resolve(frame)
 
     async def drain(self) -> None:
@@ -180,13 +196,14 @@ class ChargePointConnection:
 
     async def _work(self) -> None:
         while True:
-            call = await self._incoming.get()
-            if call is None:
+            item = await self._incoming.get()
+            if item is None:
                 self._incoming.task_done()
                 return
+            call, received = item
             self._handling = True
             try:
-                await self._handle_call(call)
+                await self._handle_call(call, received)
             except ConnectionClosed:
                 log.info(
                     "[%s] %s handled, but the connection closed before the answer",
@@ -200,16 +217,16 @@ class ChargePointConnection:
                 self._incoming.task_done()
                 self.socket.backlog_changed(self._incoming.qsize())
 
-    async def _handle_call(self, call: Call) -> None:
+    async def _handle_call(self, call: Call, received: float) -> None:
         if not self.validator.knows(call.action):
             # Changes nothing, so nothing to remember (and its action may be huge).
-            self._send((await self._answer(call))[0])
+            self._answered(call, (await self._answer(call))[0], received)
             return
         try:
             key = AnswerCache.key(call)
         except TypeError:  # orjson writes 255 levels at most; no OCPP message nests so deep
             error = FormationViolation("Payload nested too deeply")
-            self._send(CallError.from_exception(call.unique_id, error).encode())
+            self._answered(call, CallError.from_exception(call.unique_id, error).encode(), received)
             return
         if self._shared_unread:
             await self._read_shared_answer()
@@ -221,7 +238,7 @@ class ChargePointConnection:
                 call.action,
                 call.unique_id,
             )
-            self._send(await asyncio.shield(previous))
+            self._answered(call, await asyncio.shield(previous), received)
             return
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.answers.put(key, answer)
@@ -241,7 +258,7 @@ class ChargePointConnection:
             self.answers.discard(key)
         elif self.shared is not None:
             self.shared.remember(self.charge_point_id, key, frame)
-        self._send(frame)
+        self._answered(call, frame, received)
 
     async def _read_shared_answer(self) -> None:
         """Take the charge point's last answer on another node into this connection's
@@ -336,7 +353,8 @@ class ChargePointConnection:
             self._pending = (unique_id, action, payload, future)
             try:
                 log.debug("[%s] -> CALL %s %s", self.charge_point_id, action, unique_id)
-                self._send(Call(unique_id, action, payload).encode())
+                self._call_sent = time.perf_counter()
+                self._send(Call(unique_id, action, payload).encode(), unique_id, action)
                 return await future
             finally:
                 self._pending = None
@@ -389,11 +407,51 @@ class ChargePointConnection:
             self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
         return repaired
 
-    def _send(self, text: str) -> None:
+    def _answered(self, call: Call, frame: str, received: float) -> None:
+        self._send(frame, call.unique_id, call.action, received)
+
+    def _send(
+        self, text: str, unique_id: str, action: str | None, received: float | None = None
+    ) -> None:
+        """Send a frame (`received`: when the CALL it answers came)."""
         try:
             self.socket.send_text(text)
         except Exception as exc:
             raise ConnectionClosed(f"send failed: {exc}") from None
+        if self.frames is not None:
+            # The frames this module encodes start "[2,", "[3," or "[4,".
+            answer_ms = None if received is None else (time.perf_counter() - received) * 1000
+            self._observe(False, int(text[1]), unique_id, action, text, answer_ms)
+
+    # -- the message log ----------------------------------------------------------------
+
+    def _observe_answer(self, frame: CallResult | CallError, text: str | bytes) -> None:
+        """An answer, with the action and time of the CALL it answers (if it answers the
+        outstanding one)."""
+        pending = self._pending
+        action: str | None = None
+        answer_ms: float | None = None
+        if pending is not None and pending[0] == frame.unique_id:
+            action = pending[1]
+            answer_ms = (time.perf_counter() - self._call_sent) * 1000
+        kind = CALLRESULT if isinstance(frame, CallResult) else CALLERROR
+        self._observe(True, kind, frame.unique_id, action, text, answer_ms)
+
+    def _observe(
+        self,
+        incoming: bool,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        text: str | bytes,
+        answer_ms: float | None,
+    ) -> None:
+        assert self.frames is not None
+        if isinstance(text, bytes):  # a binary WebSocket message
+            text = text.decode(errors="replace")
+        self.frames.frame(
+            self.charge_point_id, incoming, message_type, unique_id, action, text, answer_ms
+        )
 
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from ampyre.ocpp.v16.validation import MessageValidator
-from ampyre.transport.application import Admission, Application, SharedAnswers
+from ampyre.transport.application import Admission, Application, FrameObserver, SharedAnswers
 from ampyre.transport.connection import ChargePointConnection, MessageSocket
 from ampyre.transport.proxies import TrustedProxies
 from ampyre.transport.registry import ConnectionRegistry
@@ -33,8 +33,11 @@ class OcppEndpoint:
         shared_answers: SharedAnswers | None = None,
         proxies: TrustedProxies | None = None,
         stats: MessageStats | None = None,
+        frames: FrameObserver | None = None,
     ) -> None:
         self.application = application
+        #: Sees every frame of every connection (the message log), if given.
+        self.frames = frames
         self.shared_answers = shared_answers
         self.proxies = proxies or TrustedProxies()
         self.stats = stats
@@ -73,6 +76,7 @@ class OcppEndpoint:
             lenient=admitted.lenient,
             shared=self.shared_answers,
             stats=self.stats,
+            frames=self.frames,
         )
         await self.registry.add(connection)
         connection.start()

@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "ca_sign_command": None,
     "certificate_validity_days": 365,
     "certificate_renew_days": 30,
+    "message_log": True,
+    "message_log_retention": 168.0,
 }
 
 

@@ -4,6 +4,12 @@ Services hold the rules and call these inside a unit of work (`storage/group_com
 only SQL lives here.
 """
 
-from ampyre.storage.repositories import charge_points, id_tags, reservations, transactions
+from ampyre.storage.repositories import (
+    charge_points,
+    id_tags,
+    messages,
+    reservations,
+    transactions,
+)
 
-__all__ = ["charge_points", "id_tags", "reservations", "transactions"]
+__all__ = ["charge_points", "id_tags", "messages", "reservations", "transactions"]

@@ -14,7 +14,7 @@ import ampyre.storage.types
 
 # The lead re-chains the helpers' migrations at merge (0010 is another helper's).
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ import { navigate } from "../router.js";
 import { transactionColumns } from "./transactions.js";
 import { reservationColumns } from "./reservations.js";
 import { chargePointRecordsPanel } from "./records.js";
+import { messagesPanel } from "./messages.js";
 
 const REFRESH_MS = 5000;
 
@@ -249,6 +250,7 @@ export async function chargePointPage(page) {
         ["#cp-profiles", "Charging profiles"],
         ["#cp-configuration", "Configuration"],
         ["#cp-deviations", "Schema deviations"],
+        ["#cp-messages", "OCPP messages"],
         ["#cp-records", "More records"],
       ].map(([target, label]) =>
         h("a", { href: target, onclick: (event) => { event.preventDefault(); document.querySelector(target)?.scrollIntoView({ behavior: "smooth" }); } }, label),
@@ -278,6 +280,7 @@ export async function chargePointPage(page) {
       configurationBody,
     ),
     panel("Schema deviations", { id: "cp-deviations", actions: reloadButton(loadDeviations) }, deviationsBody),
+    messagesPanel(id),
     chargePointRecordsPanel(id),
   );
   showState();
