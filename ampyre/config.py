@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         description="Ask for client certificates and verify them against this CA "
         "(security profile 3).",
     )
+    #: Read once at start (`services/firmware_signing.py`); never shown or logged.
+    firmware_signing_key: FilePath | None = Field(
+        None,
+        description="Private key (PEM, RSA or EC, readable by its owner only) that signs "
+        "hosted firmware for SignedUpdateFirmware.",
+    )
+    firmware_signing_certificate: FilePath | None = Field(
+        None, description="Certificate (PEM) of --firmware-signing-key, sent to charge points."
+    )
     #: Also how long a Pending or Rejected charge point waits before booting again.
     heartbeat_interval: int = Field(
         300,
@@ -222,6 +231,19 @@ class Settings(BaseSettings):
             raise ValueError("--tls-cert and --tls-key go together")
         if self.tls_client_ca and not self.tls_cert:
             raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        return self
+
+    @model_validator(mode="after")
+    def _firmware_signing(self) -> Settings:
+        if bool(self.firmware_signing_key) != bool(self.firmware_signing_certificate):
+            raise ValueError(
+                "--firmware-signing-key and --firmware-signing-certificate go together"
+            )
+        if self.firmware_signing_key and self.firmware_signing_key.stat().st_mode & 0o077:
+            raise ValueError(
+                "--firmware-signing-key: the key file must be readable by its owner only "
+                "(chmod 600)"
+            )
         return self
 
     @model_validator(mode="after")

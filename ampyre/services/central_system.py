@@ -19,9 +19,11 @@ from ampyre.services.events import EventBus
 from ampyre.services.file_store import FileStore
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.firmware_rollouts import FirmwareRolloutService
+from ampyre.services.firmware_signing import FirmwareSigner
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
 from ampyre.services.local_lists import LocalListService
+from ampyre.services.log_requests import LogRequestService
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.settings import SettingsService
@@ -54,6 +56,7 @@ class CentralSystem:
     firmware: FirmwareService
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
+    logs: LogRequestService
 
     @classmethod
     def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
@@ -77,7 +80,15 @@ class CentralSystem:
         reservations = ReservationService(db, charge_points, commands, configuration)
         authorization = AuthorizationService(db)
         file_store = FileStore(settings.data_dir, max_upload_size=settings.max_upload_size)
-        firmware = FirmwareService(db, file_store, commands)
+        signer = (
+            FirmwareSigner.from_files(
+                settings.firmware_signing_key, settings.firmware_signing_certificate
+            )
+            if settings.firmware_signing_key and settings.firmware_signing_certificate
+            else None
+        )
+        firmware = FirmwareService(db, file_store, commands, signer)
+        diagnostics = DiagnosticsService(db, file_store, commands)
         return cls(
             db=db,
             gateway=gateway,
@@ -106,7 +117,8 @@ class CentralSystem:
             firmware_rollouts=FirmwareRolloutService(
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
-            diagnostics=DiagnosticsService(db, file_store, commands),
+            diagnostics=diagnostics,
+            logs=LogRequestService(db, diagnostics, commands),
         )
 
     async def ready(self) -> bool:

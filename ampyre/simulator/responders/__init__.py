@@ -3,7 +3,7 @@
 One module per feature profile. An action of a profile missing from the charge point's
 SupportedFeatureProfiles is answered with a NotSupported CALLERROR, except for the local
 list messages, which have their own way to say it; an action not listed here (the
-security extension's, for instance) gets NotImplemented.
+security extension's certificate messages, for instance) gets NotImplemented.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ampyre.simulator.responders import (
     local_auth_list,
     remote_trigger,
     reservation,
+    security,
     smart_charging,
 )
 from ampyre.simulator.responders.base import Responder
@@ -24,6 +25,7 @@ RESPONDERS: dict[str, Responder] = {
     **local_auth_list.RESPONDERS,
     **remote_trigger.RESPONDERS,
     **reservation.RESPONDERS,
+    **security.RESPONDERS,
     **smart_charging.RESPONDERS,
 }
 
