@@ -1,6 +1,6 @@
 """The rest of the OCPP 1.6 security whitepaper end to end, with the simulated charge
-point: signed firmware updates and rollouts (L01) and GetLog (N01), through a real
-server with real downloads and uploads."""
+point: signed firmware updates and rollouts (L01), GetLog (N01) and security profile
+upgrades (A05), through a real server with real downloads, uploads and reconnections."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
 
 from ampyre.simulator import SimulatedChargePoint
 from tests.certificates import make_signing_pair
@@ -303,5 +305,108 @@ async def test_cli_signed_update_and_get_log(
         )
         assert result.exit_code != 0
         assert "--signed" in result.output
+    finally:
+        await cp.close()
+
+
+# -- security profile upgrades (A05) ---------------------------------------------------------
+
+
+def basic(identity: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{identity}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+async def test_upgrade_to_profile_1_then_no_connection_without_password(
+    sec_server: Server, sec_api: httpx.AsyncClient
+) -> None:
+    cp = await simulated(sec_server, sec_api)
+    identity = cp.charge_point_id
+    try:
+        response = await sec_api.post(
+            f"/charge-points/{identity}/security-profile", json={"profile": 1}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["securityProfile"] == 1
+        changes = [p for a, p in cp.received if a == "ChangeConfiguration"]
+        assert [p["key"] for p in changes] == ["AuthorizationKey", "SecurityProfile"]
+        # The simulator reconnects with the new profile: Basic auth with the new key.
+        await until(
+            lambda: get_json(sec_api, f"/charge-points/{identity}"),
+            lambda body: body["connected"] and cp.password is not None,
+        )
+        assert cp.password == changes[0]["value"]
+        # Without the password, a connection is refused at the upgrade, and logged.
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(
+                f"{sec_server.ws_url}/{identity}",
+                subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            ):
+                pass
+        assert refused.value.response.status_code == 401
+        events = await get_json(
+            sec_api, f"/charge-points/{identity}/events?action=ConnectionRefused"
+        )
+        assert events["total"] >= 1
+        # The password works (the charge point's own reconnection proved it too).
+        async with websockets.connect(
+            f"{sec_server.ws_url}/{identity}",
+            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            additional_headers=basic(identity, changes[0]["value"]),
+        ):
+            pass
+    finally:
+        await cp.close()
+
+
+async def test_no_downgrade_and_prerequisites(
+    sec_server: Server, sec_api: httpx.AsyncClient
+) -> None:
+    cp = await simulated(sec_server, sec_api, password="a-password-of-16+", securityProfile=1)
+    path = f"/charge-points/{cp.charge_point_id}/security-profile"
+    try:
+        for body, status, detail in (
+            ({"profile": 0}, 409, "never be downgraded remotely"),
+            ({"profile": 1}, 409, "already"),
+            ({"profile": 2}, 409, "root certificate"),
+            ({"profile": 4}, 422, ""),
+        ):
+            response = await sec_api.post(path, json=body)
+            assert response.status_code == status, (body, response.text)
+            assert detail in str(response.json()["detail"])
+        # Confirmed, but this charge point has no TLS: it refuses (A05.FR.03), and the
+        # profile stays.
+        response = await sec_api.post(path, json={"profile": 2, "rootCertificateInstalled": True})
+        assert response.status_code == 409, response.text
+        assert "Rejected" in response.json()["detail"]
+        described = await get_json(sec_api, f"/charge-points/{cp.charge_point_id}")
+        assert described["securityProfile"] == 1
+    finally:
+        await cp.close()
+
+
+async def test_a_refused_upgrade_leaves_the_charge_point_able_to_connect(
+    sec_server: Server, sec_api: httpx.AsyncClient
+) -> None:
+    cp = await simulated(sec_server, sec_api)
+    identity = cp.charge_point_id
+    # It takes the AuthorizationKey, then refuses the new profile.
+    cp.responses["ChangeConfiguration"] = lambda payload: {
+        "status": "Accepted" if payload["key"] == "AuthorizationKey" else "Rejected"
+    }
+    try:
+        response = await sec_api.post(
+            f"/charge-points/{identity}/security-profile", json={"profile": 1}
+        )
+        assert response.status_code == 409, response.text
+        assert "SecurityProfile" in response.json()["detail"]
+        described = await get_json(sec_api, f"/charge-points/{identity}")
+        assert described["securityProfile"] == 0
+        # Still at profile 0, the charge point connects without a password.
+        async with websockets.connect(
+            f"{sec_server.ws_url}/{identity}",
+            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+        ):
+            pass
     finally:
         await cp.close()

@@ -26,6 +26,7 @@ from ampyre.services.local_lists import LocalListService
 from ampyre.services.log_requests import LogRequestService
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
+from ampyre.services.security_profiles import SecurityProfileService
 from ampyre.services.settings import SettingsService
 from ampyre.services.transactions import TransactionService
 from ampyre.services.triggers import TriggerService
@@ -57,6 +58,7 @@ class CentralSystem:
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
     logs: LogRequestService
+    security_profiles: SecurityProfileService
 
     @classmethod
     def build(cls, db: Database, gateway: ChargePointGateway, settings: Settings) -> CentralSystem:
@@ -119,6 +121,7 @@ class CentralSystem:
             ),
             diagnostics=diagnostics,
             logs=LogRequestService(db, diagnostics, commands),
+            security_profiles=SecurityProfileService(charge_points, commands),
         )
 
     async def ready(self) -> bool:

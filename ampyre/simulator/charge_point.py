@@ -82,7 +82,10 @@ class SimulatedChargePoint(ChargingSessions):
 
         self.connectors: dict[int, Connector] = {i: Connector(i) for i in range(connectors + 1)}
         self.configuration = default_configuration(
-            connectors=connectors, meter_interval=meter_interval
+            connectors=connectors,
+            meter_interval=meter_interval,
+            password=password,
+            tls=ssl_context is not None,
         )
         self.responses: dict[str, ResponseOverride] = {}
         self.received: list[tuple[str, dict[str, Any]]] = []

@@ -1,4 +1,4 @@
-"""The security whitepaper's pure rules: firmware signatures (L01)."""
+"""The security whitepaper's pure rules: profile upgrades (A05) and firmware signatures (L01)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,34 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ampyre.ocpp.v16 import firmware_signature
 from ampyre.services.errors import Conflict, InvalidRequest
 from ampyre.services.firmware_signing import FirmwareSigner, choose_signature
+from ampyre.services.security_profiles import check_upgrade
 from tests.certificates import make_signing_pair
+
+profiles = st.integers(min_value=0, max_value=3)
+
+
+@given(profiles, profiles, st.booleans())
+def test_only_upgrades_are_allowed(current: int, requested: int, root_installed: bool) -> None:
+    allowed = requested > current and (requested < 2 or root_installed)
+    try:
+        check_upgrade(current, requested, root_certificate_installed=root_installed)
+    except Conflict as refused:
+        assert not allowed
+        if requested < current:
+            assert "never be downgraded remotely" in refused.detail
+    else:
+        assert allowed
+
+
+def test_profile_out_of_range() -> None:
+    with pytest.raises(InvalidRequest):
+        check_upgrade(0, 4, root_certificate_installed=True)
 
 
 @pytest.fixture

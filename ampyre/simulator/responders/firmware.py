@@ -18,6 +18,7 @@ from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus
 from ampyre.ocpp.v16 import firmware_signature
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
+from ampyre.simulator.configuration import WRITE_ONLY_KEYS
 from ampyre.simulator.responders.base import Answer, Responder
 
 if TYPE_CHECKING:
@@ -189,7 +190,11 @@ def diagnostics_report(cp: SimulatedChargePoint, start: str | None, stop: str | 
             f"connector {connector.connector_id}: {connector.status} {connector.error_code}"
             + (f" transaction {transaction.transaction_id}" if transaction else "")
         )
-    lines.extend(f"config {key}={entry['value']}" for key, entry in cp.configuration.items())
+    lines.extend(
+        f"config {key}={entry['value']}"
+        for key, entry in cp.configuration.items()
+        if key not in WRITE_ONLY_KEYS
+    )
     lines.extend(f"received {action}" for action, _ in cp.received[-50:])
     return ("\n".join(lines) + "\n").encode()
 

@@ -1,5 +1,5 @@
-"""Answers to the security extension (OCPP 1.6 security whitepaper): GetLog (N01).
-SignedUpdateFirmware is with the firmware responders.
+"""Answers to the security extension (OCPP 1.6 security whitepaper): GetLog (N01) and
+the SecurityProfile upgrade (A05). SignedUpdateFirmware is with the firmware responders.
 """
 
 from __future__ import annotations
@@ -68,6 +68,29 @@ def _security_log(cp: SimulatedChargePoint) -> bytes:
         if action in SECURITY_ACTIONS
     )
     return ("\n".join(lines) + "\n").encode()
+
+
+def change_security_profile(cp: SimulatedChargePoint, value: str) -> Answer:
+    """A05: only upward, only with the prerequisites; then reconnect with the new profile."""
+    current = cp.config_int("SecurityProfile")
+    new = int(value)
+    key = cp.config_value("AuthorizationKey")
+    if (
+        not current < new <= 3  # A05.FR.01
+        or (new in (1, 2) and not key)  # A05.FR.02
+        or (new >= 2 and cp.ssl_context is None)  # A05.FR.03/04: no TLS set up
+    ):
+        return Answer({"status": "Rejected"})
+    cp.configuration["SecurityProfile"]["value"] = str(new)
+
+    async def reconnect() -> None:
+        await asyncio.sleep(cp.follow_up_delay)
+        if new in (1, 2):
+            cp.password = key
+        cp.emit("info", f"security profile {current} -> {new}: reconnecting")
+        await cp.reconnect()
+
+    return Answer({"status": "Accepted"}, reconnect)
 
 
 RESPONDERS: dict[str, Responder] = {
