@@ -239,11 +239,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "--firmware-signing-key and --firmware-signing-certificate go together"
             )
-        if self.firmware_signing_key and self.firmware_signing_key.stat().st_mode & 0o077:
-            raise ValueError(
-                "--firmware-signing-key: the key file must be readable by its owner only "
-                "(chmod 600)"
-            )
+        if self.firmware_signing_key and self.firmware_signing_certificate:
+            from ampyre.services.firmware_signing import FirmwareSigner
+
+            # Refused before the server starts: an owner-only key of this certificate.
+            FirmwareSigner.from_files(self.firmware_signing_key, self.firmware_signing_certificate)
         return self
 
     @model_validator(mode="after")

@@ -3,7 +3,7 @@
 Either the operator brings the signature made elsewhere (the manufacturer's signing
 service) with its certificate, or Ampyre signs a hosted image with the key and
 certificate it was started with. The key is read once at start from a file only its
-owner may read (`Settings` refuses any other); it is never shown, logged or stored anywhere else.
+owner may read; it is never shown, logged or stored anywhere else.
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ class FirmwareSigner:
 
     @classmethod
     def from_files(cls, key_path: Path, certificate_path: Path) -> FirmwareSigner:
-        """Load key and certificate; ValueError (a start-up error) when they are unusable.
-
-        That the key file is its owner's only is a rule of `Settings`, checked before."""
+        """Load key and certificate; ValueError (a start-up error, raised as early as
+        `Settings` validation) when they are unusable."""
+        if key_path.stat().st_mode & 0o077:
+            raise ValueError(
+                f"--firmware-signing-key {key_path}: the key file must be readable by its "
+                "owner only (chmod 600)"
+            )
         try:
             key = firmware_signature.load_signing_key(key_path.read_bytes())
         except (ValueError, TypeError) as exc:  # never echo the key's content
