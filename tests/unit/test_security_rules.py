@@ -76,8 +76,12 @@ def test_a_certificate_of_another_key_is_refused_at_start(
     other = make_signing_pair(tmp_path, "other")
     with pytest.raises(ValueError, match="is not the certificate"):
         FirmwareSigner.from_files(pair["key"], other["cert"])
+    pair["cert"].chmod(0o600)
     with pytest.raises(ValueError, match="not an unencrypted PEM"):
         FirmwareSigner.from_files(pair["cert"], pair["cert"])
+    pair["key"].chmod(0o640)
+    with pytest.raises(ValueError, match="readable by its owner only"):
+        FirmwareSigner.from_files(pair["key"], pair["cert"])
 
 
 def test_choose_signature(pair: dict[str, Path]) -> None:
