@@ -77,6 +77,15 @@ class Settings(BaseSettings):
         description="Ask for client certificates and verify them against this CA "
         "(security profile 3).",
     )
+    #: Read once at start (`services/firmware_signing.py`); never shown or logged.
+    firmware_signing_key: FilePath | None = Field(
+        None,
+        description="Private key (PEM, RSA or EC, readable by its owner only) that signs "
+        "hosted firmware for SignedUpdateFirmware.",
+    )
+    firmware_signing_certificate: FilePath | None = Field(
+        None, description="Certificate (PEM) of --firmware-signing-key, sent to charge points."
+    )
     #: Also how long a Pending or Rejected charge point waits before booting again.
     heartbeat_interval: int = Field(
         300,
@@ -307,6 +316,19 @@ class Settings(BaseSettings):
                 "--certificate-renew-days must be fewer than --certificate-validity-days "
                 "(a new certificate would be due for renewal at once)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _firmware_signing(self) -> Settings:
+        if bool(self.firmware_signing_key) != bool(self.firmware_signing_certificate):
+            raise ValueError(
+                "--firmware-signing-key and --firmware-signing-certificate go together"
+            )
+        if self.firmware_signing_key and self.firmware_signing_certificate:
+            from ampyre.services.firmware_signing import FirmwareSigner
+
+            # Refused before the server starts: an owner-only key of this certificate.
+            FirmwareSigner.from_files(self.firmware_signing_key, self.firmware_signing_certificate)
         return self
 
     @model_validator(mode="after")

@@ -75,3 +75,23 @@ def make_pki(directory: Path, client_name: str) -> dict[str, Path]:
         "client_cert": directory / "client.pem",
         "client_key": directory / "client.key",
     }
+
+
+def make_signing_pair(directory: Path, name: str = "firmware-signing") -> dict[str, Path]:
+    """A self-signed firmware signing certificate and its key (mode 600): name.pem/.key."""
+    now = datetime.now(UTC)
+    key = _key()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ampyre Test Firmware Signer")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    _write(directory / name, key, cert)
+    (directory / f"{name}.key").chmod(0o600)
+    return {"key": directory / f"{name}.key", "cert": directory / f"{name}.pem"}

@@ -578,7 +578,7 @@ async def test_unlock_connector(csms: TinyCsms, make_sim: SimFactory) -> None:
 async def test_unknown_and_malformed_requests(csms: TinyCsms, make_sim: SimFactory) -> None:
     sim = await booted(make_sim)
     with pytest.raises(CsmsCallError) as unknown:
-        await csms.call("CP-1", "GetLog", {"logType": "DiagnosticsLog", "requestId": 1, "log": {}})
+        await csms.call("CP-1", "NoSuchAction", {})
     assert unknown.value.args[0] == "NotImplemented"
     with pytest.raises(CsmsCallError) as malformed:
         await csms.call("CP-1", "Reset", {"type": "Gentle"})

@@ -28,7 +28,7 @@ from ampyre.api import (
     webhooks,
 )
 from ampyre.api.dependencies import allow, authenticate, get_csms
-from ampyre.api.firmware import diagnostics, images, rollouts, updates
+from ampyre.api.firmware import diagnostics, images, logs, rollouts, updates
 from ampyre.services.access import Role
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.errors import (
@@ -71,6 +71,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (triggers.router, Role.VIEWER, Role.OPERATOR),
     (updates.router, Role.VIEWER, Role.OPERATOR),
     (diagnostics.router, Role.VIEWER, Role.OPERATOR),
+    (logs.router, Role.VIEWER, Role.OPERATOR),
     (images.router, Role.VIEWER, Role.ADMIN),
     (rollouts.router, Role.VIEWER, Role.ADMIN),
     (certificates.router, Role.VIEWER, Role.ADMIN),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
-from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.changes import UNCHANGED
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
@@ -108,6 +108,39 @@ async def update_charge_point(
         lenient=given.get("lenient", UNCHANGED),
     )
     await csms.charge_points.update(charge_point_id, changes)
+    return await _describe(csms, charge_point_id)
+
+
+class SecurityProfileUpgrade(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: int = Field(ge=0, le=3, description="The new, higher security profile")
+    rootCertificateInstalled: bool = Field(
+        False,
+        description="Profiles 2 and 3: the operator confirms the Central System root "
+        "certificate is installed on the charge point",
+    )
+
+
+@router.post(
+    "/{charge_point_id}/security-profile",
+    summary="Raise the security profile over OCPP (whitepaper A05); never lower it",
+    responses=sent_responses(
+        "Not connected, a downgrade, a prerequisite missing, or the charge point refused"
+    ),
+)
+async def upgrade_security_profile(
+    charge_point_id: str,
+    body: SecurityProfileUpgrade,
+    timeout: float = Depends(call_timeout),
+    csms: CentralSystem = Depends(get_csms),
+) -> dict[str, Any]:
+    await csms.security_profiles.upgrade(
+        charge_point_id,
+        body.profile,
+        root_certificate_installed=body.rootCertificateInstalled,
+        timeout=timeout,
+    )
     return await _describe(csms, charge_point_id)
 
 

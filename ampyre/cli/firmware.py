@@ -1,4 +1,5 @@
-"""`ampyre firmware` and `ampyre diagnostics`: Firmware Management through a running server.
+"""`ampyre firmware` and `ampyre diagnostics`: Firmware Management through a running server
+(and the security extension's SignedUpdateFirmware and GetLog).
 
 Sending UpdateFirmware or GetDiagnostics needs the server's connection to the charge
 point, and hosted files live in its data directory, so these talk to its REST API.
@@ -112,6 +113,18 @@ def _update_options(command: Any) -> Any:
             click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
             click.option("--retries", type=click.IntRange(min=0)),
             click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+            click.option(
+                "--signed",
+                is_flag=True,
+                help="SignedUpdateFirmware: signed by the server's --firmware-signing-key, "
+                "or with --signature and --signing-certificate.",
+            ),
+            click.option("--signature", help="Base64 signature over the image (with --signed)."),
+            click.option(
+                "--signing-certificate",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="PEM certificate of the key that made --signature.",
+            ),
         ]
     ):
         command = option(command)
@@ -124,9 +137,14 @@ def _update_body(
     retrieve_date: str | None,
     retries: int | None,
     retry_interval: int | None,
+    signed: bool,
+    signature: str | None,
+    signing_certificate: Path | None,
 ) -> dict[str, Any]:
     if (firmware_id is None) == (location is None):
         raise click.UsageError("give either --firmware-id or --location")
+    if not signed and (signature or signing_certificate):
+        raise click.UsageError("--signature and --signing-certificate go with --signed")
     return _without_none(
         {
             "firmwareId": firmware_id,
@@ -134,6 +152,9 @@ def _update_body(
             "retrieveDate": retrieve_date,
             "retries": retries,
             "retryInterval": retry_interval,
+            "signed": True if signed else None,
+            "signature": signature,
+            "signingCertificate": signing_certificate.read_text() if signing_certificate else None,
         }
     )
 
@@ -151,10 +172,22 @@ def firmware_update(
     retrieve_date: str | None,
     retries: int | None,
     retry_interval: int | None,
+    signed: bool,
+    signature: str | None,
+    signing_certificate: Path | None,
     as_json: bool,
 ) -> None:
-    """Send UpdateFirmware to CHARGE_POINT_ID now."""
-    body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
+    """Send UpdateFirmware (or SignedUpdateFirmware) to CHARGE_POINT_ID now."""
+    body = _update_body(
+        firmware_id,
+        location,
+        retrieve_date,
+        retries,
+        retry_interval,
+        signed,
+        signature,
+        signing_certificate,
+    )
     attempt = api.call("POST", f"{charge_point_path(charge_point_id)}/firmware-updates", json=body)
     if as_json:
         echo_json(attempt)
@@ -178,6 +211,9 @@ def firmware_rollout(
     retrieve_date: str | None,
     retries: int | None,
     retry_interval: int | None,
+    signed: bool,
+    signature: str | None,
+    signing_certificate: Path | None,
     concurrency: int,
     wait: bool,
     interval: float,
@@ -187,7 +223,16 @@ def firmware_rollout(
 
     With --wait, follow it with a progress bar per status until every charge point has
     finished (exit code 1 if any failed)."""
-    body = _update_body(firmware_id, location, retrieve_date, retries, retry_interval)
+    body = _update_body(
+        firmware_id,
+        location,
+        retrieve_date,
+        retries,
+        retry_interval,
+        signed,
+        signature,
+        signing_certificate,
+    )
     body.update(chargePointIds=list(charge_point_ids), concurrency=concurrency)
     rollout = api.call("POST", "/firmware-rollouts", json=body)
     if wait:
@@ -358,15 +403,78 @@ def diagnostics_request(
     )
 
 
+@diagnostics.command("log")
+@click.argument("charge_point_id")
+@click.option(
+    "--type",
+    "log_type",
+    type=click.Choice(["DiagnosticsLog", "SecurityLog"]),
+    default="DiagnosticsLog",
+    show_default=True,
+)
+@click.option(
+    "--transport",
+    type=click.Choice(["http", "ftp", "external"]),
+    default="http",
+    show_default=True,
+    help="Upload to this server over HTTP or FTP, or to --location.",
+)
+@click.option("--location", help="The upload location, with --transport external.")
+@click.option("--oldest", help=f"Oldest entries wanted. {timestamp_help}")
+@click.option("--latest", help=f"Newest entries wanted. {timestamp_help}")
+@click.option("--retries", type=click.IntRange(min=0))
+@click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds.")
+@json_option
+@rest_options
+def diagnostics_log(
+    api: RestClient,
+    charge_point_id: str,
+    log_type: str,
+    transport: str,
+    location: str | None,
+    oldest: str | None,
+    latest: str | None,
+    retries: int | None,
+    retry_interval: int | None,
+    as_json: bool,
+) -> None:
+    """Send GetLog to CHARGE_POINT_ID (security extension); the file it uploads is
+    listed and downloaded like a diagnostics file."""
+    body = _without_none(
+        {
+            "logType": log_type,
+            "transport": transport,
+            "location": location,
+            "oldestTimestamp": oldest,
+            "latestTimestamp": latest,
+            "retries": retries,
+            "retryInterval": retry_interval,
+        }
+    )
+    request = api.call("POST", f"{charge_point_path(charge_point_id)}/log-requests", json=body)
+    if as_json:
+        echo_json(request)
+        return
+    click.echo(
+        f"{log_type} request {request['requestId']} {request['status']}: "
+        f"file {request['fileName'] or '(none named)'}; once uploaded, see "
+        f"`ampyre diagnostics list --logs {charge_point_id}` and `ampyre diagnostics download`"
+    )
+
+
 @diagnostics.command("list")
 @click.argument("charge_point_id")
 @click.option("--limit", default=20, show_default=True)
+@click.option("--logs", is_flag=True, help="The GetLog requests (`diagnostics log`) instead.")
 @json_option
 @rest_options
-def diagnostics_list(api: RestClient, charge_point_id: str, limit: int, as_json: bool) -> None:
-    """CHARGE_POINT_ID's diagnostics requests and the files received for each."""
+def diagnostics_list(
+    api: RestClient, charge_point_id: str, limit: int, logs: bool, as_json: bool
+) -> None:
+    """CHARGE_POINT_ID's diagnostics (or log) requests and the files received for each."""
+    kind = "log-requests" if logs else "diagnostics-requests"
     result = api.call(
-        "GET", f"{charge_point_path(charge_point_id)}/diagnostics-requests", params={"limit": limit}
+        "GET", f"{charge_point_path(charge_point_id)}/{kind}", params={"limit": limit}
     )
     if as_json:
         echo_json(result)
@@ -378,9 +486,12 @@ def diagnostics_list(api: RestClient, charge_point_id: str, limit: int, as_json:
         }
         for request in result["items"]
     ]
+    columns = ["requestId", "transport", "status", "fileName", "requestedAt", "files"]
+    if logs:
+        columns.insert(1, "logType")
     echo_table(
         rows,
-        ["requestId", "transport", "status", "fileName", "requestedAt", "files"],
+        columns,
         result["total"],
     )
 

@@ -7,6 +7,7 @@ each connection gets a session that hands its validated CALLs to the dispatcher.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,8 @@ from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.charge_points import ConnectAuthorization, ConnectRefusal
 
+log = logging.getLogger("ampyre.security")
+
 #: The HTTP status of a refused upgrade (the subprotocol check's 400 is the socket's own).
 REFUSAL_STATUS = {
     ConnectRefusal.UNKNOWN: 404,
@@ -26,6 +29,14 @@ REFUSAL_STATUS = {
     ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED: 401,
     ConnectRefusal.TOO_MANY_ATTEMPTS: 429,
 }
+#: Refusals of a connection below the charge point's security profile: security events.
+BELOW_PROFILE = frozenset(
+    {
+        ConnectRefusal.CREDENTIALS_REQUIRED,
+        ConnectRefusal.TLS_REQUIRED,
+        ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +100,24 @@ class OcppApplication:
         client_certificate: bool,
         address: str | None,
     ) -> OcppAdmission:
-        return OcppAdmission(
-            await self.csms.charge_points.authorize_connection(
-                identity, password, tls=tls, client_cert=client_certificate, address=address
-            )
+        decision = await self.csms.charge_points.authorize_connection(
+            identity, password, tls=tls, client_cert=client_certificate, address=address
         )
+        if decision.refusal in BELOW_PROFILE:
+            # A charge point (or someone in its name) connecting below its security
+            # profile: the operator reads it in the charge point's event log.
+            log.warning("[%s] connection refused: %s", identity, decision.reason)
+            await self.csms.event_log.record(
+                identity,
+                "ConnectionRefused",
+                {
+                    "reason": decision.reason,
+                    "tls": tls,
+                    "clientCertificate": client_certificate,
+                    "address": address,
+                },
+            )
+        return OcppAdmission(decision)
 
     def open_session(self, identity: str, admission: OcppAdmission) -> OcppSession:
         session = ChargePointSession(identity, admission.decision.boot_status)

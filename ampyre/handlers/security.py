@@ -49,6 +49,7 @@ async def log_status_notification(
     ctx: MessageContext, request: LogStatusNotificationReq
 ) -> LogStatusNotificationConf:
     await ctx.csms.event_log.record(ctx.charge_point_id, "LogStatusNotification", unparse(request))
+    await ctx.csms.logs.record_status(ctx.charge_point_id, request.status.value)
     return LogStatusNotificationConf()
 
 
@@ -56,8 +57,10 @@ async def signed_firmware_status_notification(
     ctx: MessageContext, request: SignedFirmwareStatusNotificationReq
 ) -> SignedFirmwareStatusNotificationConf:
     # The signed-update statuses extend FirmwareStatus; the latest is the charge point's
-    # firmwareStatus as the REST API shows it.
-    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, request.status.value)
+    # firmwareStatus as the REST API shows it, and moves its firmware update (and rollout).
+    status = request.status.value
+    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, status)
+    await ctx.csms.firmware.record_status(ctx.charge_point_id, status)
     await ctx.csms.event_log.record(
         ctx.charge_point_id, "SignedFirmwareStatusNotification", unparse(request)
     )

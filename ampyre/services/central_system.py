@@ -21,13 +21,16 @@ from ampyre.services.events import EventBus
 from ampyre.services.file_store import FileStore
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.firmware_rollouts import FirmwareRolloutService
+from ampyre.services.firmware_signing import FirmwareSigner
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.id_tags import IdTagService
 from ampyre.services.local_lists import LocalListService
 from ampyre.services.locks import LocalLocks, Locks
+from ampyre.services.log_requests import LogRequestService
 from ampyre.services.message_log import MessageLog
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
+from ampyre.services.security_profiles import SecurityProfileService
 from ampyre.services.settings import SettingsService
 from ampyre.services.transactions import TransactionService
 from ampyre.services.triggers import TriggerService
@@ -63,6 +66,8 @@ class CentralSystem:
     certificates: CertificateService
     webhooks: WebhookService
     message_log: MessageLog
+    logs: LogRequestService
+    security_profiles: SecurityProfileService
 
     @classmethod
     def build(
@@ -93,7 +98,15 @@ class CentralSystem:
         reservations = ReservationService(db, charge_points, commands, configuration)
         authorization = AuthorizationService(db)
         file_store = FileStore(settings.data_dir, max_upload_size=settings.max_upload_size)
-        firmware = FirmwareService(db, file_store, commands)
+        signer = (
+            FirmwareSigner.from_files(
+                settings.firmware_signing_key, settings.firmware_signing_certificate
+            )
+            if settings.firmware_signing_key and settings.firmware_signing_certificate
+            else None
+        )
+        firmware = FirmwareService(db, file_store, commands, signer)
+        diagnostics = DiagnosticsService(db, file_store, commands)
         event_log = EventLogService(db)
         certificates = CertificateService(
             db,
@@ -148,7 +161,9 @@ class CentralSystem:
             firmware_rollouts=FirmwareRolloutService(
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
-            diagnostics=DiagnosticsService(db, file_store, commands),
+            diagnostics=diagnostics,
+            logs=LogRequestService(db, diagnostics, commands),
+            security_profiles=SecurityProfileService(charge_points, commands),
             certificates=certificates,
             webhooks=WebhookService(db, outbox),
             message_log=MessageLog(db, retention=timedelta(hours=settings.message_log_retention)),

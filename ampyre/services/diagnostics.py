@@ -1,5 +1,8 @@
 """Diagnostics (OCPP 1.6, 5.9 and 4.4): GetDiagnostics, upload slots and received files.
 
+GetLog (`log_requests.py`) opens its slots here too: its requests are rows of the same
+table (with a logType), its files land and are listed the same way.
+
 A request through the operator endpoint opens an upload slot on this server, so that no
 other server is needed: over HTTP a per-request URL whose random token is the credential,
 over FTP a one-time user whose home directory is the request's own. Either way the files
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -90,6 +94,7 @@ class DiagnosticsService:
             DiagnosticsRequest,
             DiagnosticsStatusEvent,
             "diagnostics_request_id",
+            scope=DiagnosticsRequest.log_type.is_(None),
         )
         commands.register_effect("GetDiagnostics", self.on_get_diagnostics_answered)
 
@@ -121,9 +126,79 @@ class DiagnosticsService:
         timeout: float,
     ) -> DiagnosticsRequest:
         """Open an upload slot (unless `external`), send GetDiagnostics, record the request."""
-        await self.attempts.commands.charge_points.get(charge_point_id)
         if start_time and stop_time and stop_time < start_time:
             raise InvalidRequest("stopTime is before startTime")
+
+        def payload(request_id: int, location: str) -> dict[str, Any]:
+            return _present(
+                location=location,
+                retries=retries,
+                retryInterval=retry_interval,
+                startTime=format_timestamp(start_time),
+                stopTime=format_timestamp(stop_time),
+            )
+
+        return await self.upload_request(
+            self.attempts,
+            charge_point_id,
+            payload,
+            transport=transport,
+            base_url=base_url,
+            location=location,
+            retries=retries,
+            retry_interval=retry_interval,
+            timeout=timeout,
+            start_time=start_time,
+            stop_time=stop_time,
+        )
+
+    async def upload_request(
+        self,
+        tracker: AttemptTracker,
+        charge_point_id: str,
+        payload: Callable[[int, str], dict[str, Any]],
+        *,
+        transport: str,
+        base_url: str,
+        location: str | None,
+        retries: int | None,
+        retry_interval: int | None,
+        timeout: float,
+        **columns: Any,
+    ) -> DiagnosticsRequest:
+        """Open the slot a charge point uploads to, send `tracker`'s request (its payload
+        made of the request's id and the location) and record it; GetDiagnostics and GetLog
+        alike."""
+        await tracker.commands.charge_points.get(charge_point_id)
+        location, slot = self._open_slot(transport, base_url, location)
+        tracker.check_sendable(charge_point_id, payload(0, location))
+        window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
+        request = await tracker.create(
+            charge_point_id,
+            "Sending",
+            transport=transport,
+            location=mask_password(location),
+            retries=retries,
+            retry_interval=retry_interval,
+            upload_expires_at=now() + window if slot else None,
+            **slot,
+            **columns,
+        )
+        if slot:
+            self.store.diagnostics_dir(request.id).mkdir(parents=True, exist_ok=True)
+        if self.ftp is not None and request.ftp_username:
+            self.ftp.grant(self._ftp_account(request))
+        try:
+            await tracker.send(request.id, charge_point_id, payload(request.id, location), timeout)
+        finally:
+            request = await tracker.get(charge_point_id, request.id)
+            self.close_slot_when_done(request)
+        return request
+
+    def _open_slot(
+        self, transport: str, base_url: str, location: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        """The location to upload to and the slot's columns (none for `external`)."""
         slot: dict[str, Any] = {}
         if transport == "external":
             if not location:
@@ -146,39 +221,7 @@ class DiagnosticsService:
             )
         else:
             raise InvalidRequest(f"transport must be one of {', '.join(TRANSPORTS)}")
-        payload: dict[str, Any] = {"location": location}
-        for key, value in (
-            ("retries", retries),
-            ("retryInterval", retry_interval),
-            ("startTime", format_timestamp(start_time)),
-            ("stopTime", format_timestamp(stop_time)),
-        ):
-            if value is not None:
-                payload[key] = value
-        self.attempts.check_sendable(charge_point_id, payload)
-        window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
-        request = await self.attempts.create(
-            charge_point_id,
-            "Sending",
-            transport=transport,
-            location=mask_password(location),
-            start_time=start_time,
-            stop_time=stop_time,
-            retries=retries,
-            retry_interval=retry_interval,
-            upload_expires_at=now() + window if slot else None,
-            **slot,
-        )
-        if slot:
-            self.store.diagnostics_dir(request.id).mkdir(parents=True, exist_ok=True)
-        if self.ftp is not None and request.ftp_username:
-            self.ftp.grant(self._ftp_account(request))
-        try:
-            await self.attempts.send(request.id, charge_point_id, payload, timeout)
-        finally:
-            request = await self.attempts.get(charge_point_id, request.id)
-            self._close_slot_when_done(request)
-        return request
+        return location, slot
 
     async def on_get_diagnostics_answered(
         self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
@@ -208,7 +251,7 @@ class DiagnosticsService:
     async def record_status(self, charge_point_id: str, status: str) -> None:
         request_id = await self.attempts.record_notification(charge_point_id, status)
         if request_id is not None:
-            self._close_slot_when_done(await self.attempts.get(charge_point_id, request_id))
+            self.close_slot_when_done(await self.attempts.get(charge_point_id, request_id))
 
     # -- uploads ------------------------------------------------------------------------
 
@@ -335,7 +378,7 @@ class DiagnosticsService:
             return None
         return self._ftp_account(request)
 
-    def _close_slot_when_done(self, request: DiagnosticsRequest) -> None:
+    def close_slot_when_done(self, request: DiagnosticsRequest) -> None:
         if self.ftp is not None and request.ftp_username and not _slot_open(request):
             self.ftp.revoke(request.ftp_username)
 
@@ -362,6 +405,11 @@ def _ftp_host(base_url: str) -> str:
     """The host charge points reach this server by, as an FTP URL writes it."""
     host = urlsplit(base_url).hostname or "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """A payload of the fields that have a value (OCPP leaves optional fields out)."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _timestamp(value: str | None) -> datetime | None:

@@ -4,10 +4,16 @@ Images live in the file store and are published at /files/firmware/{token}/{file
 URL that needs no credentials (charge points fetch firmware with a plain GET) and cannot
 be guessed. Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are
 kept; the attempt a notification reports on is the charge point's latest one sent.
+
+A signed update (security whitepaper L01) is the same attempt sent as SignedUpdateFirmware
+with the image's signature (`firmware_signing.py`); its SignedFirmwareStatusNotifications
+move it along like FirmwareStatusNotifications, through the extra statuses
+(SignatureVerified, InvalidSignature...).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -23,6 +29,7 @@ from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, NotFound
 from ampyre.services.file_store import FileStore, safe_filename
+from ampyre.services.firmware_signing import FirmwareSignature, FirmwareSigner, choose_signature
 from ampyre.services.lookup import get_or_not_found
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
@@ -47,20 +54,46 @@ FIRMWARE_UPDATE = AttemptKind(
             "Error",
             "Cancelled",
             "Superseded",
+            # Signed updates only (whitepaper L01): the charge point gives up on the image.
+            "InvalidSignature",
+            "InstallVerificationFailed",
         }
     ),
     reopenable=frozenset({"DownloadFailed", "InstallationFailed", "Error"}),
 )
+#: The same attempts, sent as SignedUpdateFirmware.
+SIGNED_FIRMWARE_UPDATE = dataclasses.replace(
+    FIRMWARE_UPDATE, action="SignedUpdateFirmware", noun="Firmware update"
+)
+#: SignedUpdateFirmware.conf statuses after which the charge point goes ahead.
+SIGNED_UPDATE_TAKEN = ("Accepted", "AcceptedCanceled")
 
 
 class FirmwareService:
-    def __init__(self, db: Database, store: FileStore, commands: CommandService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: FileStore,
+        commands: CommandService,
+        signer: FirmwareSigner | None = None,
+    ) -> None:
         self.db = db
         self.store = store
+        self.signer = signer
         self.attempts = AttemptTracker(
             db, commands, FIRMWARE_UPDATE, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
         )
+        # Signed attempts are rows of the same table: one charge point, one update at a time.
+        self.signed_attempts = AttemptTracker(
+            db,
+            commands,
+            SIGNED_FIRMWARE_UPDATE,
+            FirmwareUpdate,
+            FirmwareStatusEvent,
+            "firmware_update_id",
+        )
         commands.register_effect("UpdateFirmware", self.on_update_firmware_answered)
+        commands.register_effect("SignedUpdateFirmware", self.on_signed_update_firmware_answered)
 
     # -- images -----------------------------------------------------------------------
 
@@ -167,12 +200,17 @@ class FirmwareService:
         retry_interval: int | None,
         firmware_image_id: int | None,
         timeout: float,
+        signature: FirmwareSignature | None = None,
     ) -> FirmwareUpdate:
-        """Send UpdateFirmware now and record the attempt (also when it fails)."""
+        """Send UpdateFirmware (SignedUpdateFirmware with a signature) now and record the
+        attempt (also when it fails)."""
         await self.attempts.commands.charge_points.get(charge_point_id)
-        payload = update_firmware_payload(location, retrieve_date, retries, retry_interval)
-        self.attempts.check_sendable(charge_point_id, payload)
-        attempt = await self.attempts.create(
+        tracker = self.signed_attempts if signature else self.attempts
+        tracker.check_sendable(
+            charge_point_id,
+            firmware_payload(0, location, retrieve_date, retries, retry_interval, signature),
+        )
+        attempt = await tracker.create(
             charge_point_id,
             "Sending",
             firmware_image_id=firmware_image_id,
@@ -180,9 +218,29 @@ class FirmwareService:
             retrieve_date=retrieve_date,
             retries=retries,
             retry_interval=retry_interval,
+            signed=signature is not None,
         )
-        await self.attempts.send(attempt.id, charge_point_id, payload, timeout)
+        payload = firmware_payload(
+            attempt.id, location, retrieve_date, retries, retry_interval, signature
+        )
+        await tracker.send(attempt.id, charge_point_id, payload, timeout)
         return await self.attempts.get(charge_point_id, attempt.id)
+
+    async def signature_for(
+        self,
+        firmware_image_id: int | None,
+        *,
+        signature: str | None = None,
+        signing_certificate: str | None = None,
+    ) -> FirmwareSignature:
+        """The signature a signed update of this image carries (see `choose_signature`)."""
+        image = await self.image(firmware_image_id) if firmware_image_id is not None else None
+        return choose_signature(
+            self.signer,
+            image_sha256=image.sha256 if image is not None else None,
+            signature=signature,
+            signing_certificate=signing_certificate,
+        )
 
     def queue(
         self,
@@ -195,6 +253,7 @@ class FirmwareService:
         retries: int | None,
         retry_interval: int | None,
         firmware_image_id: int | None,
+        signed: bool = False,
     ) -> None:
         """Add a not yet sent (Pending) attempt of a rollout, in the caller's transaction."""
         timestamp = now()
@@ -207,16 +266,24 @@ class FirmwareService:
                 retrieve_date=retrieve_date,
                 retries=retries,
                 retry_interval=retry_interval,
+                signed=signed,
                 status="Pending",
                 requested_at=timestamp,
                 updated_at=timestamp,
             )
         )
 
-    async def send_queued(self, update_id: int, location: str, timeout: float) -> None:
+    async def send_queued(
+        self,
+        update_id: int,
+        location: str,
+        timeout: float,
+        signature: FirmwareSignature | None = None,
+    ) -> None:
         """Send a rollout attempt not sent yet; an offline charge point's stays Offline.
 
-        `location` comes from the rollout: the attempt keeps it with any password masked.
+        `location` and `signature` come from the rollout: the attempt keeps the location
+        with any password masked.
         """
         # Taken once, by one task of one node: a Sending attempt is taken again only when
         # its sender has long stopped (the server stopped while sending it).
@@ -241,15 +308,24 @@ class FirmwareService:
         if charge_point_id is None:
             return  # cancelled, or taken by another task meanwhile
         attempt = await self.attempts.get(charge_point_id, update_id)
-        payload = update_firmware_payload(
-            location, attempt.retrieve_date, attempt.retries, attempt.retry_interval
+        payload = firmware_payload(
+            update_id,
+            location,
+            attempt.retrieve_date,
+            attempt.retries,
+            attempt.retry_interval,
+            signature,
         )
+        tracker = self.signed_attempts if signature else self.attempts
         try:
-            await self.attempts.send(
-                update_id, charge_point_id, payload, timeout, keep_if_offline=True
-            )
+            await tracker.send(update_id, charge_point_id, payload, timeout, keep_if_offline=True)
         except DomainError as exc:
-            log.info("[%s] rollout UpdateFirmware not delivered: %s", charge_point_id, exc.detail)
+            log.info(
+                "[%s] rollout %s not delivered: %s",
+                charge_point_id,
+                tracker.kind.action,
+                exc.detail,
+            )
 
     async def on_update_firmware_answered(
         self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
@@ -273,6 +349,32 @@ class FirmwareService:
         await self.attempts.answered(attempt.id, "Sent")
         await self.attempts.adopt_recent_notifications(attempt.id)
 
+    async def on_signed_update_firmware_answered(
+        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+    ) -> None:
+        """Accepted: the charge point goes ahead; anything else (Rejected, InvalidCertificate,
+        RevokedCertificate) ends the attempt as Rejected with the charge point's word."""
+        answer = response.get("status")
+        status, error = ("Sent", None) if answer in SIGNED_UPDATE_TAKEN else ("Rejected", answer)
+        attempt_id = self.signed_attempts.sending_now()
+        if attempt_id is not None:
+            await self.signed_attempts.answered(attempt_id, status, error=error)
+            return
+        firmware = request["firmware"]
+        attempt = await self.signed_attempts.create(
+            charge_point_id,
+            "Sending",
+            firmware_image_id=await self.image_id_of(firmware["location"]),
+            location=mask_password(firmware["location"]),
+            retrieve_date=parse_timestamp(firmware["retrieveDateTime"]),
+            retries=request.get("retries"),
+            retry_interval=request.get("retryInterval"),
+            signed=True,
+            sent_at=now(),
+        )
+        await self.signed_attempts.answered(attempt.id, status, error=error)
+        await self.signed_attempts.adopt_recent_notifications(attempt.id)
+
     async def record_status(self, charge_point_id: str, status: str) -> None:
         await self.attempts.record_notification(charge_point_id, status)
 
@@ -280,6 +382,47 @@ class FirmwareService:
         self, charge_point_id: str, *, limit: int, offset: int
     ) -> tuple[list[FirmwareUpdate], int]:
         return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
+
+
+def firmware_payload(
+    request_id: int,
+    location: str,
+    retrieve_date: datetime,
+    retries: int | None,
+    retry_interval: int | None,
+    signature: FirmwareSignature | None,
+) -> dict[str, Any]:
+    """UpdateFirmware.req, or SignedUpdateFirmware.req when there is a signature."""
+    if signature is None:
+        return update_firmware_payload(location, retrieve_date, retries, retry_interval)
+    return signed_update_firmware_payload(
+        request_id, location, retrieve_date, retries, retry_interval, signature
+    )
+
+
+def signed_update_firmware_payload(
+    request_id: int,
+    location: str,
+    retrieve_date: datetime,
+    retries: int | None,
+    retry_interval: int | None,
+    signature: FirmwareSignature,
+) -> dict[str, Any]:
+    """SignedUpdateFirmware.req (security whitepaper, 5.13)."""
+    payload: dict[str, Any] = {
+        "requestId": request_id,
+        "firmware": {
+            "location": location,
+            "retrieveDateTime": format_timestamp(retrieve_date),
+            "signingCertificate": signature.signing_certificate,
+            "signature": signature.signature,
+        },
+    }
+    if retries is not None:
+        payload["retries"] = retries
+    if retry_interval is not None:
+        payload["retryInterval"] = retry_interval
+    return payload
 
 
 def update_firmware_payload(

@@ -5,6 +5,7 @@ progress is that attempt's status, moved along by its FirmwareStatusNotification
 other. Charge points offline when their turn comes are marked Offline and sent to as soon
 as they are connected again (the periodic sweep looks), until the rollout is cancelled.
 Everything is in the database, so a restarted server carries on where it stopped.
+A signed rollout keeps the signature it sends (SignedUpdateFirmware) with the rollout.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from ampyre.services.clock import now
 from ampyre.services.errors import InvalidRequest
 from ampyre.services.firmware import (
     FIRMWARE_UPDATE,
+    SIGNED_FIRMWARE_UPDATE,
     FirmwareService,
-    update_firmware_payload,
+    firmware_payload,
 )
+from ampyre.services.firmware_signing import FirmwareSignature
 from ampyre.services.gateway import ChargePointGateway
 from ampyre.services.lookup import get_or_not_found
 from ampyre.storage.database import Database
@@ -87,13 +90,15 @@ class FirmwareRolloutService:
         retries: int | None,
         retry_interval: int | None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        signature: FirmwareSignature | None = None,
     ) -> FirmwareRollout:
         identities = list(dict.fromkeys(charge_point_ids))
         if not identities:
             raise InvalidRequest("chargePointIds: name at least one charge point")
+        kind = SIGNED_FIRMWARE_UPDATE if signature else FIRMWARE_UPDATE
         self.gateway.check_request(
-            "UpdateFirmware",
-            update_firmware_payload(location, retrieve_date, retries, retry_interval),
+            kind.action,
+            firmware_payload(0, location, retrieve_date, retries, retry_interval, signature),
         )
         async with self.db.sessions.begin() as session:
             known = set(
@@ -110,6 +115,8 @@ class FirmwareRolloutService:
                 retry_interval=retry_interval,
                 concurrency=concurrency,
                 created_at=now(),
+                signature=signature.signature if signature else None,
+                signing_certificate=signature.signing_certificate if signature else None,
             )
             session.add(rollout)
             await session.flush()
@@ -123,6 +130,7 @@ class FirmwareRolloutService:
                     retries=retries,
                     retry_interval=retry_interval,
                     firmware_image_id=firmware_image_id,
+                    signed=signature is not None,
                 )
         log.info("firmware rollout %d: %d charge points", rollout.id, len(identities))
         self._launch(rollout.id)
@@ -215,11 +223,18 @@ class FirmwareRolloutService:
                 if status != "Offline" or self.gateway.is_connected(charge_point_id)
             ]
         slots = asyncio.Semaphore(rollout.concurrency)
+        signature = (
+            FirmwareSignature(rollout.signature, rollout.signing_certificate)
+            if rollout.signature is not None and rollout.signing_certificate is not None
+            else None
+        )
 
         async def send(update_id: int) -> None:
             async with slots:
                 try:
-                    await self.firmware.send_queued(update_id, rollout.location, self.call_timeout)
+                    await self.firmware.send_queued(
+                        update_id, rollout.location, self.call_timeout, signature
+                    )
                 except Exception:
                     log.exception(
                         "firmware rollout %d: sending update %d failed", rollout_id, update_id

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services.clock import now
@@ -60,7 +60,9 @@ class AttemptTracker:
 
     Both models are of the same shape: attempts have charge_point_id, status, error,
     requested_at, sent_at, updated_at and finished_at; events have charge_point_id, status,
-    received_at and the attempt id in the column named by `event_link`.
+    received_at and the attempt id in the column named by `event_link`. `scope` (a condition
+    on the attempt model) keeps apart two kinds sharing a table, whose notifications report
+    on their own kind only (GetDiagnostics and GetLog).
     """
 
     def __init__(
@@ -71,8 +73,10 @@ class AttemptTracker:
         attempt_model: type[Any],
         event_model: type[Any],
         event_link: str,
+        scope: ColumnElement[bool] | None = None,
     ) -> None:
         self.db = db
+        self.scope = scope if scope is not None else true()
         self.commands = commands
         self.kind = kind
         self.attempt_model = attempt_model
@@ -220,7 +224,7 @@ class AttemptTracker:
     async def page(self, charge_point_id: str, *, limit: int, offset: int) -> tuple[list[Any], int]:
         """A charge point's attempts, newest first."""
         model = self.attempt_model
-        query = select(model).where(model.charge_point_id == charge_point_id)
+        query = select(model).where(model.charge_point_id == charge_point_id, self.scope)
         return await fetch_page(
             self.db.sessions, query, model.id.desc(), limit=limit, offset=offset
         )
@@ -258,6 +262,7 @@ class AttemptTracker:
                 model.charge_point_id == charge_point_id,
                 model.sent_at.is_not(None),
                 model.status.not_in(NOT_REPORTED_ON),
+                self.scope,
             )
             .order_by(model.sent_at.desc(), model.id.desc())
             .limit(1)
@@ -282,6 +287,7 @@ class AttemptTracker:
                 model.sent_at <= attempt.sent_at,
                 model.finished_at.is_(None),
                 model.status.not_in(("Pending", "Offline")),
+                self.scope,
             )
             .values(status="Superseded", updated_at=timestamp, finished_at=timestamp)
         )

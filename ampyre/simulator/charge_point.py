@@ -86,7 +86,10 @@ class SimulatedChargePoint(ChargingSessions):
 
         self.connectors: dict[int, Connector] = {i: Connector(i) for i in range(connectors + 1)}
         self.configuration = default_configuration(
-            connectors=connectors, meter_interval=meter_interval
+            connectors=connectors,
+            meter_interval=meter_interval,
+            password=password,
+            tls=ssl_context is not None,
         )
         self.configuration["CpoName"] = {"value": organization, "readonly": False}
         self.responses: dict[str, ResponseOverride] = {}

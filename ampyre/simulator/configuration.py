@@ -11,7 +11,7 @@ from typing import Literal
 
 from ampyre.simulator.meter import SUPPORTED_MEASURANDS
 
-ValueType = Literal["integer", "boolean", "measurands", "profiles", "units", "text"]
+ValueType = Literal["integer", "boolean", "measurands", "profiles", "units", "text", "key"]
 
 FEATURE_PROFILES = (
     "Core",
@@ -66,13 +66,27 @@ _KEY_TYPES: dict[str, tuple[ValueType, bool]] = {
     "MaxChargingProfilesInstalled": ("integer", True),
     # Security whitepaper 7.5: the O of the charge point's CSRs (set per charge point).
     "CpoName": ("text", False),
+    # Security whitepaper, chapter 7.
+    "AuthorizationKey": ("key", False),
+    "SecurityProfile": ("integer", False),
 }
+
+#: Keys GetConfiguration names without their value (security whitepaper 7.2).
+WRITE_ONLY_KEYS = frozenset({"AuthorizationKey"})
+#: The AuthorizationKey's length: 16 to 20 bytes, written as up to 40 characters (7.2).
+AUTHORIZATION_KEY_LENGTH = range(16, 41)
 
 MEASURAND_LIST_MAX_LENGTH = 8
 
 
-def default_configuration(*, connectors: int, meter_interval: float) -> ConfigurationTable:
+def default_configuration(
+    *, connectors: int, meter_interval: float, password: str | None = None, tls: bool = False
+) -> ConfigurationTable:
+    """`password` and `tls`: how the charge point connects, which its security keys say
+    (profile 2 is Basic auth over TLS, 1 without TLS, 0 neither)."""
     values: dict[str, str] = {
+        "AuthorizationKey": password or "",
+        "SecurityProfile": str((2 if tls else 1) if password else 0),
         "AllowOfflineTxForUnknownId": "false",
         "AuthorizationCacheEnabled": "true",
         "AuthorizeRemoteTxRequests": "false",
@@ -122,6 +136,8 @@ def is_acceptable(key: str, value: str) -> bool:
         return value.strip().isdigit()
     if value_type == "boolean":
         return value.strip().lower() in ("true", "false")
+    if value_type == "key":
+        return len(value) in AUTHORIZATION_KEY_LENGTH and value.isprintable()
     if value_type == "measurands":
         items = csl(value)
         return len(items) <= MEASURAND_LIST_MAX_LENGTH and all(

@@ -21,6 +21,7 @@ from ocpp.v16.enums import (
     DiagnosticsStatus,
     FirmwareStatus,
     RegistrationStatus,
+    UploadLogStatus,
 )
 
 from ampyre.ocpp.v16.errors import OcppError
@@ -38,7 +39,11 @@ from ampyre.ocpp.v16.messages import (
     HeartbeatConf,
     HeartbeatReq,
     IdTagInfo,
+    LogStatusNotificationConf,
+    LogStatusNotificationReq,
     Request,
+    SignedFirmwareStatusNotificationConf,
+    SignedFirmwareStatusNotificationReq,
     StatusNotificationConf,
     StatusNotificationReq,
     parse_confirmation,
@@ -201,6 +206,16 @@ class ChargePointMessages:
     async def send_firmware_status(self, status: FirmwareStatus) -> None:
         self.firmware_status = status
         await self.send(FirmwareStatusNotificationReq(status), FirmwareStatusNotificationConf)
+
+    async def send_signed_firmware_status(self, status: FirmwareStatus, request_id: int) -> None:
+        self.firmware_status = status
+        await self.send(
+            SignedFirmwareStatusNotificationReq(status, request_id),
+            SignedFirmwareStatusNotificationConf,
+        )
+
+    async def send_log_status(self, status: UploadLogStatus, request_id: int) -> None:
+        await self.send(LogStatusNotificationReq(status, request_id), LogStatusNotificationConf)
 
     async def send_diagnostics_status(self, status: DiagnosticsStatus) -> None:
         self.diagnostics_status = status

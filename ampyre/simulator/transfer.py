@@ -1,4 +1,4 @@
-"""Real file transfers for UpdateFirmware (download) and GetDiagnostics (upload).
+"""Real file transfers for (Signed)UpdateFirmware (download) and GetDiagnostics/GetLog (upload).
 
 The transfers really happen, over HTTP(S) with httpx or FTP with ftplib, so that a CSMS's
 firmware and diagnostics plumbing (pre-signed URLs, upload endpoints) gets exercised end
@@ -22,8 +22,8 @@ class TransferError(Exception):
     pass
 
 
-async def download(location: str) -> int:
-    """Fetch the file at `location` and return its size in bytes."""
+async def download(location: str) -> bytes:
+    """Fetch the file at `location` (a signed image's content is verified)."""
     scheme = urlsplit(location).scheme.lower()
     if scheme in ("http", "https"):
         try:
@@ -33,7 +33,7 @@ async def download(location: str) -> int:
             raise TransferError(f"GET {location} failed: {exc}") from None
         if response.status_code >= 400:
             raise TransferError(f"GET {location} answered HTTP {response.status_code}")
-        return len(response.content)
+        return response.content
     if scheme == "ftp":
         return await asyncio.to_thread(_ftp_download, location)
     raise TransferError(f"unsupported location scheme {scheme!r}: {location}")
@@ -76,7 +76,7 @@ def _ftp_session(location: str) -> tuple[ftplib.FTP, str]:
     return ftp, unquote(parts.path)
 
 
-def _ftp_download(location: str) -> int:
+def _ftp_download(location: str) -> bytes:
     ftp, path = _ftp_session(location)
     received = io.BytesIO()
     try:
@@ -85,7 +85,7 @@ def _ftp_download(location: str) -> int:
         raise TransferError(f"FTP RETR {path}: {exc}") from None
     finally:
         ftp.close()
-    return len(received.getvalue())
+    return received.getvalue()
 
 
 def _ftp_upload(location: str, file_name: str, content: bytes) -> str:

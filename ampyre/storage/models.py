@@ -381,6 +381,9 @@ class FirmwareRollout(Base):
     concurrency: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    #: A signed rollout (SignedUpdateFirmware) sends these two; None: UpdateFirmware.
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_certificate: Mapped[str | None] = mapped_column(Text)
 
 
 class FirmwareUpdate(TransferAttemptColumns, Base):
@@ -399,6 +402,8 @@ class FirmwareUpdate(TransferAttemptColumns, Base):
     firmware_image_id: Mapped[int | None] = mapped_column(BigInteger)
     rollout_id: Mapped[int | None] = mapped_column(BigInteger)
     retrieve_date: Mapped[datetime]
+    #: Sent as SignedUpdateFirmware (its requestId is this attempt's id).
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FirmwareStatusEvent(StatusEventColumns, Base):
@@ -439,6 +444,9 @@ class DiagnosticsRequest(TransferAttemptColumns, Base):
     file_name: Mapped[str | None] = mapped_column(String(255))
     #: Until when the upload slot takes files (also closed once the request finishes).
     upload_expires_at: Mapped[datetime | None]
+    #: GetLog's logType (DiagnosticsLog, SecurityLog; its requestId is this request's id);
+    #: None for GetDiagnostics.
+    log_type: Mapped[str | None] = mapped_column(String(32))
 
 
 class DiagnosticsStatusEvent(StatusEventColumns, Base):

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "tls_cert": None,
     "tls_key": None,
     "tls_client_ca": None,
+    "firmware_signing_key": None,
+    "firmware_signing_certificate": None,
     "heartbeat_interval": 300,
     "ws_ping_interval": 20.0,
     "ws_ping_timeout": 20.0,
@@ -255,3 +257,16 @@ def test_the_readme_lists_every_flag_with_its_variable() -> None:
         row = next((r for r in rows if r.startswith(f"| `{flag_name(name)}")), None)
         assert row is not None, f"README: no row for {flag_name(name)}"
         assert f"`{env_var(name)}`" in row
+
+
+def test_firmware_signing_key_and_certificate(tmp_path: Path) -> None:
+    from tests.certificates import make_signing_pair
+
+    pair = make_signing_pair(tmp_path)
+    settings = Settings(firmware_signing_key=pair["key"], firmware_signing_certificate=pair["cert"])
+    assert settings.firmware_signing_key == pair["key"]
+    with pytest.raises(ValidationError, match="go together"):
+        Settings(firmware_signing_key=pair["key"])
+    pair["key"].chmod(0o644)
+    with pytest.raises(ValidationError, match="readable by its owner only"):
+        Settings(firmware_signing_key=pair["key"], firmware_signing_certificate=pair["cert"])

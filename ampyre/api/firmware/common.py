@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ampyre.api.dependencies import sent_responses
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.firmware_signing import FirmwareSignature
 
 
 def attempt_responses(conflict: str) -> dict[int | str, dict[str, Any]]:
@@ -31,11 +32,25 @@ class UpdateFields(BaseModel):
     retrieveDate: UTCTimestamp | None = Field(None, description="Default: now")
     retries: int | None = Field(None, ge=0)
     retryInterval: int | None = Field(None, ge=0, description="Seconds")
+    signed: bool = Field(
+        False,
+        description="Send SignedUpdateFirmware (security whitepaper L01): with `signature` "
+        "and `signingCertificate`, or signed by this server (--firmware-signing-key) for a "
+        "hosted image",
+    )
+    signature: str | None = Field(
+        None, min_length=1, max_length=800, description="Base64 signature over the image"
+    )
+    signingCertificate: str | None = Field(
+        None, min_length=1, max_length=5500, description="PEM certificate of the signing key"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> UpdateFields:
         if (self.firmwareId is None) == (self.location is None):
             raise ValueError("give either firmwareId or location")
+        if not self.signed and (self.signature or self.signingCertificate):
+            raise ValueError("signature and signingCertificate are for signed: true")
         return self
 
 
@@ -53,3 +68,14 @@ async def location_of(
         return body.location, await csms.firmware.image_id_of(body.location)
     image = await csms.firmware.image(body.firmwareId)
     return csms.firmware.image_url(image, base_url(request)), image.id
+
+
+async def signature_of(
+    csms: CentralSystem, body: UpdateFields, firmware_id: int | None
+) -> FirmwareSignature | None:
+    """The signature of a signed update or rollout (None: unsigned)."""
+    if not body.signed:
+        return None
+    return await csms.firmware.signature_for(
+        firmware_id, signature=body.signature, signing_certificate=body.signingCertificate
+    )

@@ -59,21 +59,21 @@ async def request_diagnostics(
         retry_interval=body.retryInterval,
         timeout=timeout,
     )
-    return (await _diagnostics_requests(csms, [row]))[0]
+    return (await with_files_and_events(csms, [row]))[0]
 
 
 @router.get(
     "/charge-points/{charge_point_id}/diagnostics-requests",
     summary="A charge point's diagnostics requests, newest first, with the files received",
 )
-async def list_diagnostics_requests(
+async def listwith_files_and_events(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.diagnostics.history(
         charge_point_id, limit=paging.limit, offset=paging.offset
     )
-    return page(await _diagnostics_requests(csms, rows), total)
+    return page(await with_files_and_events(csms, rows), total)
 
 
 @router.get(
@@ -84,7 +84,7 @@ async def get_diagnostics_request(
     charge_point_id: str, request_id: int, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
     row = await csms.diagnostics.attempts.get(charge_point_id, request_id)
-    return (await _diagnostics_requests(csms, [row]))[0]
+    return (await with_files_and_events(csms, [row]))[0]
 
 
 @router.get(
@@ -113,9 +113,10 @@ async def download_diagnostics_file(
     return FileResponse(path, media_type="application/octet-stream", filename=row.filename)
 
 
-async def _diagnostics_requests(
+async def with_files_and_events(
     csms: CentralSystem, rows: list[DiagnosticsRequest]
 ) -> list[dict[str, Any]]:
+    """Diagnostics or log requests as JSON, each with its notifications and files."""
     ids = [row.id for row in rows]
     events = await csms.diagnostics.attempts.events_for(ids)
     files = await csms.diagnostics.files_for(ids)

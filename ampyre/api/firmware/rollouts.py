@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from ampyre.api.dependencies import Page, get_csms
-from ampyre.api.firmware.common import UpdateFields, location_of
+from ampyre.api.firmware.common import UpdateFields, location_of, signature_of
 from ampyre.api.serializers import page
 from ampyre.api.serializers.firmware import rollout_progress
 from ampyre.services.central_system import CentralSystem
@@ -34,6 +34,7 @@ async def start_rollout(
     request: Request, body: RolloutBody, csms: CentralSystem = Depends(get_csms)
 ) -> dict[str, Any]:
     location, firmware_id = await location_of(request, csms, body)
+    signature = await signature_of(csms, body, firmware_id)
     rollout = await csms.firmware_rollouts.start(
         body.chargePointIds,
         location=location,
@@ -41,6 +42,7 @@ async def start_rollout(
         retrieve_date=body.retrieveDate or now(),
         retries=body.retries,
         retry_interval=body.retryInterval,
+        signature=signature,
         concurrency=body.concurrency,
     )
     return rollout_progress(await csms.firmware_rollouts.progress(rollout.id))

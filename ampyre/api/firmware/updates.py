@@ -7,7 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import UpdateFields, attempt_responses, location_of
+from ampyre.api.firmware.common import (
+    UpdateFields,
+    attempt_responses,
+    location_of,
+    signature_of,
+)
 from ampyre.api.serializers import page
 from ampyre.api.serializers.firmware import (
     firmware_update,
@@ -36,12 +41,14 @@ async def update_firmware(
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     location, firmware_id = await location_of(request, csms, body)
+    signature = await signature_of(csms, body, firmware_id)
     attempt = await csms.firmware.update(
         charge_point_id,
         location=location,
         retrieve_date=body.retrieveDate or now(),
         retries=body.retries,
         retry_interval=body.retryInterval,
+        signature=signature,
         firmware_image_id=firmware_id,
         timeout=timeout,
     )

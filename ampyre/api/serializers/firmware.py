@@ -65,6 +65,7 @@ def firmware_update(row: FirmwareUpdate, events: list[FirmwareStatusEvent]) -> d
         "firmwareId": row.firmware_image_id,
         "rolloutId": row.rollout_id,
         "retrieveDate": format_timestamp(row.retrieve_date),
+        "signed": row.signed,
         "statusNotifications": _notifications(events),
     }
 
@@ -76,6 +77,7 @@ def diagnostics_request(
         "requestId": row.id,
         **_attempt(row),
         "transport": row.transport,
+        "logType": row.log_type,
         "startTime": format_timestamp(row.start_time),
         "stopTime": format_timestamp(row.stop_time),
         "fileName": row.file_name,
@@ -110,6 +112,8 @@ def rollout_progress(progress: RolloutProgress) -> dict[str, Any]:
         "retries": rollout.retries,
         "retryInterval": rollout.retry_interval,
         "concurrency": rollout.concurrency,
+        "signed": rollout.signature is not None,
+        "signingCertificate": rollout.signing_certificate,
         "createdAt": format_timestamp(rollout.created_at),
         "cancelledAt": format_timestamp(rollout.cancelled_at),
         "state": progress.state,

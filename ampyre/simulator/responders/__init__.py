@@ -15,6 +15,7 @@ from ampyre.simulator.responders import (
     local_auth_list,
     remote_trigger,
     reservation,
+    security,
     smart_charging,
 )
 from ampyre.simulator.responders.base import Responder
@@ -26,6 +27,7 @@ RESPONDERS: dict[str, Responder] = {
     **local_auth_list.RESPONDERS,
     **remote_trigger.RESPONDERS,
     **reservation.RESPONDERS,
+    **security.RESPONDERS,
     **smart_charging.RESPONDERS,
 }
 

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, Reason
 
-from ampyre.simulator.configuration import is_acceptable, normalized
+from ampyre.simulator.configuration import WRITE_ONLY_KEYS, is_acceptable, normalized
 from ampyre.simulator.connectors import Connector
+from ampyre.simulator.responders import security
 from ampyre.simulator.responders.base import Answer, Responder
 
 if TYPE_CHECKING:
@@ -52,16 +53,22 @@ def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> A
         return Answer({"status": "NotSupported"})
     if entry["readonly"] or not is_acceptable(key, value):
         return Answer({"status": "Rejected"})
+    if key == "SecurityProfile":
+        return security.change_security_profile(cp, value)
     entry["value"] = normalized(key, value)
     if key == "HeartbeatInterval":
         cp.restart_heartbeat()
+    if key == "AuthorizationKey" and cp.config_int("SecurityProfile") in (1, 2):
+        # Whitepaper A01: the new key is the password of the next connection.
+        cp.password = value
     return Answer({"status": "Accepted"})
 
 
 def get_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     requested: list[str] = payload.get("key") or list(cp.configuration)
     known = [
-        {"key": key, "readonly": bool(entry["readonly"]), "value": str(entry["value"])}
+        {"key": key, "readonly": bool(entry["readonly"])}
+        | ({} if key in WRITE_ONLY_KEYS else {"value": str(entry["value"])})
         for key in requested
         if (entry := cp.configuration.get(key)) is not None
     ]

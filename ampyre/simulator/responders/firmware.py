@@ -1,4 +1,5 @@
-"""Answers to the Firmware Management profile (OCPP 1.6, 5.9 and 5.19).
+"""Answers to the Firmware Management profile (OCPP 1.6, 5.9 and 5.19) and the security
+extension's SignedUpdateFirmware (whitepaper L01).
 
 The files really travel (see `transfer`), and the progress notifications follow the
 spec's sequence diagrams, paced by the charge point's `follow_up_delay`.
@@ -9,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus
 
+from ampyre.ocpp.v16 import firmware_signature
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
+from ampyre.simulator.configuration import WRITE_ONLY_KEYS
 from ampyre.simulator.responders.base import Answer, Responder
 
 if TYPE_CHECKING:
@@ -26,7 +30,7 @@ T = TypeVar("T")
 DEFAULT_RETRY_INTERVAL = 5.0
 
 
-def _attempts(payload: dict[str, Any]) -> tuple[int, float]:
+def retry_policy(payload: dict[str, Any]) -> tuple[int, float]:
     retries = payload.get("retries")
     interval = payload.get("retryInterval")
     return (
@@ -35,7 +39,7 @@ def _attempts(payload: dict[str, Any]) -> tuple[int, float]:
     )
 
 
-async def _transfer(
+async def with_retries(
     cp: SimulatedChargePoint,
     what: str,
     attempts: int,
@@ -54,45 +58,101 @@ async def _transfer(
 
 
 def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    location: str = payload["location"]
-    retrieve_at = parse_timestamp(payload["retrieveDate"])
-    attempts, retry_interval = _attempts(payload)
+    return Answer(
+        {},
+        _firmware_update(
+            cp,
+            payload["location"],
+            parse_timestamp(payload["retrieveDate"]),
+            retry_policy(payload),
+            cp.send_firmware_status,
+        ),
+    )
+
+
+def signed_update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    """Security whitepaper L01: download, verify the signature with the signing
+    certificate's key, install only a verified image."""
+    firmware = payload["firmware"]
+    certificate: str = firmware["signingCertificate"]
+    try:
+        firmware_signature.load_certificate(certificate)
+    except firmware_signature.SignatureFormatError:
+        return Answer({"status": "InvalidCertificate"})
+    request_id: int = payload["requestId"]
+
+    async def report(status: FirmwareStatus) -> None:
+        await cp.send_signed_firmware_status(status, request_id)
+
+    def verified(content: bytes) -> bool:
+        try:
+            return firmware_signature.verify(certificate, firmware["signature"], content)
+        except firmware_signature.SignatureFormatError:
+            return False
+
+    install = _firmware_update(
+        cp,
+        firmware["location"],
+        parse_timestamp(firmware["retrieveDateTime"]),
+        retry_policy(payload),
+        report,
+        verified,
+    )
+    return Answer({"status": "Accepted"}, install)
+
+
+def _firmware_update(
+    cp: SimulatedChargePoint,
+    location: str,
+    retrieve_at: datetime,
+    attempts: tuple[int, float],
+    report: Callable[[FirmwareStatus], Awaitable[None]],
+    verified: Callable[[bytes], bool] | None = None,
+) -> Callable[[], Awaitable[None]]:
+    """The download and installation both kinds of update go through; `verified` (signed
+    updates) judges the image between Downloaded and Installing."""
 
     async def install_firmware() -> None:
         delay = (retrieve_at - now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        await cp.send_firmware_status(FirmwareStatus.downloading)
-        size = await _transfer(
-            cp, "firmware download", attempts, retry_interval, lambda: transfer.download(location)
+        await report(FirmwareStatus.downloading)
+        content = await with_retries(
+            cp, "firmware download", *attempts, lambda: transfer.download(location)
         )
-        if size is None:
-            await cp.send_firmware_status(FirmwareStatus.download_failed)
+        if content is None:
+            await report(FirmwareStatus.download_failed)
             cp.firmware_status = FirmwareStatus.idle
             return
-        cp.emit("info", f"firmware downloaded: {size} bytes from {location}")
+        cp.emit("info", f"firmware downloaded: {len(content)} bytes from {location}")
         await asyncio.sleep(cp.follow_up_delay)
-        await cp.send_firmware_status(FirmwareStatus.downloaded)
+        await report(FirmwareStatus.downloaded)
+        if verified is not None:
+            if not verified(content):
+                cp.emit("warning", f"firmware from {location}: invalid signature")
+                await report(FirmwareStatus.invalid_signature)
+                cp.firmware_status = FirmwareStatus.idle
+                return
+            await report(FirmwareStatus.signature_verified)
         # OCPP 1.6, 5.19: installation waits for running sessions to end.
         await cp.wait_until(lambda: all(c.transaction is None for c in cp.connectors.values()))
-        await cp.send_firmware_status(FirmwareStatus.installing)
+        await report(FirmwareStatus.installing)
         await asyncio.sleep(cp.follow_up_delay)
-        await cp.send_firmware_status(FirmwareStatus.installed)
+        await report(FirmwareStatus.installed)
         cp.firmware_status = FirmwareStatus.idle
 
-    return Answer({}, install_firmware)
+    return install_firmware
 
 
 def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     location: str = payload["location"]
-    attempts, retry_interval = _attempts(payload)
-    safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", cp.charge_point_id)
-    file_name = f"diag-{safe_id}-{now():%Y%m%dT%H%M%SZ}.log"
+    attempts, retry_interval = retry_policy(payload)
+    file_name = upload_file_name(cp, "diag")
 
     async def upload_diagnostics() -> None:
         await cp.send_diagnostics_status(DiagnosticsStatus.uploading)
-        content = _diagnostics_report(cp, payload).encode()
-        target = await _transfer(
+        content = diagnostics_report(cp, payload.get("startTime"), payload.get("stopTime"))
+        target = await with_retries(
             cp,
             "diagnostics upload",
             attempts,
@@ -111,11 +171,16 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     return Answer({"fileName": file_name}, upload_diagnostics)
 
 
-def _diagnostics_report(cp: SimulatedChargePoint, request: dict[str, Any]) -> str:
+def upload_file_name(cp: SimulatedChargePoint, prefix: str) -> str:
+    safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", cp.charge_point_id)
+    return f"{prefix}-{safe_id}-{now():%Y%m%dT%H%M%SZ}.log"
+
+
+def diagnostics_report(cp: SimulatedChargePoint, start: str | None, stop: str | None) -> bytes:
     lines = [
         f"Ampyre simulator diagnostics for {cp.charge_point_id}",
         f"generated: {timestamp_now()}",
-        f"period: {request.get('startTime', '-')} .. {request.get('stopTime', '-')}",
+        f"period: {start or '-'} .. {stop or '-'}",
         f"vendor: {cp.vendor}, model: {cp.model}, firmware: {cp.firmware_version}",
         f"registration: {cp.registration_status}",
     ]
@@ -125,12 +190,17 @@ def _diagnostics_report(cp: SimulatedChargePoint, request: dict[str, Any]) -> st
             f"connector {connector.connector_id}: {connector.status} {connector.error_code}"
             + (f" transaction {transaction.transaction_id}" if transaction else "")
         )
-    lines.extend(f"config {key}={entry['value']}" for key, entry in cp.configuration.items())
+    lines.extend(
+        f"config {key}={entry['value']}"
+        for key, entry in cp.configuration.items()
+        if key not in WRITE_ONLY_KEYS
+    )
     lines.extend(f"received {action}" for action, _ in cp.received[-50:])
-    return "\n".join(lines) + "\n"
+    return ("\n".join(lines) + "\n").encode()
 
 
 RESPONDERS: dict[str, Responder] = {
     "GetDiagnostics": get_diagnostics,
     "UpdateFirmware": update_firmware,
+    "SignedUpdateFirmware": signed_update_firmware,
 }

@@ -1,0 +1,84 @@
+"""Log requests (security whitepaper N01): GetLog requested and followed. The files
+received are listed and downloaded with the diagnostics files
+(`/charge-points/{id}/diagnostics`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ampyre.api.dependencies import Page, call_timeout, get_csms
+from ampyre.api.firmware.common import attempt_responses, base_url
+from ampyre.api.firmware.diagnostics import with_files_and_events
+from ampyre.api.serializers import page
+from ampyre.api.types import UTCTimestamp
+from ampyre.services.central_system import CentralSystem
+
+router = APIRouter(tags=["firmware management"])
+
+
+class LogRequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    logType: Literal["DiagnosticsLog", "SecurityLog"] = "DiagnosticsLog"
+    transport: Literal["http", "ftp", "external"] = Field(
+        "http", description="Upload to this server over HTTP or FTP, or to `location`"
+    )
+    location: str | None = Field(None, min_length=1, max_length=512)
+    oldestTimestamp: UTCTimestamp | None = None
+    latestTimestamp: UTCTimestamp | None = None
+    retries: int | None = Field(None, ge=0)
+    retryInterval: int | None = Field(None, ge=0)
+
+
+@router.post(
+    "/charge-points/{charge_point_id}/log-requests",
+    status_code=201,
+    summary="Open an upload location, send GetLog and record the answer",
+    responses=attempt_responses("Not connected, or FTP asked for while the FTP server is off"),
+)
+async def request_log(
+    request: Request,
+    charge_point_id: str,
+    body: LogRequestBody,
+    timeout: float = Depends(call_timeout),
+    csms: CentralSystem = Depends(get_csms),
+) -> dict[str, Any]:
+    row = await csms.logs.request(
+        charge_point_id,
+        log_type=body.logType,
+        transport=body.transport,
+        base_url=base_url(request),
+        location=body.location,
+        oldest=body.oldestTimestamp,
+        latest=body.latestTimestamp,
+        retries=body.retries,
+        retry_interval=body.retryInterval,
+        timeout=timeout,
+    )
+    return (await with_files_and_events(csms, [row]))[0]
+
+
+@router.get(
+    "/charge-points/{charge_point_id}/log-requests",
+    summary="A charge point's log requests, newest first, with the files received",
+)
+async def list_log_requests(
+    charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    await csms.charge_points.get(charge_point_id)
+    rows, total = await csms.logs.history(charge_point_id, limit=paging.limit, offset=paging.offset)
+    return page(await with_files_and_events(csms, rows), total)
+
+
+@router.get(
+    "/charge-points/{charge_point_id}/log-requests/{request_id}",
+    summary="One log request with its status notifications and files",
+)
+async def get_log_request(
+    charge_point_id: str, request_id: int, csms: CentralSystem = Depends(get_csms)
+) -> dict[str, Any]:
+    row = await csms.logs.get(charge_point_id, request_id)
+    return (await with_files_and_events(csms, [row]))[0]
