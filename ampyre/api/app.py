@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -36,6 +37,15 @@ from ampyre.services.errors import (
     NotFound,
     Unavailable,
 )
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Unready(Health):
+    detail: str
+
 
 _STATUS = {
     NotFound: 404,
@@ -72,8 +82,8 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health", tags=["health"], summary="Alive when this answers 200")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def health() -> Health:
+        return Health(status="ok")
 
     for module_router, read, write in ROLES:
         router.include_router(module_router, dependencies=[Depends(allow(read=read, write=write))])
@@ -90,7 +100,8 @@ def readiness_router() -> APIRouter:
         "/ready",
         tags=["health"],
         summary="Ready to serve: 200 while the database answers, else 503",
-        responses={503: {"description": "The database does not answer"}},
+        response_model=Health,
+        responses={503: {"description": "The database does not answer", "model": Unready}},
     )
     async def ready(csms: CentralSystem = Depends(get_csms)) -> JSONResponse:
         if await csms.ready():

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.serializers import (
+    ChargePoint,
+    ChargePointEvent,
+    ConfigurationKey,
+    Deviation,
+    Items,
+)
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.changes import UNCHANGED
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
@@ -44,7 +51,7 @@ def _last_seen(csms: CentralSystem, charge_point_id: str) -> datetime | None:
     )
 
 
-async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]:
+async def _describe(csms: CentralSystem, charge_point_id: str) -> ChargePoint:
     charge_point = await csms.charge_points.get(charge_point_id)
     connectors = await csms.charge_points.connectors(charge_point_id)
     return serializers.charge_point(
@@ -58,7 +65,7 @@ async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]
 @router.post("", status_code=201, summary="Register a charge point")
 async def create_charge_point(
     body: ChargePointCreate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     await csms.charge_points.register(
         body.id,
         password=body.password,
@@ -72,7 +79,7 @@ async def create_charge_point(
 @router.get("", summary="List charge points")
 async def list_charge_points(
     page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[ChargePoint]:
     rows, total = await csms.charge_points.page(limit=page.limit, offset=page.offset)
     items = []
     for row in rows:
@@ -91,14 +98,14 @@ async def list_charge_points(
 @router.get("/{charge_point_id}", summary="A charge point with its connectors")
 async def get_charge_point(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     return await _describe(csms, charge_point_id)
 
 
 @router.patch("/{charge_point_id}", summary="Change registration status, password or profile")
 async def update_charge_point(
     charge_point_id: str, body: ChargePointUpdate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     # REST field names -> the domain's; a field left out of the body stays as it is.
     given = body.model_dump(exclude_unset=True)
     changes = ChargePointChanges(
@@ -126,7 +133,7 @@ async def delete_charge_point(
 )
 async def list_configuration(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[ConfigurationKey]:
     await csms.charge_points.get(charge_point_id)
     rows = await csms.configuration.keys(charge_point_id)
     items = [serializers.configuration_key(row) for row in rows]
@@ -144,7 +151,7 @@ async def list_events(
     ),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[ChargePointEvent]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.event_log.page(
         charge_point_id, action=action, limit=page.limit, offset=page.offset
@@ -159,7 +166,7 @@ async def list_events(
 )
 async def list_deviations(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[Deviation]:
     await csms.charge_points.get(charge_point_id)
     rows = await csms.charge_points.deviations(charge_point_id)
     return serializers.page([serializers.deviation(r) for r in rows], len(rows))

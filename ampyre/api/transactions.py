@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.serializers import (
+    Items,
+    RemoteStart,
+    Transaction,
+    TransactionWithMeterValues,
+    UnmatchedStop,
+)
 from ampyre.services.central_system import CentralSystem
 
 router = APIRouter(tags=["transactions"])
@@ -19,7 +24,7 @@ async def list_transactions(
     active: bool | None = Query(None, description="Only running (true) or finished (false)"),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[Transaction]:
     rows, total = await csms.transactions.page(
         charge_point_id=chargePointId, active=active, limit=page.limit, offset=page.offset
     )
@@ -29,9 +34,9 @@ async def list_transactions(
 @router.get("/transactions/{transaction_id}", summary="A transaction with its meter values")
 async def get_transaction(
     transaction_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> TransactionWithMeterValues:
     transaction, meter_values = await csms.transactions.get(transaction_id)
-    return serializers.transaction(transaction, meter_values)
+    return serializers.transaction_with_meter_values(transaction, meter_values)
 
 
 @router.get(
@@ -42,7 +47,7 @@ async def list_unmatched_stops(
     chargePointId: str | None = Query(None),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[UnmatchedStop]:
     rows, total = await csms.transactions.unmatched_stops(
         charge_point_id=chargePointId, limit=page.limit, offset=page.offset
     )
@@ -54,7 +59,7 @@ async def list_remote_starts(
     chargePointId: str | None = Query(None),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[RemoteStart]:
     rows, total = await csms.remote_starts.page(
         charge_point_id=chargePointId, limit=page.limit, offset=page.offset
     )
@@ -64,5 +69,5 @@ async def list_remote_starts(
 @router.get("/remote-starts/{remote_start_id}", summary="One remote start")
 async def get_remote_start(
     remote_start_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> RemoteStart:
     return serializers.remote_start(await csms.remote_starts.get(remote_start_id))

@@ -116,7 +116,9 @@ def charge_point_list(limit: int, as_json: bool, database: str) -> None:
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
         rows, total = await csms.charge_points.page(limit=limit, offset=0)
-        return serializers.page([serializers.charge_point(r, connected=False) for r in rows], total)
+        return serializers.page(
+            [serializers.charge_point(r, connected=False) for r in rows], total
+        ).as_json()
 
     _print(
         _run(database, work),
@@ -198,7 +200,7 @@ def id_tag_list(limit: int, as_json: bool, database: str) -> None:
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
         rows, total = await csms.id_tags.page(limit=limit, offset=0)
-        return serializers.page([serializers.id_tag(r) for r in rows], total)
+        return serializers.page([serializers.id_tag(r) for r in rows], total).as_json()
 
     _print(_run(database, work), as_json, ["idTag", "status", "expiryDate", "parentIdTag"])
 
@@ -227,7 +229,7 @@ def transactions(
         rows, total = await csms.transactions.page(
             charge_point_id=charge_point, active=active, limit=limit, offset=0
         )
-        return serializers.page([serializers.transaction(r) for r in rows], total)
+        return serializers.page([serializers.transaction(r) for r in rows], total).as_json()
 
     _print(
         _run(database, work),

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.api.firmware.common import UpdateFields, attempt_responses, location_of
-from ampyre.api.serializers import page
-from ampyre.api.serializers.firmware import (
-    firmware_update,
-)
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.firmware import FirmwareUpdate, firmware_update
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
 
@@ -34,7 +30,7 @@ async def update_firmware(
     body: FirmwareUpdateBody,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> FirmwareUpdate:
     location, firmware_id = await location_of(request, csms, body)
     attempt = await csms.firmware.update(
         charge_point_id,
@@ -55,7 +51,7 @@ async def update_firmware(
 )
 async def list_firmware_updates(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[FirmwareUpdate]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.firmware.history(
         charge_point_id, limit=paging.limit, offset=paging.offset
@@ -70,7 +66,7 @@ async def list_firmware_updates(
 )
 async def get_firmware_update(
     charge_point_id: str, update_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> FirmwareUpdate:
     attempt = await csms.firmware.attempts.get(charge_point_id, update_id)
     events = await csms.firmware.attempts.events_for([attempt.id])
     return firmware_update(attempt, events[attempt.id])
