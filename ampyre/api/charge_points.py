@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.listing import sort_query
 from ampyre.api.serializers import (
     ChargePoint,
     ChargePointEvent,
@@ -19,7 +20,9 @@ from ampyre.api.serializers import (
 )
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.changes import UNCHANGED
+from ampyre.services.charge_points import ChargePointFilter
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
+from ampyre.services.listing import SortKey
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -76,22 +79,61 @@ async def create_charge_point(
     return await _describe(csms, body.id)
 
 
-@router.get("", summary="List charge points")
+#: The answer's fields a list of charge points sorts by, and the service's names for them.
+SORT_FIELDS = {
+    "id": "id",
+    "registrationStatus": "registration_status",
+    "chargePointVendor": "vendor",
+    "chargePointModel": "model",
+    "firmwareVersion": "firmware_version",
+    "securityProfile": "security_profile",
+    "lastSeen": "last_seen",
+    "lastBoot": "last_boot",
+    "createdAt": "created_at",
+}
+
+
+@router.get("", summary="List charge points: filtered, searched and sorted")
 async def list_charge_points(
-    page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
+    connected: bool | None = Query(None, description="Only those (not) connected now"),
+    registrationStatus: Literal["Accepted", "Pending", "Rejected"] | None = Query(
+        None, description="Only those the next BootNotification is answered this way"
+    ),
+    vendor: str | None = Query(None, max_length=64, description="chargePointVendor, exactly"),
+    model: str | None = Query(None, max_length=64, description="chargePointModel, exactly"),
+    firmwareVersion: str | None = Query(None, max_length=64, description="Exactly"),
+    q: str | None = Query(
+        None,
+        max_length=255,
+        description="Text found, ignoring case, in the id, vendor, model, serial numbers "
+        "or firmware version",
+    ),
+    sort: list[SortKey] = Depends(sort_query(SORT_FIELDS, "id")),
+    page: Page = Depends(),
+    csms: CentralSystem = Depends(get_csms),
 ) -> Items[ChargePoint]:
-    rows, total = await csms.charge_points.page(limit=page.limit, offset=page.offset)
-    items = []
-    for row in rows:
-        connectors = await csms.charge_points.connectors(row.id)
-        items.append(
-            serializers.charge_point(
-                row,
-                connected=csms.gateway.is_connected(row.id),
-                connectors=connectors,
-                last_seen=_last_seen(csms, row.id),
-            )
+    where = ChargePointFilter(
+        connected_ids=frozenset(csms.gateway.connected_ids()) if connected is not None else None,
+        connected=connected,
+        registration_status=registrationStatus,
+        vendor=vendor,
+        model=model,
+        firmware_version=firmwareVersion,
+        text=q,
+    )
+    rows, total = await csms.charge_points.page(
+        where=where, sort=sort, limit=page.limit, offset=page.offset
+    )
+    connectors = await csms.charge_points.connectors_of([row.id for row in rows])
+    items = [
+        serializers.charge_point(
+            row,
+            connected=csms.gateway.is_connected(row.id),
+            connectors=connectors[row.id],
+            last_seen=_last_seen(csms, row.id),
         )
+        for row in rows
+    ]
     return serializers.page(items, total)
 
 

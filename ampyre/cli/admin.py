@@ -16,6 +16,7 @@ from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import DomainError
 from ampyre.services.gateway import OfflineGateway
+from ampyre.services.transactions import TransactionFilter
 from ampyre.storage.database import Database, sqlite_path
 
 T = TypeVar("T")
@@ -226,9 +227,8 @@ def transactions(
     """List transactions, newest first."""
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
-        rows, total = await csms.transactions.page(
-            charge_point_id=charge_point, active=active, limit=limit, offset=0
-        )
+        where = TransactionFilter(charge_point_id=charge_point, active=active)
+        rows, total = await csms.transactions.page(where=where, limit=limit, offset=0)
         return serializers.page([serializers.transaction(r) for r in rows], total).as_json()
 
     _print(
