@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
-from sqlalchemy import delete, or_, select
+from sqlalchemy import BindParameter, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.changes import UNCHANGED, Unchanged
@@ -133,7 +133,14 @@ class ChargePointFilter:
     def conditions(self) -> list[Any]:
         found: list[Any] = []
         if self.connected is not None:
-            ids = self.connected_ids or frozenset()
+            # Written into the SQL rather than one parameter per id: a fleet of more
+            # charge points than a statement may have parameters (32767) still works.
+            ids: BindParameter[list[str]] = bindparam(
+                "connected_ids",
+                sorted(self.connected_ids or ()),
+                expanding=True,
+                literal_execute=True,
+            )
             member = ChargePoint.id.in_(ids)
             found.append(member if self.connected else ~member)
         exact = {
