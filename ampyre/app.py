@@ -18,6 +18,7 @@ from ampyre import __version__
 from ampyre.api import files
 from ampyre.api.app import api_router, install_error_handlers, readiness_router
 from ampyre.api.audit import AuditMiddleware
+from ampyre.api.openapi import docs_routes, install_openapi, operation_id
 from ampyre.cluster.lease import Lease
 from ampyre.cluster.node import ClusterApplication, ClusterNode
 from ampyre.config import Settings
@@ -133,8 +134,12 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
         version=__version__,
         description="OCPP 1.6-J Charging Station Management System: REST API",
         lifespan=lifespan,
-        routes=console_routes(),
+        routes=console_routes() + docs_routes("Ampyre"),
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     install_error_handlers(app)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(AuditMiddleware)

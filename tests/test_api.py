@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -33,6 +34,31 @@ async def test_openapi_is_served(server: Server) -> None:
         docs = await client.get(f"{server.http_url}/docs")
     assert "/api/v1/charge-points/{charge_point_id}/commands/{action}" in spec["paths"]
     assert docs.status_code == 200
+    # tests/unit/test_openapi.py checks the description itself; this, that it is served.
+    listed = spec["paths"]["/api/v1/charge-points"]["get"]
+    assert listed["operationId"] == "listChargePoints"
+    assert "$ref" in listed["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_docs_need_nothing_from_outside(server: Server, page: str) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url) as client:
+        html = await client.get(page)
+        assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+        outside = [
+            url
+            for url in re.findall(r"https?://[^\s\"'<>)]+", html.text)
+            if not url.startswith(server.http_url)
+        ]
+        assert outside == [], outside
+        assets = re.findall(r'(?:src|href|spec-url)="([^"]+)"', html.text)
+        assert len(assets) >= 2, html.text
+        for asset in assets:
+            loaded = await client.get(asset)
+            assert loaded.status_code == 200 and loaded.content, asset
+        if page == "/docs":
+            assert '"validatorUrl": null' in html.text  # no badge from validator.swagger.io
+            assert (await client.get("/docs/oauth2-redirect")).status_code == 200
 
 
 async def test_charge_point_crud(api: httpx.AsyncClient) -> None:

@@ -7,14 +7,14 @@ password and manage its own tokens (a token never gives more than its account's 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ampyre.api.dependencies import Page, allow, authenticate, forbidden, get_csms
+from ampyre.api.serializers import Items, page
 from ampyre.api.serializers import accounts as shown
-from ampyre.api.serializers import page
+from ampyre.api.serializers.accounts import Account, ApiToken, CreatedApiToken, Me
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.access import Role
 from ampyre.services.accounts import MIN_PASSWORD_LENGTH, Principal
@@ -74,7 +74,7 @@ async def admin_or_self(
 
 
 @router.get("/me", summary="The account (and token) this request is made with")
-async def me(principal: Principal = Depends(authenticate)) -> dict[str, Any]:
+async def me(principal: Principal = Depends(authenticate)) -> Me:
     return shown.principal(principal)
 
 
@@ -84,7 +84,7 @@ async def me(principal: Principal = Depends(authenticate)) -> dict[str, Any]:
 async def list_accounts(
     page_: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[Account]:
     rows, total = await csms.accounts.page(limit=page_.limit, offset=page_.offset)
     return page([shown.account(r) for r in rows], total)
 
@@ -98,7 +98,7 @@ async def list_accounts(
 async def create_account(
     body: AccountCreate,
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Account:
     account = await csms.accounts.create(body.name, role=body.role, password=body.password)
     return shown.account(account)
 
@@ -108,7 +108,7 @@ async def get_account(
     name: str = AccountName,
     _: Principal = Depends(admin_or_self),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Account:
     return shown.account(await csms.accounts.get(name))
 
 
@@ -123,7 +123,7 @@ async def update_account(
     name: str = AccountName,
     principal: Principal = Depends(admin_or_self),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Account:
     changes = body.model_dump(exclude_unset=True)
     if set(changes) - {"password"} and not principal.may(Role.ADMIN):
         raise forbidden(principal, Role.ADMIN, "Changing an account's role or disabled flag")
@@ -151,7 +151,7 @@ async def list_tokens(
     page_: Page = Depends(),
     _: Principal = Depends(admin_or_self),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[ApiToken]:
     rows, total = await csms.accounts.tokens(name, limit=page_.limit, offset=page_.offset)
     return page([shown.api_token(r) for r in rows], total)
 
@@ -166,14 +166,14 @@ async def create_token(
     name: str = AccountName,
     _: Principal = Depends(admin_or_self),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> CreatedApiToken:
     expires_at = body.expiresAt
     if body.expiresInDays is not None:
         expires_at = now() + timedelta(days=body.expiresInDays)
     token, secret = await csms.accounts.create_token(
         name, expires_at=expires_at, description=body.description
     )
-    return shown.api_token(token, secret=secret)
+    return shown.created_api_token(token, secret)
 
 
 @router.delete(

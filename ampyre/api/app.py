@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,6 +43,15 @@ from ampyre.services.errors import (
     Unauthenticated,
     Unavailable,
 )
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Unready(Health):
+    detail: str
+
 
 _STATUS = {
     Unauthenticated: 401,
@@ -85,8 +95,8 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/health", tags=["health"], summary="Alive when this answers 200")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def health() -> Health:
+        return Health(status="ok")
 
     for module_router, read, write in ROLES:
         router.include_router(module_router, dependencies=[Depends(allow(read=read, write=write))])
@@ -105,7 +115,8 @@ def readiness_router() -> APIRouter:
         "/ready",
         tags=["health"],
         summary="Ready to serve: 200 while the database answers, else 503",
-        responses={503: {"description": "The database does not answer"}},
+        response_model=Health,
+        responses={503: {"description": "The database does not answer", "model": Unready}},
     )
     async def ready(csms: CentralSystem = Depends(get_csms)) -> JSONResponse:
         if await csms.ready():

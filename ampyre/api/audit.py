@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends, Query
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.serializers import Items, page
 from ampyre.api.serializers import accounts as shown
-from ampyre.api.serializers import page
+from ampyre.api.serializers.accounts import AuditEntry
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.access import READ_METHODS
 from ampyre.services.accounts import Principal
@@ -42,7 +43,7 @@ async def audit_log(
     until: UTCTimestamp | None = Query(None, description="Before this time"),
     page_: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[AuditEntry]:
     rows, total = await csms.audit.page(
         account=account, since=since, until=until, limit=page_.limit, offset=page_.offset
     )

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
 from ampyre.api.serializers import certificates as serialize
 from ampyre.services.central_system import CentralSystem
@@ -61,7 +60,8 @@ async def list_certificates(
     )
     installed = await csms.certificates.installed(charge_point_id)
     return {
-        **serializers.page([serialize.issued_certificate(row) for row in rows], total),
+        "items": [serialize.issued_certificate(row) for row in rows],
+        "total": total,
         "installed": [serialize.installed_certificate(row) for row in installed],
     }
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
+from ampyre.api.listing import sort_query
+from ampyre.api.serializers import (
+    ChargePoint,
+    ChargePointEvent,
+    ConfigurationKey,
+    Deviation,
+    Items,
+)
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.changes import UNCHANGED
+from ampyre.services.charge_points import ChargePointFilter
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
+from ampyre.services.listing import SortKey
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -44,7 +54,7 @@ def _last_seen(csms: CentralSystem, charge_point_id: str) -> datetime | None:
     )
 
 
-async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]:
+async def _describe(csms: CentralSystem, charge_point_id: str) -> ChargePoint:
     charge_point = await csms.charge_points.get(charge_point_id)
     connectors = await csms.charge_points.connectors(charge_point_id)
     return serializers.charge_point(
@@ -58,7 +68,7 @@ async def _describe(csms: CentralSystem, charge_point_id: str) -> dict[str, Any]
 @router.post("", status_code=201, summary="Register a charge point")
 async def create_charge_point(
     body: ChargePointCreate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     await csms.charge_points.register(
         body.id,
         password=body.password,
@@ -69,36 +79,75 @@ async def create_charge_point(
     return await _describe(csms, body.id)
 
 
-@router.get("", summary="List charge points")
+#: The answer's fields a list of charge points sorts by, and the service's names for them.
+SORT_FIELDS = {
+    "id": "id",
+    "registrationStatus": "registration_status",
+    "chargePointVendor": "vendor",
+    "chargePointModel": "model",
+    "firmwareVersion": "firmware_version",
+    "securityProfile": "security_profile",
+    "lastSeen": "last_seen",
+    "lastBoot": "last_boot",
+    "createdAt": "created_at",
+}
+
+
+@router.get("", summary="List charge points: filtered, searched and sorted")
 async def list_charge_points(
-    page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
-    rows, total = await csms.charge_points.page(limit=page.limit, offset=page.offset)
-    items = []
-    for row in rows:
-        connectors = await csms.charge_points.connectors(row.id)
-        items.append(
-            serializers.charge_point(
-                row,
-                connected=csms.gateway.is_connected(row.id),
-                connectors=connectors,
-                last_seen=_last_seen(csms, row.id),
-            )
+    connected: bool | None = Query(None, description="Only those (not) connected now"),
+    registrationStatus: Literal["Accepted", "Pending", "Rejected"] | None = Query(
+        None, description="Only those the next BootNotification is answered this way"
+    ),
+    vendor: str | None = Query(None, max_length=64, description="chargePointVendor, exactly"),
+    model: str | None = Query(None, max_length=64, description="chargePointModel, exactly"),
+    firmwareVersion: str | None = Query(None, max_length=64, description="Exactly"),
+    q: str | None = Query(
+        None,
+        max_length=255,
+        description="Text found, ignoring case, in the id, vendor, model, serial numbers "
+        "or firmware version",
+    ),
+    sort: list[SortKey] = Depends(sort_query(SORT_FIELDS, "id")),
+    page: Page = Depends(),
+    csms: CentralSystem = Depends(get_csms),
+) -> Items[ChargePoint]:
+    where = ChargePointFilter(
+        connected_ids=frozenset(csms.gateway.connected_ids()) if connected is not None else None,
+        connected=connected,
+        registration_status=registrationStatus,
+        vendor=vendor,
+        model=model,
+        firmware_version=firmwareVersion,
+        text=q,
+    )
+    rows, total = await csms.charge_points.page(
+        where=where, sort=sort, limit=page.limit, offset=page.offset
+    )
+    connectors = await csms.charge_points.connectors_of([row.id for row in rows])
+    items = [
+        serializers.charge_point(
+            row,
+            connected=csms.gateway.is_connected(row.id),
+            connectors=connectors[row.id],
+            last_seen=_last_seen(csms, row.id),
         )
+        for row in rows
+    ]
     return serializers.page(items, total)
 
 
 @router.get("/{charge_point_id}", summary="A charge point with its connectors")
 async def get_charge_point(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     return await _describe(csms, charge_point_id)
 
 
 @router.patch("/{charge_point_id}", summary="Change registration status, password or profile")
 async def update_charge_point(
     charge_point_id: str, body: ChargePointUpdate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> ChargePoint:
     # REST field names -> the domain's; a field left out of the body stays as it is.
     given = body.model_dump(exclude_unset=True)
     changes = ChargePointChanges(
@@ -134,7 +183,7 @@ async def upgrade_security_profile(
     body: SecurityProfileUpgrade,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> ChargePoint:
     await csms.security_profiles.upgrade(
         charge_point_id,
         body.profile,
@@ -159,7 +208,7 @@ async def delete_charge_point(
 )
 async def list_configuration(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[ConfigurationKey]:
     await csms.charge_points.get(charge_point_id)
     rows = await csms.configuration.keys(charge_point_id)
     items = [serializers.configuration_key(row) for row in rows]
@@ -177,7 +226,7 @@ async def list_events(
     ),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[ChargePointEvent]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.event_log.page(
         charge_point_id, action=action, limit=page.limit, offset=page.offset
@@ -192,7 +241,7 @@ async def list_events(
 )
 async def list_deviations(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[Deviation]:
     await csms.charge_points.get(charge_point_id)
     rows = await csms.charge_points.deviations(charge_point_id)
     return serializers.page([serializers.deviation(r) for r in rows], len(rows))

@@ -16,6 +16,7 @@ router = APIRouter(tags=["commands"])
 @router.post(
     "/charge-points/{charge_point_id}/commands/{action}",
     summary="Send a CSMS-initiated OCPP 1.6 message and return the charge point's answer",
+    response_model=dict[str, Any],
     responses=sent_responses(
         "Not connected, or not allowed in its registration state",
         _200="The charge point's CALLRESULT payload, as it sent it",

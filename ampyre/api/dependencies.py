@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
+from ampyre.api.serializers.base import CallError, Error
 from ampyre.services import access
 from ampyre.services.access import Role
 from ampyre.services.accounts import Principal, configured_principal
@@ -145,15 +147,16 @@ def sent_responses(
     *,
     callerror: str = "The charge point answered CALLERROR",
     no_answer: str = "The charge point did not answer in time",
+    conflict_model: type[BaseModel] = Error,
     **more: str,
 ) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI answers of an endpoint that sends the charge point a CALL: 409
-    (`conflict`), 502 CALLERROR, 504 no answer in time, and `more` by status code
-    (e.g. `_201="..."`)."""
+    (`conflict`, its body a `conflict_model`), 502 CALLERROR, 504 no answer in time, and
+    `more` by status code (e.g. `_201="..."`)."""
     responses: dict[int | str, dict[str, Any]] = {
         int(code.lstrip("_")): {"description": text} for code, text in more.items()
     }
-    responses[409] = {"description": conflict}
-    responses[502] = {"description": callerror}
-    responses[504] = {"description": no_answer}
+    responses[409] = {"description": conflict, "model": conflict_model}
+    responses[502] = {"description": callerror, "model": CallError}
+    responses[504] = {"description": no_answer, "model": Error}
     return responses

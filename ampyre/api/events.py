@@ -36,7 +36,12 @@ def _frame(event: Event) -> bytes:
     summary="Server-sent events: connects, boots, status, transactions, meter values, "
     "commands, remote starts (text/event-stream)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {
+            "description": "One `id:`/`event:`/`data:` frame per event (data: JSON)",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def events(
     request: Request,

@@ -9,12 +9,12 @@ Nothing here lists or reads back an upload.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 
 from ampyre.api.dependencies import get_csms
+from ampyre.api.openapi import FILE_CONTENT
+from ampyre.api.serializers.firmware import ReceivedFile, received_file
 from ampyre.api.uploads import open_upload, upload_errors
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
@@ -23,10 +23,16 @@ from ampyre.services.diagnostics import UploadSlotClosed
 router = APIRouter(prefix="/files", tags=["file transfer (charge points)"])
 
 
-@router.api_route(
+@router.get(
     "/firmware/{token}/{filename}",
-    methods=["GET", "HEAD"],
     summary="Download a hosted firmware image (the location UpdateFirmware names)",
+    response_class=FileResponse,
+    responses=FILE_CONTENT,
+)
+@router.head(
+    "/firmware/{token}/{filename}",
+    name="head_firmware",
+    summary="A hosted firmware image's headers (size, type), without the bytes",
     response_class=FileResponse,
 )
 async def download_firmware(
@@ -39,33 +45,47 @@ async def download_firmware(
     return FileResponse(path, media_type="application/octet-stream", filename=image.filename)
 
 
-@router.api_route(
+@router.post(
     "/diagnostics/{token}/{filename}",
-    methods=["PUT", "POST"],
     status_code=201,
     summary="Upload a diagnostics file to the location GetDiagnostics named",
+    responses={410: {"description": "The upload location is closed or unknown"}},
+)
+@router.put(
+    "/diagnostics/{token}/{filename}",
+    name="put_diagnostics",
+    status_code=201,
+    summary="Upload a diagnostics file to the location GetDiagnostics named, with PUT",
+    responses={410: {"description": "The upload location is closed or unknown"}},
 )
 async def upload_diagnostics(
     request: Request, token: str, filename: str, csms: CentralSystem = Depends(get_csms)
-) -> JSONResponse:
+) -> ReceivedFile:
     return await _receive(request, token, filename, csms)
 
 
-@router.api_route(
+@router.post(
     "/diagnostics/{token}/",
-    methods=["PUT", "POST"],
     status_code=201,
     summary="Upload a diagnostics file as a form, to the location itself",
+    responses={410: {"description": "The upload location is closed or unknown"}},
+)
+@router.put(
+    "/diagnostics/{token}/",
+    name="put_diagnostics_form",
+    status_code=201,
+    summary="Upload a diagnostics file as a form, to the location itself, with PUT",
+    responses={410: {"description": "The upload location is closed or unknown"}},
 )
 async def upload_diagnostics_form(
     request: Request, token: str, csms: CentralSystem = Depends(get_csms)
-) -> JSONResponse:
+) -> ReceivedFile:
     return await _receive(request, token, None, csms)
 
 
 async def _receive(
     request: Request, token: str, filename: str | None, csms: CentralSystem
-) -> JSONResponse:
+) -> ReceivedFile:
     try:
         slot = await csms.diagnostics.open_slot(token)
     except UploadSlotClosed as exc:
@@ -81,10 +101,4 @@ async def _receive(
             or f"diagnostics-{slot.id}-{now():%Y%m%dT%H%M%SZ}"
         )
         received = await csms.diagnostics.receive_http_upload(slot, name, body.chunks)
-    result: dict[str, Any] = {
-        "fileId": received.id,
-        "filename": received.filename,
-        "size": received.size,
-        "sha256": received.sha256,
-    }
-    return JSONResponse(result, status_code=201)
+    return received_file(received)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
+from ampyre.api.serializers import IdTag, Items
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.changes import UNCHANGED
@@ -41,9 +42,7 @@ class IdTagUpdate(BaseModel):
 
 
 @router.post("", status_code=201, summary="Add an id tag")
-async def create_id_tag(
-    body: IdTagCreate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+async def create_id_tag(body: IdTagCreate, csms: CentralSystem = Depends(get_csms)) -> IdTag:
     tag = await csms.id_tags.create(
         body.idTag,
         status=body.status,
@@ -57,20 +56,20 @@ async def create_id_tag(
 @router.get("", summary="List id tags")
 async def list_id_tags(
     page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[IdTag]:
     rows, total = await csms.id_tags.page(limit=page.limit, offset=page.offset)
     return serializers.page([serializers.id_tag(r) for r in rows], total)
 
 
 @router.get("/{id_tag}", summary="One id tag (case-insensitive)")
-async def get_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> dict[str, Any]:
+async def get_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> IdTag:
     return serializers.id_tag(await csms.id_tags.get(id_tag))
 
 
 @router.patch("/{id_tag}", summary="Change an id tag")
 async def update_id_tag(
     id_tag: str, body: IdTagUpdate, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> IdTag:
     given = body.model_dump(exclude_unset=True)
     changes = IdTagChanges(
         status=given.get("status", UNCHANGED),

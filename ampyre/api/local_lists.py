@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
-from ampyre.api.serializers.local_lists import local_list_summary, local_list_view
+from ampyre.api.serializers import Items
+from ampyre.api.serializers.local_lists import (
+    LocalList,
+    LocalListState,
+    SyncResult,
+    local_list_summary,
+    local_list_view,
+    sync_result,
+)
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.local_lists import LocalListPolicy
 
@@ -46,7 +54,7 @@ async def list_local_lists(
     page: Page = Depends(),
     outOfDate: bool | None = Query(None, description="Only lists that are (not) out of date"),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[LocalListState]:
     rows, total = await csms.local_lists.summaries(
         out_of_date=outOfDate, limit=page.limit, offset=page.offset
     )
@@ -62,7 +70,7 @@ async def list_local_lists(
 )
 async def get_local_list(
     charge_point_id: str, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> LocalList:
     return local_list_view(await csms.local_lists.view(charge_point_id))
 
 
@@ -72,7 +80,7 @@ async def get_local_list(
 )
 async def put_local_list_policy(
     charge_point_id: str, body: PolicyBody, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> LocalList:
     policy = LocalListPolicy(
         source=body.source,
         parent_id_tag=body.parentIdTag,
@@ -96,7 +104,7 @@ async def sync_local_list(
     body: SyncBody | None = None,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> SyncResult:
     body = body or SyncBody()
     report = await csms.local_lists.sync(
         charge_point_id,
@@ -104,7 +112,7 @@ async def sync_local_list(
         timeout=timeout,
         refresh_limits=body.refreshLimits,
     )
-    return report.as_record()
+    return sync_result(report)
 
 
 @router.post(
@@ -115,6 +123,6 @@ async def get_local_list_version(
     charge_point_id: str,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> LocalList:
     await csms.local_lists.ask_version(charge_point_id, timeout=timeout)
     return local_list_view(await csms.local_lists.view(charge_point_id))

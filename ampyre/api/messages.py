@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from ampyre.api.dependencies import Page, get_csms
-from ampyre.api.serializers import page
-from ampyre.api.serializers.messages import MESSAGE_TYPES, ocpp_message
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.messages import MESSAGE_TYPES, LoggedMessage, ocpp_message
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 
@@ -42,7 +42,7 @@ async def list_messages(
     until: UTCTimestamp | None = Query(None, description="Before this time"),
     page_: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[LoggedMessage]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.message_log.page(
         charge_point_id,

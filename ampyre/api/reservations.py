@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
+from ampyre.api.serializers import Items, Reservation, ReservationRefused
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
@@ -64,20 +65,24 @@ class ReservationChange(_ReservationTerms):
     idTag: str | None = Field(None, min_length=1, max_length=20)
 
 
-def _refused(detail: str, reservation: dict[str, Any], **extra: Any) -> JSONResponse:
+def _refused(detail: str, reservation: Reservation, answer: str | None = None) -> JSONResponse:
     """409 that still shows the reservation as the CSMS now records it."""
-    return JSONResponse({"detail": detail, **extra, **reservation}, status_code=409)
+    refused = ReservationRefused(**dict(reservation), detail=detail, answer=answer)
+    shown = refused.model_dump(mode="json", exclude={"answer"} if answer is None else None)
+    return JSONResponse(shown, status_code=409)
 
 
 @router.post(
     "/reservations",
     status_code=201,
     summary="Reserve a connector: the CSMS assigns the reservationId and sends ReserveNow",
+    response_model=Reservation,
     responses=sent_responses(
         "Refused: by the charge point (recorded as Rejected, its answer in `reason`), or "
         "before sending (not connected, connector 0 not supported)",
         callerror="The charge point answered CALLERROR (nothing recorded)",
         no_answer="The charge point did not answer in time (nothing recorded)",
+        conflict_model=ReservationRefused,
         _201="The charge point accepted: the reservation is Reserved",
     ),
 )
@@ -85,7 +90,7 @@ async def create_reservation(
     body: ReservationCreate,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> Any:
+) -> Reservation | JSONResponse:
     expiry_date = body.end()
     if expiry_date is None:
         raise InvalidRequest("give expiryDate or durationSeconds")
@@ -102,7 +107,7 @@ async def create_reservation(
             f"Charge point {body.chargePointId!r} answered ReserveNow with {reservation.reason}",
             serializers.reservation(reservation),
         )
-    return JSONResponse(serializers.reservation(reservation), status_code=201)
+    return serializers.reservation(reservation)
 
 
 @router.get("/reservations", summary="List reservations, newest first")
@@ -111,7 +116,7 @@ async def list_reservations(
     active: bool | None = Query(None, description="Only Reserved (true) or ended (false)"),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[Reservation]:
     rows, total = await csms.reservations.page(
         charge_point_id=chargePointId, active=active, limit=page.limit, offset=page.offset
     )
@@ -121,21 +126,27 @@ async def list_reservations(
 @router.get("/reservations/{reservation_id}", summary="One reservation")
 async def get_reservation(
     reservation_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Reservation:
     return serializers.reservation(await csms.reservations.get(reservation_id))
 
 
 @router.patch(
     "/reservations/{reservation_id}",
     summary="Change a Reserved reservation: ReserveNow again under its id, which replaces it",
-    responses={409: {"description": "Not Reserved, or the charge point refused (unchanged)"}},
+    response_model=Reservation,
+    responses={
+        409: {
+            "description": "Not Reserved, or the charge point refused (unchanged)",
+            "model": ReservationRefused,
+        }
+    },
 )
 async def change_reservation(
     reservation_id: int,
     body: ReservationChange,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> Any:
+) -> Reservation | JSONResponse:
     changes: dict[str, Any] = {
         key: value
         for key, value in body.model_dump(exclude_unset=True).items()
@@ -160,11 +171,13 @@ async def change_reservation(
 @router.delete(
     "/reservations/{reservation_id}",
     summary="Cancel a reservation: sends CancelReservation",
+    response_model=Reservation,
     responses={
         200: {"description": "Accepted: the reservation is Cancelled"},
         409: {
             "description": "Not Reserved (nothing sent), or the charge point answered "
-            "Rejected: it holds no such reservation, so it is recorded as ended"
+            "Rejected: it holds no such reservation, so it is recorded as ended",
+            "model": ReservationRefused,
         },
     },
 )
@@ -172,7 +185,7 @@ async def cancel_reservation(
     reservation_id: int,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> Any:
+) -> Reservation | JSONResponse:
     reservation, accepted = await csms.reservations.cancel(reservation_id, timeout=timeout)
     if not accepted:
         return _refused(

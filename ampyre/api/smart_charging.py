@@ -17,6 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
+from ampyre.api.serializers import (
+    ChargingProfile,
+    ClearedProfiles,
+    CompositeSchedule,
+    InstalledProfile,
+    Items,
+    RecordedProfile,
+)
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
@@ -45,7 +53,7 @@ async def list_charging_profiles(
     chargingProfilePurpose: Purpose | None = Query(None),
     page: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[ChargingProfile]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.charging_profiles.page(
         charge_point_id,
@@ -63,7 +71,7 @@ async def list_charging_profiles(
 )
 async def get_charging_profile(
     charge_point_id: str, charging_profile_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> RecordedProfile:
     await csms.charge_points.get(charge_point_id)
     row = await csms.charging_profiles.get(charge_point_id, charging_profile_id)
     return serializers.recorded_profile(row)
@@ -73,6 +81,7 @@ async def get_charging_profile(
     "/charging-profiles",
     status_code=201,
     summary="Install a charging profile (SetChargingProfile) and record it",
+    response_model=InstalledProfile,
     responses=sent_responses(
         "Not connected, or the charge point answered Rejected/NotSupported",
         _201="Accepted: the recorded profile and the charge point's status",
@@ -85,7 +94,7 @@ async def set_charging_profile(
     body: ChargingProfileRequest = Body(),
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> JSONResponse:
+) -> InstalledProfile | JSONResponse:
     await csms.charge_points.get(charge_point_id)
     profile = dict(body.csChargingProfiles)
     if profile.get("chargingProfileId") is None:
@@ -112,12 +121,13 @@ async def set_charging_profile(
             "Charge point answered Accepted, but the transaction on connector "
             f"{body.connectorId} has stopped: the profile is not recorded"
         ) from None
-    return JSONResponse({**serializers.recorded_profile(row), "status": status}, status_code=201)
+    return InstalledProfile(**dict(serializers.recorded_profile(row)), status=status)
 
 
 @router.delete(
     "/charging-profiles/{charging_profile_id}",
     summary="Clear one charging profile by id (ClearChargingProfile)",
+    response_model=ClearedProfiles,
     responses={404: {"description": "Unknown charge point, or it answered Unknown"}},
 )
 async def clear_charging_profile(
@@ -134,6 +144,7 @@ async def clear_charging_profile(
     summary="Clear the charging profiles matching every given field (ClearChargingProfile)",
     description="Without any field, every profile of the charge point is cleared "
     "(OCPP 1.6, 5.5, errata v4 3.25). connectorId 0 names the charge point as a whole.",
+    response_model=ClearedProfiles,
     responses={404: {"description": "Unknown charge point, or it answered Unknown"}},
 )
 async def clear_charging_profiles(
@@ -162,16 +173,16 @@ async def _clear(
         charge_point_id, "ClearChargingProfile", clear_request, timeout=timeout
     )
     status = result.payload["status"]
-    body: dict[str, Any] = {
-        "status": status,
-        "request": clear_request,
+    cleared = ClearedProfiles(
+        status=status,
+        request=clear_request,
         # What the CSMS no longer records: Unknown means the charge point has none of them.
-        "cleared": [serializers.recorded_profile(row) for row in matching],
-    }
+        cleared=[serializers.recorded_profile(row) for row in matching],
+    )
     if status == "Unknown":
-        body["detail"] = "Charge point answered Unknown: it has no matching charging profile"
-        return JSONResponse(body, status_code=404)
-    return JSONResponse(body)
+        detail = "Charge point answered Unknown: it has no matching charging profile"
+        return JSONResponse({**cleared.as_json(), "detail": detail}, status_code=404)
+    return JSONResponse(cleared.as_json())
 
 
 @router.get(
@@ -180,6 +191,8 @@ async def _clear(
     description="Computed from the profiles the CSMS records (see docs/smart-charging.md). "
     "With fromChargePoint=true the charge point is also asked (GetCompositeSchedule) and "
     "its answer returned beside, for comparison.",
+    # chargePoint only when the charge point was asked.
+    response_model_exclude_unset=True,
 )
 async def composite_schedule(
     charge_point_id: str,
@@ -197,7 +210,7 @@ async def composite_schedule(
     fromChargePoint: bool = Query(False, description="Also ask the charge point"),
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> CompositeSchedule:
     await csms.charge_points.get(charge_point_id)
     if fromChargePoint and start is not None:
         raise InvalidRequest(
@@ -215,12 +228,12 @@ async def composite_schedule(
     )
     # Errata v4 3.57: beside scheduleStart, the schedule itself carries no startSchedule.
     schedule.pop("startSchedule")
-    answer: dict[str, Any] = {
-        "chargePointId": charge_point_id,
-        "connectorId": connector_id,
-        "scheduleStart": format_timestamp(window_start),
-        "chargingSchedule": schedule,
-    }
+    answer = CompositeSchedule(
+        charge_point_id=charge_point_id,
+        connector_id=connector_id,
+        schedule_start=format_timestamp(window_start),
+        charging_schedule=schedule,
+    )
     if fromChargePoint:
         result = await csms.commands.send(
             charge_point_id,
@@ -232,7 +245,7 @@ async def composite_schedule(
             },
             timeout=timeout,
         )
-        answer["chargePoint"] = result.payload
+        answer.charge_point = result.payload
     return answer
 
 

@@ -3,13 +3,12 @@ see what each request got: the answer, and whether the message then came."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, call_timeout, get_csms, sent_responses
+from ampyre.api.serializers import Items, TriggerRequest
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.triggers import RequestedMessage
 
@@ -47,7 +46,7 @@ async def trigger(
     body: TriggerBody,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> TriggerRequest:
     record = await csms.triggers.trigger(
         charge_point_id, body.requestedMessage, body.connectorId, timeout=timeout
     )
@@ -57,7 +56,7 @@ async def trigger(
 @router.get("/{charge_point_id}/triggers", summary="TriggerMessages sent, newest first")
 async def list_triggers(
     charge_point_id: str, page: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[TriggerRequest]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.triggers.page(charge_point_id, limit=page.limit, offset=page.offset)
     return serializers.page([serializers.trigger_request(row) for row in rows], total)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from ampyre.api.dependencies import Page, get_csms
-from ampyre.api.serializers import page
+from ampyre.api.serializers import Items, page
 from ampyre.api.serializers import webhooks as shown
 from ampyre.services.central_system import CentralSystem
 
@@ -91,7 +91,7 @@ async def create_webhook(
 @router.get("/webhooks", summary="List webhook subscriptions (no secrets)")
 async def list_webhooks(
     page_: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[dict[str, Any]]:
     rows, total = await csms.webhooks.page(limit=page_.limit, offset=page_.offset)
     return page([shown.webhook(row) for row in rows], total)
 
@@ -149,7 +149,7 @@ async def list_deliveries(
     ),
     page_: Page = Depends(),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> Items[dict[str, Any]]:
     rows, total = await csms.webhooks.deliveries(
         webhook_id, limit=page_.limit, offset=page_.offset, state=state
     )

@@ -132,7 +132,7 @@ def account_list(limit: int, as_json: bool, database: str) -> None:
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
         rows, total = await csms.accounts.page(limit=limit, offset=0)
-        return page([shown.account(r) for r in rows], total)
+        return page([shown.account(r) for r in rows], total).as_json()
 
     _print(_run(database, work), as_json, ["name", "role", "disabled", "hasPassword", "createdAt"])
 
@@ -169,7 +169,7 @@ def account_tokens(name: str, as_json: bool, database: str) -> None:
 
     async def work(csms: CentralSystem) -> dict[str, Any]:
         rows, total = await csms.accounts.tokens(name, limit=1000, offset=0)
-        return page([shown.api_token(r) for r in rows], total)
+        return page([shown.api_token(r) for r in rows], total).as_json()
 
     _print(
         _run(database, work),
@@ -234,7 +234,7 @@ def audit_log(
         rows, total = await csms.audit.page(
             account=account_name, since=since, until=until, limit=limit, offset=0
         )
-        return page([shown.audit_entry(r) for r in rows], total)
+        return page([shown.audit_entry(r) for r in rows], total).as_json()
 
     _print(
         _run(database, work),

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
-from sqlalchemy import delete, select
+from sqlalchemy import BindParameter, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.changes import UNCHANGED, Unchanged
 from ampyre.services.clock import now
 from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.listing import SortKey, order_by
 from ampyre.services.login_throttle import LoginThrottle
 from ampyre.services.lookup import get_or_not_found
 from ampyre.services.passwords import hash_password, verify_password
@@ -114,6 +116,73 @@ class ChargePointUpdate:
     lenient: bool | Unchanged = UNCHANGED
 
 
+@dataclass(slots=True, frozen=True)
+class ChargePointFilter:
+    """Which charge points a list holds; every given field must match."""
+
+    #: With `connected`: the identities connected now (the gateway knows them).
+    connected_ids: frozenset[str] | None = None
+    connected: bool | None = None
+    registration_status: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    firmware_version: str | None = None
+    #: Found, ignoring case, in the identity, vendor, model, serial numbers or firmware.
+    text: str | None = None
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = []
+        if self.connected is not None:
+            # Written into the SQL rather than one parameter per id: a fleet of more
+            # charge points than a statement may have parameters (32767) still works.
+            ids: BindParameter[list[str]] = bindparam(
+                "connected_ids",
+                sorted(self.connected_ids or ()),
+                expanding=True,
+                literal_execute=True,
+            )
+            member = ChargePoint.id.in_(ids)
+            found.append(member if self.connected else ~member)
+        exact = {
+            ChargePoint.registration_status: self.registration_status,
+            ChargePoint.charge_point_vendor: self.vendor,
+            ChargePoint.charge_point_model: self.model,
+            ChargePoint.firmware_version: self.firmware_version,
+        }
+        found.extend(column == value for column, value in exact.items() if value is not None)
+        if self.text:
+            found.append(
+                or_(
+                    *(
+                        column.icontains(self.text, autoescape=True)
+                        for column in (
+                            ChargePoint.id,
+                            ChargePoint.charge_point_vendor,
+                            ChargePoint.charge_point_model,
+                            ChargePoint.charge_point_serial_number,
+                            ChargePoint.charge_box_serial_number,
+                            ChargePoint.firmware_version,
+                        )
+                    )
+                )
+            )
+        return found
+
+
+#: What a list of charge points may be sorted by (`SortKey.field`).
+CHARGE_POINT_SORT = {
+    "id": ChargePoint.id,
+    "registration_status": ChargePoint.registration_status,
+    "vendor": ChargePoint.charge_point_vendor,
+    "model": ChargePoint.charge_point_model,
+    "firmware_version": ChargePoint.firmware_version,
+    "security_profile": ChargePoint.security_profile,
+    "last_seen": ChargePoint.last_seen,
+    "last_boot": ChargePoint.last_boot,
+    "created_at": ChargePoint.created_at,
+}
+
+
 #: How often the lastSeen times of connects and disconnects are written, together.
 LAST_SEEN_FLUSH_INTERVAL = 1.0
 
@@ -168,10 +237,34 @@ class ChargePointService:
         async with self.db.sessions() as session:
             return await session.get(ChargePoint, charge_point_id)
 
-    async def page(self, *, limit: int, offset: int) -> tuple[list[ChargePoint], int]:
-        return await fetch_page(
-            self.db.sessions, select(ChargePoint), ChargePoint.id, limit=limit, offset=offset
-        )
+    async def page(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        where: ChargePointFilter | None = None,
+        sort: Sequence[SortKey] = (),
+    ) -> tuple[list[ChargePoint], int]:
+        query = select(ChargePoint).where(*(where.conditions() if where else ()))
+        order = order_by(CHARGE_POINT_SORT, sort, ChargePoint.id)
+        return await fetch_page(self.db.sessions, query, *order, limit=limit, offset=offset)
+
+    async def connectors_of(self, charge_point_ids: Sequence[str]) -> dict[str, list[Connector]]:
+        """The connectors of several charge points in one query (a page of the list)."""
+        found: dict[str, list[Connector]] = {
+            charge_point_id: [] for charge_point_id in charge_point_ids
+        }
+        if not charge_point_ids:
+            return found
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(Connector)
+                .where(Connector.charge_point_id.in_(charge_point_ids))
+                .order_by(Connector.charge_point_id, Connector.connector_id)
+            )
+            for row in rows:
+                found[row.charge_point_id].append(row)
+        return found
 
     async def connectors(self, charge_point_id: str) -> list[Connector]:
         async with self.db.sessions() as session:

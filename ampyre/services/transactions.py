@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -19,6 +21,7 @@ from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.errors import NotFound
 from ampyre.services.id_tags import id_tag_key
+from ampyre.services.listing import SortKey, order_by
 from ampyre.services.remote_starts import RemoteStartService
 from ampyre.services.reservations import ReservationService
 from ampyre.storage import repositories
@@ -44,6 +47,47 @@ class MeterReading(NamedTuple):
 
     timestamp: datetime
     sampled_values: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    """Which transactions a list holds; every given field must match."""
+
+    charge_point_id: str | None = None
+    id_tag: str | None = None
+    #: Started at or after this time.
+    started_from: datetime | None = None
+    #: Started before this time.
+    started_before: datetime | None = None
+    #: Running (True) or stopped (False).
+    active: bool | None = None
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = []
+        if self.charge_point_id is not None:
+            found.append(Transaction.charge_point_id == self.charge_point_id)
+        if self.id_tag is not None:
+            found.append(Transaction.id_tag_key == id_tag_key(self.id_tag))
+        if self.started_from is not None:
+            found.append(Transaction.start_timestamp >= self.started_from)
+        if self.started_before is not None:
+            found.append(Transaction.start_timestamp < self.started_before)
+        if self.active is True:
+            found.append(Transaction.stop_timestamp.is_(None))
+        elif self.active is False:
+            found.append(Transaction.stop_timestamp.is_not(None))
+        return found
+
+
+#: What a list of transactions may be sorted by (`SortKey.field`).
+TRANSACTION_SORT: dict[str, Any] = {
+    "transaction_id": Transaction.id,
+    "charge_point_id": Transaction.charge_point_id,
+    "id_tag": Transaction.id_tag,
+    "start_timestamp": Transaction.start_timestamp,
+    "stop_timestamp": Transaction.stop_timestamp,
+    "energy_wh": Transaction.meter_stop - Transaction.meter_start,
+}
 
 
 class TransactionService:
@@ -274,21 +318,35 @@ class TransactionService:
     async def page(
         self,
         *,
-        charge_point_id: str | None,
-        active: bool | None,
         limit: int,
         offset: int,
+        where: TransactionFilter | None = None,
+        sort: Sequence[SortKey] = (),
     ) -> tuple[list[Transaction], int]:
-        query = select(Transaction)
-        if charge_point_id is not None:
-            query = query.where(Transaction.charge_point_id == charge_point_id)
-        if active is True:
-            query = query.where(Transaction.stop_timestamp.is_(None))
-        elif active is False:
-            query = query.where(Transaction.stop_timestamp.is_not(None))
-        return await fetch_page(
-            self.db.sessions, query, Transaction.id.desc(), limit=limit, offset=offset
+        """Newest first unless `sort` says otherwise."""
+        query = select(Transaction).where(*(where.conditions() if where else ()))
+        order = order_by(TRANSACTION_SORT, sort, Transaction.id.desc())
+        return await fetch_page(self.db.sessions, query, *order, limit=limit, offset=offset)
+
+    async def stream(
+        self,
+        where: TransactionFilter | None = None,
+        sort: Sequence[SortKey] = (),
+        *,
+        batch: int = 500,
+    ) -> AsyncIterator[Transaction]:
+        """Every matching transaction, read `batch` rows at a time: an export of any size
+        never holds more than one batch."""
+        query = (
+            select(Transaction)
+            .where(*(where.conditions() if where else ()))
+            .order_by(*order_by(TRANSACTION_SORT, sort, Transaction.id.desc()))
+            .execution_options(yield_per=batch)
         )
+        async with self.db.sessions() as session:
+            rows = await session.stream_scalars(query)
+            async for row in rows:
+                yield row
 
     async def unmatched_stops(
         self, *, charge_point_id: str | None, limit: int, offset: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
@@ -10,14 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.api.firmware.common import attempt_responses, base_url
-from ampyre.api.serializers import page
+from ampyre.api.openapi import FILE_CONTENT
+from ampyre.api.serializers import Items, page
 from ampyre.api.serializers.firmware import (
+    DiagnosticsFile,
+    DiagnosticsRequest,
     diagnostics_file,
     diagnostics_request,
 )
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
-from ampyre.storage.models import DiagnosticsRequest
+from ampyre.storage import models as db
 
 router = APIRouter(tags=["firmware management"])
 
@@ -47,7 +50,7 @@ async def request_diagnostics(
     body: DiagnosticsBody,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> DiagnosticsRequest:
     row = await csms.diagnostics.request(
         charge_point_id,
         transport=body.transport,
@@ -66,9 +69,9 @@ async def request_diagnostics(
     "/charge-points/{charge_point_id}/diagnostics-requests",
     summary="A charge point's diagnostics requests, newest first, with the files received",
 )
-async def listwith_files_and_events(
+async def list_diagnostics_requests(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[DiagnosticsRequest]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.diagnostics.history(
         charge_point_id, limit=paging.limit, offset=paging.offset
@@ -82,7 +85,7 @@ async def listwith_files_and_events(
 )
 async def get_diagnostics_request(
     charge_point_id: str, request_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> DiagnosticsRequest:
     row = await csms.diagnostics.attempts.get(charge_point_id, request_id)
     return (await with_files_and_events(csms, [row]))[0]
 
@@ -93,7 +96,7 @@ async def get_diagnostics_request(
 )
 async def list_diagnostics_files(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[DiagnosticsFile]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.diagnostics.files(
         charge_point_id, limit=paging.limit, offset=paging.offset
@@ -105,6 +108,7 @@ async def list_diagnostics_files(
     "/charge-points/{charge_point_id}/diagnostics/{file_id}",
     summary="Download a diagnostics file",
     response_class=FileResponse,
+    responses=FILE_CONTENT,
 )
 async def download_diagnostics_file(
     charge_point_id: str, file_id: int, csms: CentralSystem = Depends(get_csms)
@@ -114,9 +118,9 @@ async def download_diagnostics_file(
 
 
 async def with_files_and_events(
-    csms: CentralSystem, rows: list[DiagnosticsRequest]
-) -> list[dict[str, Any]]:
-    """Diagnostics or log requests as JSON, each with its notifications and files."""
+    csms: CentralSystem, rows: list[db.DiagnosticsRequest]
+) -> list[DiagnosticsRequest]:
+    """Diagnostics or log requests as answers, each with its notifications and files."""
     ids = [row.id for row in rows]
     events = await csms.diagnostics.attempts.events_for(ids)
     files = await csms.diagnostics.files_for(ids)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.firmware.common import base_url
-from ampyre.api.serializers import page
-from ampyre.api.serializers.firmware import (
-    firmware_image,
-)
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.firmware import FirmwareImage, firmware_image
 from ampyre.api.uploads import open_upload, upload_errors
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.errors import InvalidRequest
@@ -55,7 +51,7 @@ async def upload_firmware(
     filename: str | None = Query(None, max_length=1024, description="Name of a raw upload"),
     description: str | None = Query(None, max_length=4096),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> FirmwareImage:
     with upload_errors():
         body = await open_upload(request, csms.firmware.store.max_upload_size)
         name = filename or body.filename
@@ -70,7 +66,7 @@ async def upload_firmware(
 @router.get("/firmware", summary="List hosted firmware images")
 async def list_firmware(
     request: Request, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[FirmwareImage]:
     rows, total = await csms.firmware.images(limit=paging.limit, offset=paging.offset)
     base = base_url(request)
     return page([firmware_image(row, base) for row in rows], total)
@@ -79,7 +75,7 @@ async def list_firmware(
 @router.get("/firmware/{firmware_id}", summary="A hosted firmware image")
 async def get_firmware(
     request: Request, firmware_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> FirmwareImage:
     return firmware_image(await csms.firmware.image(firmware_id), base_url(request))
 
 
@@ -89,7 +85,7 @@ async def change_firmware(
     firmware_id: int,
     body: FirmwareChange,
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> FirmwareImage:
     image = await csms.firmware.set_description(firmware_id, body.description)
     return firmware_image(image, base_url(request))
 

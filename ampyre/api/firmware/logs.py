@@ -4,7 +4,7 @@ received are listed and downloaded with the diagnostics files
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api.dependencies import Page, call_timeout, get_csms
 from ampyre.api.firmware.common import attempt_responses, base_url
 from ampyre.api.firmware.diagnostics import with_files_and_events
-from ampyre.api.serializers import page
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.firmware import DiagnosticsRequest
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
 
@@ -45,7 +46,7 @@ async def request_log(
     body: LogRequestBody,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> DiagnosticsRequest:
     row = await csms.logs.request(
         charge_point_id,
         log_type=body.logType,
@@ -67,7 +68,7 @@ async def request_log(
 )
 async def list_log_requests(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[DiagnosticsRequest]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.logs.history(charge_point_id, limit=paging.limit, offset=paging.offset)
     return page(await with_files_and_events(csms, rows), total)
@@ -79,6 +80,6 @@ async def list_log_requests(
 )
 async def get_log_request(
     charge_point_id: str, request_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> DiagnosticsRequest:
     row = await csms.logs.get(charge_point_id, request_id)
     return (await with_files_and_events(csms, [row]))[0]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.firmware.common import UpdateFields, location_of, signature_of
-from ampyre.api.serializers import page
-from ampyre.api.serializers.firmware import rollout_progress
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.firmware import RolloutProgress, rollout_progress
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
 from ampyre.services.firmware_rollouts import DEFAULT_CONCURRENCY
@@ -32,7 +30,7 @@ class RolloutBody(UpdateFields):
 )
 async def start_rollout(
     request: Request, body: RolloutBody, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> RolloutProgress:
     location, firmware_id = await location_of(request, csms, body)
     signature = await signature_of(csms, body, firmware_id)
     rollout = await csms.firmware_rollouts.start(
@@ -51,13 +49,13 @@ async def start_rollout(
 @router.get("/firmware-rollouts", summary="Firmware rollouts, newest first")
 async def list_rollouts(
     paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[RolloutProgress]:
     rows, total = await csms.firmware_rollouts.page(limit=paging.limit, offset=paging.offset)
     return page([rollout_progress(row) for row in rows], total)
 
 
 @router.get("/firmware-rollouts/{rollout_id}", summary="A rollout's per-charge-point progress")
-async def get_rollout(rollout_id: int, csms: CentralSystem = Depends(get_csms)) -> dict[str, Any]:
+async def get_rollout(rollout_id: int, csms: CentralSystem = Depends(get_csms)) -> RolloutProgress:
     return rollout_progress(await csms.firmware_rollouts.progress(rollout_id))
 
 
@@ -67,5 +65,5 @@ async def get_rollout(rollout_id: int, csms: CentralSystem = Depends(get_csms)) 
 )
 async def cancel_rollout(
     rollout_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> RolloutProgress:
     return rollout_progress(await csms.firmware_rollouts.cancel(rollout_id))

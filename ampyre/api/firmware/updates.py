@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
@@ -13,10 +11,8 @@ from ampyre.api.firmware.common import (
     location_of,
     signature_of,
 )
-from ampyre.api.serializers import page
-from ampyre.api.serializers.firmware import (
-    firmware_update,
-)
+from ampyre.api.serializers import Items, page
+from ampyre.api.serializers.firmware import FirmwareUpdate, firmware_update
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
 
@@ -39,7 +35,7 @@ async def update_firmware(
     body: FirmwareUpdateBody,
     timeout: float = Depends(call_timeout),
     csms: CentralSystem = Depends(get_csms),
-) -> dict[str, Any]:
+) -> FirmwareUpdate:
     location, firmware_id = await location_of(request, csms, body)
     signature = await signature_of(csms, body, firmware_id)
     attempt = await csms.firmware.update(
@@ -62,7 +58,7 @@ async def update_firmware(
 )
 async def list_firmware_updates(
     charge_point_id: str, paging: Page = Depends(), csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> Items[FirmwareUpdate]:
     await csms.charge_points.get(charge_point_id)
     rows, total = await csms.firmware.history(
         charge_point_id, limit=paging.limit, offset=paging.offset
@@ -77,7 +73,7 @@ async def list_firmware_updates(
 )
 async def get_firmware_update(
     charge_point_id: str, update_id: int, csms: CentralSystem = Depends(get_csms)
-) -> dict[str, Any]:
+) -> FirmwareUpdate:
     attempt = await csms.firmware.attempts.get(charge_point_id, update_id)
     events = await csms.firmware.attempts.events_for([attempt.id])
     return firmware_update(attempt, events[attempt.id])

@@ -6,32 +6,52 @@ from typing import Any
 
 import orjson
 
+from ampyre.api.serializers.base import ApiModel, Timestamp
 from ampyre.services.clock import format_timestamp
 from ampyre.storage.models import OcppMessage
 
 MESSAGE_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 
 
-def ocpp_message(row: OcppMessage) -> dict[str, Any]:
+class LoggedMessage(ApiModel):
+    """One OCPP-J frame as it went over the wire."""
+
+    id: int
+    time: Timestamp
+    #: in: sent by the charge point; out: sent by the CSMS.
+    direction: str
+    message_id: str | None
+    message_type: str | None
+    #: A CALL's action; for an answer, the action of the CALL it answers.
+    action: str | None
+    payload: dict[str, Any] | None
+    #: For an answer: milliseconds since its CALL was received or sent.
+    answer_ms: float | None
+    #: Characters of the whole frame.
+    size: int
+    #: Only for a frame without a payload (not JSON, or cut): its text, as far as kept.
+    raw: str | None = None
+    truncated: bool | None = None
+
+
+def ocpp_message(row: OcppMessage) -> LoggedMessage:
     """A frame with its payload: a CALL's or CALLRESULT's object; a CALLERROR's code,
     description and details. A frame that is not JSON, or was cut to the log's bound,
     has no payload: `raw` holds its text (as far as it was kept)."""
     payload = None if row.size > len(row.frame) else _payload(row.message_type, row.frame)
-    shown: dict[str, Any] = {
-        "id": row.id,
-        "time": format_timestamp(row.time),
-        "direction": row.direction,
-        "messageId": row.unique_id,
-        "messageType": MESSAGE_TYPES.get(row.message_type or 0),
-        "action": row.action,
-        "payload": payload,
-        "answerMs": None if row.answer_us is None else round(row.answer_us / 1000, 3),
-        "size": row.size,
-    }
-    if payload is None:
-        shown["raw"] = row.frame
-        shown["truncated"] = row.size > len(row.frame)
-    return shown
+    return LoggedMessage(
+        id=row.id,
+        time=format_timestamp(row.time),
+        direction=row.direction,
+        message_id=row.unique_id,
+        message_type=MESSAGE_TYPES.get(row.message_type or 0),
+        action=row.action,
+        payload=payload,
+        answer_ms=None if row.answer_us is None else round(row.answer_us / 1000, 3),
+        size=row.size,
+        raw=row.frame if payload is None else None,
+        truncated=(row.size > len(row.frame)) if payload is None else None,
+    )
 
 
 def _payload(message_type: int | None, text: str) -> dict[str, Any] | None:
