@@ -15,6 +15,7 @@ from ampyre.api import (
     audit,
     charge_points,
     commands,
+    dashboard,
     events,
     id_tags,
     local_lists,
@@ -69,6 +70,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (images.router, Role.VIEWER, Role.ADMIN),
     (rollouts.router, Role.VIEWER, Role.ADMIN),
     (events.router, Role.VIEWER, Role.VIEWER),
+    (dashboard.router, Role.VIEWER, Role.VIEWER),
     (audit.router, Role.ADMIN, Role.ADMIN),
 ]
 

@@ -12,6 +12,7 @@ from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
+from ampyre.services.dashboard import DashboardService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.diagnostics import DiagnosticsService
 from ampyre.services.event_log import EventLogService
@@ -55,6 +56,7 @@ class CentralSystem:
     firmware: FirmwareService
     firmware_rollouts: FirmwareRolloutService
     diagnostics: DiagnosticsService
+    dashboard: DashboardService
 
     @classmethod
     def build(
@@ -117,6 +119,7 @@ class CentralSystem:
                 db, firmware, gateway, call_timeout=settings.call_timeout
             ),
             diagnostics=DiagnosticsService(db, file_store, commands),
+            dashboard=DashboardService(db, gateway),
         )
 
     async def ready(self) -> bool:
