@@ -8,7 +8,7 @@ with what is sent over the wire.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -21,6 +21,8 @@ from ampyre.storage.models import ChargePoint, ChargePointEvent, Connector, Tran
 FAULTED = "Faulted"
 SECURITY_EVENT = "SecurityEventNotification"
 RECENT = 10
+#: Charge point ids per IN list (SQLite allows 32766 bound parameters, asyncpg 32767).
+ID_CHUNK = 5000
 
 
 @dataclass(slots=True, frozen=True)
@@ -61,7 +63,7 @@ class FleetSummary:
 
 def period_starts(moment: datetime) -> tuple[datetime, datetime]:
     """The start of `moment`'s UTC day and month: the periods energy is summed over."""
-    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return day, day.replace(day=1)
 
 
@@ -77,13 +79,15 @@ class DashboardService:
         async with self.db.sessions() as session:
             total = await session.scalar(select(func.count()).select_from(ChargePoint))
             online = 0
-            if connected:
-                # Connected ids that are no longer registered (removed meanwhile) do not count.
-                online = (
+            # Connected ids no longer registered (removed meanwhile) do not count. In chunks:
+            # a fleet's ids would pass the databases' bound-parameter limits in one IN list.
+            ids = sorted(connected)
+            for first in range(0, len(ids), ID_CHUNK):
+                online += (
                     await session.scalar(
                         select(func.count())
                         .select_from(ChargePoint)
-                        .where(ChargePoint.id.in_(connected))
+                        .where(ChargePoint.id.in_(ids[first : first + ID_CHUNK]))
                     )
                     or 0
                 )
