@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ampyre.services.clock import format_timestamp
@@ -46,7 +47,7 @@ async def _start(client: OcppClient, connector: int = 1) -> int:
 
 
 async def test_the_dashboard_is_the_landing_page_and_counts_the_fleet(
-    fresh_server: Server, console: Page
+    fresh_server: Server, console: Page, tmp_path: Path
 ) -> None:
     server = fresh_server
     broken, absent = unique(), unique()
@@ -96,6 +97,7 @@ async def test_the_dashboard_is_the_landing_page_and_counts_the_fleet(
         await expect(security.get_by_role("row", name=broken)).to_contain_text(
             "TamperDetectionActivated"
         )
+        await console.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     # Refreshed in place: the charge point went offline.
     await expect(console.get_by_test_id("stat-online")).to_have_text("0", timeout=20000)
@@ -188,7 +190,7 @@ async def test_a_rollout_shows_its_progress_as_it_moves(server: Server, console:
 
 
 async def test_the_composite_schedule_is_drawn_as_a_step_chart(
-    server: Server, cp_id: str, console: Page
+    server: Server, cp_id: str, console: Page, tmp_path: Path
 ) -> None:
     async with OcppClient.connect(server.ws_url, cp_id) as client:
         await client.boot()
@@ -227,6 +229,7 @@ async def test_the_composite_schedule_is_drawn_as_a_step_chart(
         assert await chart.locator("rect.schedule-step").count() == 2
         path = await chart.locator("path.chart-line").get_attribute("d") or ""
         assert path.startswith("M") and " V" in path  # one line stepping down
+        await panel.screenshot(path=str(tmp_path / "composite-schedule.png"))
 
         # Another window: redrawn.
         await panel.get_by_label("Window").select_option("3600")
@@ -234,7 +237,7 @@ async def test_the_composite_schedule_is_drawn_as_a_step_chart(
 
 
 async def test_command_fields_follow_the_official_schema(
-    server: Server, cp_id: str, console: Page
+    server: Server, cp_id: str, console: Page, tmp_path: Path
 ) -> None:
     async with OcppClient.connect(server.ws_url, cp_id) as client:
         await client.boot()
@@ -254,6 +257,11 @@ async def test_command_fields_follow_the_official_schema(
         await expect(fields.locator("abbr[title=required]")).to_have_count(1)
         await kind.select_option("Hard")
         assert await sent_body() == {"type": "Hard"}
+        # The select shows what the JSON holds, also a value the schema refuses.
+        await body.fill('{"type": "Sideways"}')
+        await expect(kind.locator("option:checked")).to_have_text("Sideways (not allowed)")
+        await body.fill("{}")
+        await expect(kind.locator("option:checked")).to_have_text("(choose)")
 
         # An integer is a number input.
         await console.get_by_label("Action", exact=True).select_option("ChangeAvailability")
@@ -283,3 +291,4 @@ async def test_command_fields_follow_the_official_schema(
         await body.fill('{"connectorId": 3, "csChargingProfiles": {"stackLevel": 4}}')
         await expect(fields.get_by_role("spinbutton", name="connectorId")).to_have_value("3")
         await expect(profile.get_by_role("spinbutton", name="stackLevel")).to_have_value("4")
+        await console.locator("#cp-command").screenshot(path=str(tmp_path / "command-fields.png"))

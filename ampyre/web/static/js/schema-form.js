@@ -33,10 +33,12 @@ function control(schema, root, value, name, required, changed) {
   if (Array.isArray(s.enum) || s.type === "boolean") {
     const options = s.type === "boolean" ? [["true", "true"], ["false", "false"]] : s.enum.map((v) => [v, v]);
     const current = value === undefined ? "" : String(value);
+    // The select shows what the JSON holds: nothing chosen yet, or a value the schema refuses.
+    if (current !== "" && !options.some(([v]) => v === current)) options.push([current, `${current} (not allowed)`]);
     input = h(
       "select",
       { name },
-      required ? null : h("option", { value: "", selected: current === "" }, "(not set)"),
+      !required || current === "" ? h("option", { value: "", selected: current === "" }, required ? "(choose)" : "(not set)") : null,
       options.map(([v, label]) => h("option", { value: v, selected: v === current }, label)),
     );
     read = () => (input.value === "" ? undefined : s.type === "boolean" ? input.value === "true" : input.value);
@@ -56,7 +58,7 @@ function control(schema, root, value, name, required, changed) {
   input.required = Boolean(required);
   input.addEventListener("input", changed);
   input.addEventListener("change", changed);
-  const hint = [s.type === "integer" ? "integer" : s.type, s.format, s.maxLength ? `up to ${s.maxLength} characters` : null].filter(Boolean).join(", ");
+  const hint = Array.isArray(s.enum) ? null : [s.type, s.format, s.maxLength ? `up to ${s.maxLength} characters` : null].filter(Boolean).join(", ");
   const wrapper = field(labelText(name, required), input, hint);
   wrapper.classList.add("schema-field");
   return { element: wrapper, read };
