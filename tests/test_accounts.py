@@ -82,6 +82,8 @@ CASES = [
     ("POST", "/firmware", "admin"),
     ("DELETE", "/firmware/999999999", "admin"),
     ("GET", "/firmware-rollouts", "viewer"),
+    ("GET", "/dashboard", "viewer"),
+    ("GET", "/commands/schemas", "viewer"),
     ("POST", "/firmware-rollouts", "admin"),
     ("GET", "/ca", "viewer"),
     ("GET", "/charge-points/{cp}/certificates", "viewer"),

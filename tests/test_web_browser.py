@@ -111,6 +111,8 @@ async def test_operator_signs_in_sees_the_charge_point_and_sends_clear_cache(
         await expect(console.get_by_role("alert")).to_contain_text("refused")
 
         await sign_in(console, server)
+        await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+        await console.get_by_role("link", name="Charge points", exact=True).click()
         row = console.get_by_role("row").filter(has=console.get_by_role("link", name=cp_id))
         await expect(row).to_contain_text("Connected")
         await expect(row).to_contain_text("TestVendor")
@@ -188,7 +190,7 @@ async def test_log_out_and_a_refused_token_return_to_the_login_screen(
     server: Server, console: Page
 ) -> None:
     await sign_in(console, server)
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     assert await console.evaluate("sessionStorage.getItem('ampyre.apiToken')") == TOKEN
 
     await console.get_by_role("button", name="Log out").click()
@@ -219,13 +221,13 @@ async def test_an_account_signs_in_with_its_password_and_out_again(
 
     await console.get_by_label("Password").fill(password)
     await console.get_by_role("button", name="Sign in").click()
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     # The session is an HttpOnly cookie: the page's scripts cannot read it.
     assert await console.evaluate("document.cookie") == ""
     assert await console.evaluate("sessionStorage.getItem('ampyre.apiToken')") is None
     # A reload keeps the session.
     await console.reload()
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
     await console.get_by_role("button", name="Log out").click()
     await expect(console.get_by_label("Account")).to_be_visible()
@@ -347,7 +349,7 @@ async def test_every_command_template_is_valid_for_its_action(
 ) -> None:
     """The form offers every CSMS-initiated action, each starting from a schema-valid body."""
     await sign_in(console, server)
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     templates: dict[str, Any] = json.loads(
         await console.evaluate(
             """async () => {
@@ -400,12 +402,12 @@ async def test_the_skip_link_moves_focus_without_changing_the_page(
     server: Server, console: Page
 ) -> None:
     await sign_in(console, server)
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     await console.get_by_role("link", name="Skip to content").focus()
     await console.keyboard.press("Enter")
     assert await console.evaluate("document.activeElement.id") == "main"
-    assert console.url.endswith("#/charge-points")
-    await expect(console.get_by_role("heading", name="Charge points", level=1)).to_be_visible()
+    assert console.url.endswith("#/dashboard")
+    await expect(console.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
 
 async def test_the_charge_point_page_lists_its_ocpp_messages(

@@ -17,6 +17,7 @@ from ampyre.api import (
     certificates,
     charge_points,
     commands,
+    dashboard,
     events,
     id_tags,
     local_lists,
@@ -86,6 +87,7 @@ ROLES: list[tuple[APIRouter, Role, Role]] = [
     (rollouts.router, Role.VIEWER, Role.ADMIN),
     (certificates.router, Role.VIEWER, Role.ADMIN),
     (events.router, Role.VIEWER, Role.VIEWER),
+    (dashboard.router, Role.VIEWER, Role.VIEWER),
     (audit.router, Role.ADMIN, Role.ADMIN),
     (webhooks.router, Role.OPERATOR, Role.ADMIN),
 ]

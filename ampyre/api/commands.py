@@ -8,7 +8,9 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
 from ampyre.api.dependencies import call_timeout, get_csms, sent_responses
+from ampyre.ocpp.v16.validation import CSMS_INITIATED, get_validator
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.errors import NotFound
 
 router = APIRouter(tags=["commands"])
 
@@ -39,3 +41,25 @@ async def send_command(
         headers["X-Remote-Start-Id"] = str(result.remote_start_id)
         headers["Location"] = f"/api/v1/remote-starts/{result.remote_start_id}"
     return JSONResponse(result.payload, headers=headers)
+
+
+@router.get(
+    "/commands/schemas",
+    summary="The official OCPP 1.6 JSON schema of every CSMS-initiated request",
+    description="Action -> the request schema the CSMS validates commands against (the "
+    "`ocpp` package's files); the console builds its command forms from them.",
+)
+async def command_schemas() -> dict[str, Any]:
+    validator = get_validator()
+    return {action: validator.request_schema(action) for action in sorted(CSMS_INITIATED)}
+
+
+@router.get(
+    "/commands/schemas/{action}",
+    summary="The official OCPP 1.6 JSON schema of one CSMS-initiated request",
+    responses={404: {"description": "Not an action the CSMS sends"}},
+)
+async def command_schema(action: str) -> dict[str, Any]:
+    if action not in CSMS_INITIATED:
+        raise NotFound(f"No CSMS-initiated action {action!r}")
+    return get_validator().request_schema(action)

@@ -14,6 +14,7 @@ from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
+from ampyre.services.dashboard import DashboardService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.diagnostics import DiagnosticsService
 from ampyre.services.event_log import EventLogService
@@ -68,6 +69,7 @@ class CentralSystem:
     message_log: MessageLog
     logs: LogRequestService
     security_profiles: SecurityProfileService
+    dashboard: DashboardService
 
     @classmethod
     def build(
@@ -167,6 +169,7 @@ class CentralSystem:
             certificates=certificates,
             webhooks=WebhookService(db, outbox),
             message_log=MessageLog(db, retention=timedelta(hours=settings.message_log_retention)),
+            dashboard=DashboardService(db, gateway),
         )
 
     async def ready(self) -> bool:

@@ -1,4 +1,5 @@
-// The energy chart of a transaction: an inline SVG line of delivered energy over time.
+// Inline SVG charts: a transaction's delivered energy over time, and a connector's composite
+// charging schedule as a step chart of its limit.
 
 import { h, svg } from "./dom.js";
 import { localTime } from "./format.js";
@@ -94,6 +95,81 @@ export function energyChart(transaction) {
       ),
       ticks,
       svg("text", { class: "chart-label", x: 12, y: PAD.top + 4, transform: `rotate(-90 12 ${PAD.top + 4})`, "text-anchor": "end" }, "kWh"),
+    ),
+    h("figcaption", { class: "muted" }, label),
+  );
+}
+
+const durationLabel = (seconds) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+/**
+ * The composite schedule (`GET .../composite-schedule`) as a step chart of the limit over
+ * the window. A period without a limit (no profile applies) is left as a gap: OCPP has no
+ * "unlimited", so the chart shows none rather than a made-up value.
+ */
+export function scheduleChart(answer) {
+  const schedule = answer.chargingSchedule;
+  const unit = schedule.chargingRateUnit;
+  const duration = schedule.duration;
+  const periods = schedule.chargingSchedulePeriod || [];
+  const steps = periods.map((p, i) => ({ from: p.startPeriod, to: i + 1 < periods.length ? periods[i + 1].startPeriod : duration, limit: p.limit }));
+  const limited = steps.filter((s) => s.limit !== null && s.limit !== undefined);
+  const start = new Date(answer.scheduleStart).getTime();
+  const describe = (s) => `${shortTime.format(new Date(start + s.from * 1000))}–${shortTime.format(new Date(start + s.to * 1000))}: ${s.limit === null || s.limit === undefined ? "no limit" : `${s.limit} ${unit}`}`;
+  const label = `Composite schedule of connector ${answer.connectorId} for ${durationLabel(duration)} from ${localTime(answer.scheduleStart)}, in ${unit}: ${steps.map(describe).join("; ") || "no periods"}.`;
+  if (!limited.length) {
+    return h("figure", { class: "chart" }, h("p", { class: "empty" }, "No charging profile limits this connector in the window."), h("figcaption", { class: "muted" }, label));
+  }
+
+  const maxLimit = Math.max(...limited.map((s) => s.limit));
+  const step = niceStep(maxLimit || 1);
+  const top = Math.ceil(maxLimit / step) * step || step;
+  const x = (seconds) => PAD.left + (seconds / duration) * (WIDTH - PAD.left - PAD.right);
+  const y = (value) => HEIGHT - PAD.bottom - (value / top) * (HEIGHT - PAD.top - PAD.bottom);
+
+  const grid = [];
+  for (let value = 0; value <= top + step / 2; value += step) {
+    grid.push(
+      svg("line", { class: "chart-grid", x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }),
+      svg("text", { class: "chart-label", x: PAD.left - 8, y: y(value) + 4, "text-anchor": "end" }, `${Number(value.toFixed(3))}`),
+    );
+  }
+  const ticks = [0, duration / 2, duration].map((seconds, index) =>
+    svg("text", { class: "chart-label", x: x(seconds), y: HEIGHT - PAD.bottom + 20, "text-anchor": ["start", "middle", "end"][index] }, shortTime.format(new Date(start + seconds * 1000))),
+  );
+  // One path: a horizontal run per limited period, a vertical join between adjacent ones.
+  let line = "";
+  let previous = null;
+  for (const s of steps) {
+    if (s.limit === null || s.limit === undefined) {
+      previous = null;
+      continue;
+    }
+    line += previous && previous.to === s.from ? ` V${y(s.limit).toFixed(1)}` : ` M${x(s.from).toFixed(1)},${y(s.limit).toFixed(1)}`;
+    line += ` H${x(s.to).toFixed(1)}`;
+    previous = s;
+  }
+  const areas = limited.map((s) =>
+    svg(
+      "rect",
+      { class: "chart-area schedule-step", x: x(s.from), y: y(s.limit), width: Math.max(x(s.to) - x(s.from), 0.5), height: y(0) - y(s.limit) },
+      svg("title", {}, describe(s)),
+    ),
+  );
+
+  return h(
+    "figure",
+    { class: "chart" },
+    svg(
+      "svg",
+      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": label, preserveAspectRatio: "xMidYMid meet" },
+      svg("title", {}, label),
+      grid,
+      svg("line", { class: "chart-axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: y(0), y2: y(0) }),
+      areas,
+      svg("path", { class: "chart-line", d: line.trim() }),
+      ticks,
+      svg("text", { class: "chart-label", x: 12, y: PAD.top + 4, transform: `rotate(-90 12 ${PAD.top + 4})`, "text-anchor": "end" }, unit),
     ),
     h("figcaption", { class: "muted" }, label),
   );

@@ -1,9 +1,23 @@
 // The "send command" form: any CSMS-initiated OCPP 1.6 (and security extension) message,
 // with a starting body per action, sent through POST /charge-points/{id}/commands/{Action}.
+// The body is edited in fields generated from the action's official schema or as raw JSON;
+// the two stay in step, and what is sent is the JSON.
 
-import { ApiError, request, seg } from "./api.js";
+import { ApiError, api, request, seg } from "./api.js";
 import { badge, field, jsonView, notice } from "./components.js";
 import { h, fill } from "./dom.js";
+import { showSchemaForm } from "./schema-form.js";
+
+let schemas = null;
+
+/** The request schemas of every command, fetched once per page load. */
+function commandSchemas() {
+  schemas ??= api.get("/commands/schemas").catch((error) => {
+    schemas = null;
+    throw error;
+  });
+  return schemas;
+}
 
 const inOneHour = () => new Date(Date.now() + 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 const nowIso = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -132,12 +146,38 @@ export function commandForm(chargePointId, { getContext, onAnswered }) {
   const note = h("p", { class: "hint", id: "command-note" });
   const result = h("div", { class: "command-result", "aria-live": "polite", "data-testid": "command-result" });
   const send = h("button", { class: "button", type: "submit" }, "Send");
+  const fields = h("div", { class: "schema-form", "data-testid": "command-fields" });
+
+  // The fields follow the JSON; an edit in the fields rewrites the JSON.
+  const showFields = async () => {
+    const action = chooser.value;
+    let body;
+    try {
+      body = JSON.parse(bodyInput.value.trim() || "{}");
+    } catch {
+      return; // Mid-edit: the fields keep their last state until the JSON parses again.
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body)) return;
+    let all;
+    try {
+      all = await commandSchemas();
+    } catch (error) {
+      fill(fields, notice("error", `No schema for the fields (${error.message}): edit the JSON below.`));
+      return;
+    }
+    if (chooser.value !== action || !all[action]) return;
+    showSchemaForm(fields, all[action], body, (value) => {
+      bodyInput.value = JSON.stringify(value, null, 2);
+    });
+  };
 
   const useTemplate = () => {
     const action = BY_NAME.get(chooser.value);
     bodyInput.value = JSON.stringify(action.template(getContext()), null, 2);
     fill(note, action.note || "");
+    showFields();
   };
+  bodyInput.addEventListener("input", showFields);
 
   chooser.addEventListener("change", () => {
     useTemplate();
@@ -181,6 +221,12 @@ export function commandForm(chargePointId, { getContext, onAnswered }) {
       { class: "command-row" },
       field("Action", chooser),
       field("Timeout (seconds)", timeoutInput),
+    ),
+    h(
+      "details",
+      { class: "schema-fields", open: true },
+      h("summary", {}, "Fields (from the official OCPP 1.6 schema; * required)"),
+      fields,
     ),
     field("Request body (JSON, sent unchanged)", bodyInput),
     note,

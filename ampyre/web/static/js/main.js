@@ -11,7 +11,10 @@ import { idTagsPage } from "./views/id-tags.js";
 import { transactionsPage, transactionPage } from "./views/transactions.js";
 import { reservationsPage } from "./views/reservations.js";
 import { recordsIndexPage, recordsPage } from "./views/records.js";
+import { dashboardPage } from "./views/dashboard.js";
+import { rolloutsPage, rolloutPage } from "./views/rollouts.js";
 
+route("/dashboard", dashboardPage, "dashboard");
 route("/charge-points", chargePointsPage, "charge-points");
 route("/register-charge-point", registerChargePointPage, "charge-points");
 route("/charge-points/:id", chargePointPage, "charge-points");
@@ -21,6 +24,8 @@ route("/transactions/:id", transactionPage, "transactions");
 route("/reservations", reservationsPage, "reservations");
 route("/records", recordsIndexPage, "records");
 route("/records/:name", recordsPage, "records");
+route("/firmware-rollouts", rolloutsPage, "firmware-rollouts");
+route("/firmware-rollouts/:id", rolloutPage, "firmware-rollouts");
 
 const nav = document.getElementById("nav");
 const logoutButton = document.getElementById("logout");
@@ -114,7 +119,7 @@ function start() {
   signedIn = true;
   showChrome(true);
   if (!location.hash || location.hash === "#" || location.hash === "#/") {
-    history.replaceState(null, "", "#/charge-points");
+    history.replaceState(null, "", "#/dashboard");
   }
   render();
 }

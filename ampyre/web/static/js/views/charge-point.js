@@ -1,6 +1,7 @@
 // One charge point: state, connectors, the command form and what the CSMS records about it.
 
 import { api, seg } from "../api.js";
+import { scheduleChart } from "../chart.js";
 import { commandForm } from "../commands.js";
 import { badge, connectedBadge, dataTable, details, field, jsonView, loadInto, loading, notice, pageHeader, panel, select, time, toast } from "../components.js";
 import { h, fill } from "../dom.js";
@@ -114,6 +115,28 @@ function deviationsTable(items) {
   });
 }
 
+/**
+ * The composite schedule of a chosen connector and window, as the CSMS computes it from the
+ * profiles it records, drawn as a step chart.
+ */
+function compositeSchedulePanel(base, connectorIds) {
+  const ids = [...new Set([0, ...connectorIds])].sort((a, b) => a - b);
+  const connector = select("connectorId", ids.map((id) => [String(id), id === 0 ? "0 (charge point)" : String(id)]), String(ids.find((id) => id > 0) ?? 0));
+  const duration = select("duration", [["3600", "1 hour"], ["21600", "6 hours"], ["86400", "24 hours"], ["604800", "7 days"]], "86400");
+  const body = h("div", { "aria-live": "polite" });
+  const load = () =>
+    loadInto(body, async () => scheduleChart(await api.get(`${base}/connectors/${seg(connector.value)}/composite-schedule`, { duration: duration.value })), "Computing the composite schedule");
+  connector.addEventListener("change", load);
+  duration.addEventListener("change", load);
+  load();
+  return panel(
+    "Composite schedule",
+    { id: "cp-schedule", actions: [field("Connector", connector), field("Window", duration), reloadButton(load)] },
+    h("p", { class: "muted" }, "The limit over time that the installed charging profiles make, as the CSMS computes it."),
+    body,
+  );
+}
+
 export async function chargePointPage(page) {
   const id = page.params.id;
   const base = `/charge-points/${seg(id)}`;
@@ -164,7 +187,7 @@ export async function chargePointPage(page) {
       const data = await api.get("/transactions", { chargePointId: id, limit: 10 });
       activeTransactionId = data.items.find((t) => t.active)?.transactionId ?? null;
       return [
-        dataTable({ caption: "Transactions", rows: data.items, empty: "No transactions yet.", columns: transactionColumns({ withChargePoint: false }) }),
+        dataTable({ caption: "Transactions", rows: data.items, empty: "No transactions yet.", columns: transactionColumns({ withChargePoint: false, stoppable: true }) }),
         data.total > data.items.length ? h("p", {}, h("a", { href: `#/transactions?chargePointId=${seg(id)}` }, `All ${data.total} transactions →`)) : null,
       ];
     });
@@ -248,6 +271,7 @@ export async function chargePointPage(page) {
         ["#cp-transactions", "Transactions"],
         ["#cp-reservations", "Reservations"],
         ["#cp-profiles", "Charging profiles"],
+        ["#cp-schedule", "Composite schedule"],
         ["#cp-configuration", "Configuration"],
         ["#cp-deviations", "Schema deviations"],
         ["#cp-messages", "OCPP messages"],
@@ -270,6 +294,7 @@ export async function chargePointPage(page) {
     panel("Transactions", { id: "cp-transactions", actions: reloadButton(loadTransactions) }, transactionsBody),
     panel("Reservations", { id: "cp-reservations", actions: reloadButton(loadReservations) }, reservationsBody),
     panel("Installed charging profiles", { id: "cp-profiles", actions: reloadButton(loadProfiles) }, profilesBody),
+    compositeSchedulePanel(base, latest.connectors.map((c) => c.connectorId)),
     panel(
       "Configuration",
       {

@@ -39,11 +39,12 @@ function cell(key, value) {
   if (typeof value === "string" && ISO_TIME.test(value)) return time(value);
   if (key === "chargePointId") return h("a", { href: `#/charge-points/${seg(value)}` }, String(value));
   if (key === "transactionId") return h("a", { href: `#/transactions/${seg(value)}` }, `#${value}`);
+  if (key === "rolloutId") return h("a", { href: `#/firmware-rollouts/${seg(value)}` }, `#${value}`);
   if (typeof value === "string" && isStatusField(key)) return badge(value);
   return text(value);
 }
 
-const LABELS = { chargePointId: "Charge point", transactionId: "Transaction" };
+const LABELS = { chargePointId: "Charge point", transactionId: "Transaction", rolloutId: "Rollout" };
 
 /** "requestedAt" -> "Requested at". */
 function label(key) {

@@ -1,8 +1,8 @@
 // Transactions: the filtered list, and one transaction with its meter values and chart.
 
-import { api, seg } from "../api.js";
+import { api, request, seg } from "../api.js";
 import { energyChart, energyPoints } from "../chart.js";
-import { badge, dataTable, details, loading, notice, pageHeader, panel, time } from "../components.js";
+import { badge, dataTable, details, loading, notice, pageHeader, panel, time, toast } from "../components.js";
 import { h, fill } from "../dom.js";
 import { energy, text } from "../format.js";
 import { filteredListPage } from "../lists.js";
@@ -13,7 +13,37 @@ export const transactionLink = (id) => h("a", { href: `#/transactions/${seg(id)}
 const chargePointLink = (id) => h("a", { href: `#/charge-points/${seg(id)}` }, id);
 const stateBadge = (t) => (t.active ? badge("Charging", "Active") : badge("Finished", "Finished"));
 
-export function transactionColumns({ withChargePoint = true } = {}) {
+/**
+ * A running transaction's Stop button: after the operator confirms, RemoteStopTransaction
+ * goes through the generic command endpoint, and the charge point's answer (Accepted or
+ * Rejected, or why nothing was sent) is shown beside the button. The transaction itself
+ * ends with the charge point's StopTransaction, which `onAnswered` lets the page reload for.
+ */
+export function stopButton(t, onAnswered) {
+  const answer = h("span", { class: "stop-answer", "aria-live": "polite", "data-testid": `stop-answer-${t.transactionId}` });
+  const button = h("button", { type: "button", class: "button danger small", "aria-label": `Stop transaction #${t.transactionId}` }, "Stop");
+  button.addEventListener("click", async () => {
+    if (!window.confirm(`Stop transaction #${t.transactionId} on ${t.chargePointId} (RemoteStopTransaction)?`)) return;
+    button.disabled = true;
+    fill(answer, "Sending…");
+    try {
+      const result = await request("POST", `/charge-points/${seg(t.chargePointId)}/commands/RemoteStopTransaction`, { body: { transactionId: t.transactionId } });
+      const status = result.data?.status;
+      fill(answer, badge(status), status === "Accepted" ? " the charge point stops it" : " the charge point refused");
+      toast(`RemoteStopTransaction #${t.transactionId}: ${status}`, status === "Accepted" ? "ok" : "error");
+      onAnswered?.();
+    } catch (error) {
+      fill(answer, badge("Failed", error.status ? String(error.status) : "No answer"), " ", error.message);
+      toast(error.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h("span", { class: "row-actions" }, button, answer);
+}
+
+/** `stoppable`: a Stop button on the running ones (its answer stays beside it). */
+export function transactionColumns({ withChargePoint = true, stoppable = false } = {}) {
   return [
     { label: "Transaction", cell: (t) => transactionLink(t.transactionId) },
     withChargePoint ? { label: "Charge point", cell: (t) => chargePointLink(t.chargePointId) } : null,
@@ -24,6 +54,7 @@ export function transactionColumns({ withChargePoint = true } = {}) {
     { label: "Stopped", cell: (t) => time(t.stopTimestamp) },
     { label: "Energy", cell: (t) => energy(t.energyWh), numeric: true },
     { label: "Stop reason", cell: (t) => text(t.stopReason) },
+    stoppable ? { label: "Actions", cell: (t) => (t.active ? stopButton(t) : "") } : null,
   ].filter(Boolean);
 }
 
@@ -79,6 +110,7 @@ export function transactionPage(page) {
   const chart = h("div", {});
   const meter = h("div", {});
   const stateSlot = h("span", {});
+  const stopSlot = h("span", {});
   let active = true;
 
   const load = async () => {
@@ -89,6 +121,9 @@ export function transactionPage(page) {
       fill(summary, notice("error", error.status === 404 || error.status === 422 ? `No transaction ${id}.` : error.message));
       return;
     }
+    // The Stop button stays while its answer shows; it goes once the transaction has ended.
+    if (t.active && !stopSlot.childElementCount) fill(stopSlot, stopButton(t, load));
+    if (!t.active) fill(stopSlot);
     active = t.active;
     fill(stateSlot, stateBadge(t));
     fill(
@@ -114,7 +149,7 @@ export function transactionPage(page) {
 
   fill(
     page.root,
-    pageHeader(`Transaction #${id}`, { back: ["#/transactions", "Transactions"], actions: stateSlot }),
+    pageHeader(`Transaction #${id}`, { back: ["#/transactions", "Transactions"], actions: [stateSlot, stopSlot] }),
     h("div", { class: "grid two" }, panel("Summary", {}, summary), panel("Energy", {}, chart)),
     panel("Meter values", {}, meter),
   );
