@@ -381,6 +381,16 @@ async def test_no_downgrade_and_prerequisites(
         assert "Rejected" in response.json()["detail"]
         described = await get_json(sec_api, f"/charge-points/{cp.charge_point_id}")
         assert described["securityProfile"] == 1
+        # Installed through Ampyre (InstallCertificate), the root certificate is known:
+        # no confirmation needed, the upgrade is asked for (and refused the same way).
+        ca_pem = (await sec_api.get("/ca")).json()["certificate"]
+        installed = await sec_api.post(
+            f"/charge-points/{cp.charge_point_id}/certificates/install",
+            json={"certificateType": "CentralSystemRootCertificate", "certificate": ca_pem},
+        )
+        assert installed.json() == {"status": "Accepted"}, installed.text
+        response = await sec_api.post(path, json={"profile": 2})
+        assert response.status_code == 409 and "Rejected" in response.json()["detail"]
     finally:
         await cp.close()
 

@@ -165,7 +165,7 @@ class CentralSystem:
             ),
             diagnostics=diagnostics,
             logs=LogRequestService(db, diagnostics, commands),
-            security_profiles=SecurityProfileService(charge_points, commands),
+            security_profiles=SecurityProfileService(charge_points, commands, certificates),
             certificates=certificates,
             webhooks=WebhookService(db, outbox),
             message_log=MessageLog(db, retention=timedelta(hours=settings.message_log_retention)),

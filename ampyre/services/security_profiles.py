@@ -15,11 +15,15 @@ from __future__ import annotations
 import logging
 import secrets
 
+from ampyre.services.certificates import CertificateService
 from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import AUTHORIZATION_KEY
 from ampyre.services.errors import Conflict, DomainError, InvalidRequest
 from ampyre.storage.models import ChargePoint
+
+#: The certificate type a charge point checks this server's TLS certificate with.
+CENTRAL_SYSTEM_ROOT = "CentralSystemRootCertificate"
 
 log = logging.getLogger("ampyre.security")
 
@@ -46,15 +50,21 @@ def check_upgrade(current: int, requested: int, *, root_certificate_installed: b
         # check this server's TLS certificate.
         raise Conflict(
             f"Profile {requested} needs the Central System root certificate installed on "
-            "the charge point (InstallCertificate); once it is, confirm with "
-            "rootCertificateInstalled: true"
+            "the charge point: install it (POST .../certificates/install, or refresh the "
+            "installed list), or confirm it is there with rootCertificateInstalled: true"
         )
 
 
 class SecurityProfileService:
-    def __init__(self, charge_points: ChargePointService, commands: CommandService) -> None:
+    def __init__(
+        self,
+        charge_points: ChargePointService,
+        commands: CommandService,
+        certificates: CertificateService,
+    ) -> None:
         self.charge_points = charge_points
         self.commands = commands
+        self.certificates = certificates
 
     async def upgrade(
         self,
@@ -66,6 +76,12 @@ class SecurityProfileService:
     ) -> ChargePoint:
         charge_point = await self.charge_points.get(charge_point_id)
         current = charge_point.security_profile
+        if profile >= 2 and not root_certificate_installed:
+            # What InstallCertificate or GetInstalledCertificateIds recorded (A05.FR.03).
+            root_certificate_installed = any(
+                row.certificate_type == CENTRAL_SYSTEM_ROOT
+                for row in await self.certificates.installed(charge_point_id)
+            )
         check_upgrade(current, profile, root_certificate_installed=root_certificate_installed)
         new_key = profile in (1, 2) and not charge_point.password_hash
         if new_key:
