@@ -292,3 +292,30 @@ async def test_command_fields_follow_the_official_schema(
         await expect(fields.get_by_role("spinbutton", name="connectorId")).to_have_value("3")
         await expect(profile.get_by_role("spinbutton", name="stackLevel")).to_have_value("4")
         await console.locator("#cp-command").screenshot(path=str(tmp_path / "command-fields.png"))
+
+
+async def test_fleet_search_filters_and_sorts_the_whole_fleet_on_the_server(
+    server: Server, console: Page
+) -> None:
+    # More charge points than a page, sorted first by id; the one searched for sorts after
+    # them all, so a search of the current page could never find it.
+    tag = unique("fleet").lower()
+    first_page = [f"aaa-{tag}-{n:02}" for n in range(51)]
+    wanted = f"zzz-{tag}"
+    await _register(server, *first_page, wanted)
+    await sign_in(console, server)
+    await console.get_by_role("link", name="Charge points").first.click()
+    fleet = console.get_by_role("table", name="Charge points")
+    await expect(fleet.get_by_role("row")).to_have_count(51)  # the header and a full page
+    await expect(fleet.get_by_role("link", name=wanted)).to_have_count(0)
+
+    await console.get_by_label("Search").fill(wanted)
+    await expect(fleet.get_by_role("link", name=wanted)).to_be_visible()
+    await expect(fleet.get_by_role("row")).to_have_count(2)  # the header and the match
+    await expect(console.get_by_text("1 match")).to_be_visible()
+
+    await console.get_by_label("Search").fill(tag)
+    await console.get_by_label("Sort by").select_option("-createdAt")
+    await expect(fleet.get_by_role("row").nth(1)).to_contain_text(wanted)  # newest first
+    await console.get_by_label("Connection").select_option("true")
+    await expect(console.get_by_text("No charge point matches.")).to_be_visible()

@@ -37,25 +37,26 @@ export function chargePointsPage(page) {
   let offset = Number(page.query.get("offset") || 0);
   const summary = h("p", { class: "muted", "aria-live": "polite" });
   const body = h("div", {});
-  const filterInput = h("input", { type: "search", name: "filter", placeholder: "Filter by id, vendor, model…", value: page.query.get("q") || "" });
+  // Search, filters and sorting run on the server, over the whole fleet (not this page).
+  const filterInput = h("input", { type: "search", name: "filter", placeholder: "Search id, vendor, model, firmware…", value: page.query.get("q") || "" });
+  const connection = select("connected", [["", "Any"], ["true", "Connected"], ["false", "Offline"]], "");
+  const registration = select("registrationStatus", [["", "Any"], "Accepted", "Pending", "Rejected"], "");
+  const order = select("sort", [["id", "Id"], ["-lastSeen", "Last seen, newest first"], ["chargePointVendor,chargePointModel", "Vendor and model"], ["firmwareVersion", "Firmware"], ["-createdAt", "Newest registered"]], "id");
   let lastItems = null;
   let lastTotal = 0;
+  let searched = false;
 
   const show = (filtering = false) => {
-    const needle = filterInput.value.trim().toLowerCase();
-    const items = needle
-      ? lastItems.filter((cp) => [cp.id, cp.chargePointVendor, cp.chargePointModel, cp.firmwareVersion].some((v) => v && v.toLowerCase().includes(needle)))
-      : lastItems;
     const online = lastItems.filter((cp) => cp.connected).length;
-    fill(summary, `${lastTotal} registered · ${online} connected on this page · refreshed ${new Date().toLocaleTimeString()}`);
+    fill(summary, `${lastTotal} ${searched ? "match" : "registered"} · ${online} connected on this page · refreshed ${new Date().toLocaleTimeString()}`);
     // Not while the operator is in the table: a rebuild would take their keyboard focus.
     if (body.contains(document.activeElement) && !filtering) return;
     fill(
       body,
       dataTable({
         caption: "Charge points",
-        rows: items,
-        empty: needle ? "No charge point matches the filter." : "No charge points yet. Register one to let it connect.",
+        rows: lastItems,
+        empty: searched ? "No charge point matches." : "No charge points yet. Register one to let it connect.",
         columns: [
           { label: "Id", cell: (cp) => chargePointLink(cp.id) },
           { label: "Connection", cell: (cp) => connectedBadge(cp.connected) },
@@ -71,18 +72,36 @@ export function chargePointsPage(page) {
     );
   };
 
-  const refresh = async () => {
+  const refresh = async (filtering = false) => {
+    const query = {
+      limit: PAGE_SIZE,
+      offset,
+      q: filterInput.value.trim(),
+      connected: connection.value,
+      registrationStatus: registration.value,
+      sort: order.value,
+    };
     try {
-      const data = await api.get("/charge-points", { limit: PAGE_SIZE, offset });
+      const data = await api.get("/charge-points", query);
+      searched = Boolean(query.q || query.connected || query.registrationStatus);
       lastItems = data.items;
       lastTotal = data.total;
-      show();
+      show(filtering);
     } catch (error) {
       fill(body, notice("error", error.message));
     }
   };
 
-  filterInput.addEventListener("input", () => lastItems && show(true));
+  let typing = null;
+  const search = () => {
+    offset = 0;
+    refresh(true);
+  };
+  filterInput.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(search, 250);
+  });
+  for (const control of [connection, registration, order]) control.addEventListener("change", search);
 
   fill(
     page.root,
@@ -91,7 +110,16 @@ export function chargePointsPage(page) {
     }),
     panel(
       "Fleet",
-      { actions: field("Filter", filterInput) },
+      {
+        actions: h(
+          "div",
+          { class: "list-filters" },
+          field("Search", filterInput),
+          field("Connection", connection),
+          field("Registration", registration),
+          field("Sort by", order),
+        ),
+      },
       summary,
       body,
     ),
