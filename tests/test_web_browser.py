@@ -387,6 +387,12 @@ async def test_the_optional_profiles_records_load_without_errors(
         panel = console.locator("section.panel")
         await expect(panel.locator(".loading")).to_have_count(0)
         await expect(panel.get_by_role("alert")).to_have_count(0)
+    # The audit log (admins): the trigger sent above, with who sent it.
+    await console.goto(f"{server.http_url}/#/records/audit-log")
+    await expect(console.locator("section.panel").get_by_role("row").nth(1)).to_be_visible()
+    await expect(console.locator("section.panel")).to_contain_text(
+        f"/charge-points/{cp_id}/trigger"
+    )
 
     await console.goto(f"{server.http_url}/#/charge-points/{cp_id}")
     records = console.locator("#cp-records")

@@ -18,6 +18,8 @@ export const FLEET_RECORDS = [
   { name: "firmware-rollouts", path: "/firmware-rollouts", title: "Firmware rollouts", about: "Firmware updates across several charge points, and their progress." },
   { name: "remote-starts", path: "/remote-starts", title: "Remote starts", about: "RemoteStartTransaction requests and the transactions they became." },
   { name: "unmatched-stops", path: "/unmatched-stops", title: "Unmatched stops", about: "StopTransactions naming a transaction the CSMS never assigned." },
+  { name: "webhooks", path: "/webhooks", title: "Webhooks", about: "URLs the live events are POSTed to, signed (operators read, admins manage)." },
+  { name: "audit-log", path: "/audit-log", title: "Audit log", about: "Every command an operator sent and every change: who, when, what, from where (admins)." },
 ];
 
 /** Lists about one charge point, shown on its page. */
