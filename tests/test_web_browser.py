@@ -170,7 +170,10 @@ async def test_the_charge_point_page_follows_the_live_event_stream(
     async with OcppClient.connect(server.ws_url, cp_id) as client:
         await client.boot()
         await sign_in(console, server)
-        async with console.expect_request(lambda r: "/api/v1/events" in r.url) as opened:
+        # This page's stream (the dashboard, where sign-in lands, has its own).
+        async with console.expect_request(
+            lambda r: "/api/v1/events" in r.url and "chargePointId=" in r.url
+        ) as opened:
             await console.goto(f"{server.http_url}/#/charge-points/{quote(cp_id, safe='')}")
         stream = await opened.value
         # The token goes in the header, never in the URL (where access logs keep it).
