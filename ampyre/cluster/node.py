@@ -76,6 +76,9 @@ class ClusterNode:
         if self.group_channel:
             self.bus.channels.add(self.group_channel)
         self._questions: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {}
+        #: Every node listens here too: a question for the whole cluster.
+        self.all_nodes_channel = f"{namespace}:nodes"
+        self.bus.channels.add(self.all_nodes_channel)
         self.sweep_lease_key = f"{namespace}:lease:sweep"
         self.events_channel = f"{namespace}:events"
         self.listening_key = f"{namespace}:listening"
@@ -125,13 +128,14 @@ class ClusterNode:
     async def _flush_message_log_of(self, charge_point_id: str) -> None:
         try:
             node = await self.presence.holder(charge_point_id)
-            if node is None or node == self.node_id:
+            if node == self.node_id:
                 return
-            await self.bus.request(
-                node,
-                {"kind": "flushMessageLog", "chargePointId": charge_point_id},
-                MESSAGE_LOG_FLUSH_TIMEOUT,
-            )
+            message = {"kind": "flushMessageLog", "chargePointId": charge_point_id}
+            if node is None:
+                # Gone from every node: its last frames may still wait on the one it left.
+                await self.bus.gather(self.all_nodes_channel, message, MESSAGE_LOG_FLUSH_TIMEOUT)
+                return
+            await self.bus.request(node, message, MESSAGE_LOG_FLUSH_TIMEOUT)
         except Exception as exc:  # the read goes on with what the database has
             log.debug("message log of %s: the holding node did not flush: %s", charge_point_id, exc)
 
