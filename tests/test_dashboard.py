@@ -12,7 +12,7 @@ from ampyre.services.clock import format_timestamp
 from ampyre.services.dashboard import period_starts
 from tests.conftest import api_client, unique
 from tests.ocpp_client import OcppClient
-from tests.server import Server
+from tests.server import Server, wait_for
 
 
 async def _transaction(
@@ -106,9 +106,13 @@ async def test_the_dashboard_counts_the_fleet(server_factory: Any) -> None:
             "timestamp": format_timestamp(now),
         }
 
-        # Disconnected: offline again.
-        board = (await api.get("/dashboard")).json()
-        assert board["chargePoints"]["online"] == 0
+        # Disconnected: offline again (under --workers, once the other process heard it:
+        # milliseconds).
+        async def offline() -> bool:
+            board = (await api.get("/dashboard")).json()
+            return bool(board["chargePoints"]["online"] == 0)
+
+        await wait_for(offline, timeout=5)
 
 
 async def test_the_dashboard_needs_a_token(server: Server) -> None:
