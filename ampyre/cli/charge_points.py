@@ -16,6 +16,7 @@ from ampyre.cli.rest import (
     charge_point_path,
     echo_fields,
     echo_json,
+    echo_page,
     echo_table,
     moved_database_option,
     rest_options,
@@ -112,10 +113,7 @@ def charge_point_add(
 def charge_point_list(api: RestClient, limit: int, offset: int, as_json: bool) -> None:
     """List registered charge points, connected or not as the server sees them now."""
     listed = api.call("GET", "/charge-points", params={"limit": limit, "offset": offset})
-    if as_json:
-        echo_json(listed)
-    else:
-        echo_table(listed["items"], LIST_COLUMNS, listed["total"])
+    echo_page(listed, LIST_COLUMNS, as_json)
 
 
 @charge_point.command("show")

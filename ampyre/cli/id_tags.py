@@ -16,7 +16,7 @@ from ampyre.cli.rest import (
     RestClient,
     echo_fields,
     echo_json,
-    echo_table,
+    echo_page,
     moved_database_option,
     rest_options,
 )
@@ -84,10 +84,7 @@ def id_tag_add(
 def id_tag_list(api: RestClient, limit: int, offset: int, as_json: bool) -> None:
     """List id tags."""
     listed = api.call("GET", "/id-tags", params={"limit": limit, "offset": offset})
-    if as_json:
-        echo_json(listed)
-    else:
-        echo_table(listed["items"], COLUMNS, listed["total"])
+    echo_page(listed, COLUMNS, as_json)
 
 
 @id_tag.command("show")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_table, rest_options
+from ampyre.cli.rest import RestClient, echo_json, echo_page, rest_options
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -92,10 +92,7 @@ def reservation_list(
     if active is not None:
         params["active"] = str(active).lower()
     listed = api.call("GET", "/reservations", params=params)
-    if as_json:
-        echo_json(listed)
-    else:
-        echo_table(listed["items"], COLUMNS, listed["total"])
+    echo_page(listed, COLUMNS, as_json)
 
 
 @reservation.command("cancel")

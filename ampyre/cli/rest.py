@@ -174,6 +174,14 @@ def echo_table(items: list[dict[str, Any]], columns: list[str], total: int | Non
         click.echo(f"({len(items)} of {total})")
 
 
+def echo_page(page: dict[str, Any], columns: list[str], as_json: bool) -> None:
+    """A list answer (`{"items", "total"}`) as JSON or as a table of `columns`."""
+    if as_json:
+        echo_json(page)
+    else:
+        echo_table(page["items"], columns, page["total"])
+
+
 def echo_fields(record: dict[str, Any], fields: list[str]) -> None:
     """One `name  value` line per field the record has."""
     width = max(len(name) for name in fields)

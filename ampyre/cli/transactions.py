@@ -12,6 +12,7 @@ from ampyre.cli.rest import (
     RestClient,
     echo_fields,
     echo_json,
+    echo_page,
     echo_table,
     moved_database_option,
     rest_options,
@@ -76,10 +77,7 @@ def transaction_list(
         "offset": offset,
     }
     listed = api.call("GET", "/transactions", params=params)
-    if as_json:
-        echo_json(listed)
-    else:
-        echo_table(listed["items"], LIST_COLUMNS, listed["total"])
+    echo_page(listed, LIST_COLUMNS, as_json)
 
 
 @transaction.command("show")
