@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from ampyre.cli.rest import (
+    F,
     RestClient,
     charge_point_path,
     chunks_of,
@@ -348,6 +349,26 @@ def _wait_for_rollout(api: RestClient, rollout_id: int, interval: float, as_json
         raise click.ClickException(f"{failed} of {total} charge points did not install it")
 
 
+def _upload_options(command: F) -> F:
+    """Where a charge point uploads (GetDiagnostics, GetLog) and how often it tries."""
+    for option in reversed(
+        [
+            click.option(
+                "--transport",
+                type=click.Choice(["http", "ftp", "external"]),
+                default="http",
+                show_default=True,
+                help="Upload to this server over HTTP or FTP, or to --location.",
+            ),
+            click.option("--location", help="The upload location, with --transport external."),
+            click.option("--retries", type=click.IntRange(min=0)),
+            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.group("diagnostics")
 def diagnostics() -> None:
     """Ask charge points for diagnostics and fetch the files they upload."""
@@ -355,18 +376,9 @@ def diagnostics() -> None:
 
 @diagnostics.command("request")
 @click.argument("charge_point_id")
-@click.option(
-    "--transport",
-    type=click.Choice(["http", "ftp", "external"]),
-    default="http",
-    show_default=True,
-    help="Upload to this server over HTTP or FTP, or to --location.",
-)
-@click.option("--location", help="The upload location, with --transport external.")
 @click.option("--start-time", help=f"Oldest information wanted. {timestamp_help}")
 @click.option("--stop-time", help=f"Newest information wanted. {timestamp_help}")
-@click.option("--retries", type=click.IntRange(min=0))
-@click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds.")
+@_upload_options
 @json_option
 @rest_options
 def diagnostics_request(
@@ -412,18 +424,9 @@ def diagnostics_request(
     default="DiagnosticsLog",
     show_default=True,
 )
-@click.option(
-    "--transport",
-    type=click.Choice(["http", "ftp", "external"]),
-    default="http",
-    show_default=True,
-    help="Upload to this server over HTTP or FTP, or to --location.",
-)
-@click.option("--location", help="The upload location, with --transport external.")
 @click.option("--oldest", help=f"Oldest entries wanted. {timestamp_help}")
 @click.option("--latest", help=f"Newest entries wanted. {timestamp_help}")
-@click.option("--retries", type=click.IntRange(min=0))
-@click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds.")
+@_upload_options
 @json_option
 @rest_options
 def diagnostics_log(
