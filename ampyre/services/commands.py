@@ -11,14 +11,19 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
+
+from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
+from ampyre.ocpp.v16.messages import Confirmation, unparse
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
 from ampyre.services.errors import (
     ChargePointCallError,
     ChargePointTimeout,
     Conflict,
+    InvalidRequest,
 )
 from ampyre.services.events import EventBus
 from ampyre.services.gateway import ChargePointGateway
@@ -26,10 +31,14 @@ from ampyre.services.remote_starts import RemoteStartService
 
 log = logging.getLogger("ampyre.commands")
 
+C = TypeVar("C", bound=Confirmation)
+
 #: OCPP 1.6, 4.2: while Pending, the CSMS must not send these.
 NOT_ALLOWED_WHILE_PENDING = frozenset({"RemoteStartTransaction", "RemoteStopTransaction"})
 
-Effect = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
+#: What an answer means, recorded: (charge point id, request, answer). Typed (the action's
+#: `COMMANDS` request and confirmation) for an action in `COMMANDS`, JSON objects otherwise.
+Effect = Callable[[str, Any, Any], Awaitable[None]]
 #: A domain rule a request must keep beyond its schema: raises InvalidRequest (nothing sent).
 Check = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -84,11 +93,21 @@ class CommandService:
         """Let a domain service refuse a schema-valid `action` request before it is sent."""
         self.checks[action] = check
 
+    async def ask(
+        self, charge_point_id: str, request: CsmsRequest, answer_type: type[C], *, timeout: float
+    ) -> C:
+        """Send a typed request the way `send` does and return its typed answer."""
+        result = await self.send(charge_point_id, request.action, unparse(request), timeout=timeout)
+        return _answer(result.payload, answer_type)
+
     async def send(
         self, charge_point_id: str, action: str, payload: Any, *, timeout: float
     ) -> CommandResult:
         charge_point = await self.charge_points.get(charge_point_id)
         self.gateway.check_request(action, payload)
+        typed = COMMANDS.get(action)
+        # The schema passed; the request type's bounds are checked before anything is sent.
+        typed_request = _request(payload, typed[0]) if typed else payload
         check = self.checks.get(action)
         if check is not None:
             await check(charge_point_id, payload)
@@ -127,7 +146,11 @@ class CommandService:
             await self.remote_starts.settle(remote_start_id, "Rejected")
         effect = self.effects.get(action)
         if effect is not None:
-            await effect(charge_point_id, payload, answer)
+            if typed is None:
+                await effect(charge_point_id, payload, answer)
+            else:
+                typed_answer = _answer(answer, typed[1])
+                await effect(charge_point_id, typed_request, typed_answer)
         log.info("[%s] %s answered %s", charge_point_id, action, answer.get("status", "-"))
         self.events.publish(
             "commandAnswered",
@@ -137,3 +160,23 @@ class CommandService:
             remoteStartId=remote_start_id,
         )
         return CommandResult(answer, remote_start_id)
+
+
+def _request(payload: Any, request_type: type[CsmsRequest]) -> Any:
+    """A schema-valid request as its type; what breaks the type's bounds (e.g. a negative
+    connector id) is refused before anything is sent."""
+    try:
+        return msgspec.convert(payload, request_type)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(f"{request_type.action}: {exc}") from None
+
+
+def _answer(payload: Any, answer_type: type[C]) -> C:
+    """A schema-checked answer as its type; one that breaks the type's bounds is the charge
+    point's error, reported like a CALLERROR."""
+    try:
+        return msgspec.convert(payload, answer_type)
+    except msgspec.ValidationError as exc:
+        raise ChargePointCallError(
+            "PropertyConstraintViolation", f"answer does not fit {answer_type.__name__}: {exc}", {}
+        ) from None

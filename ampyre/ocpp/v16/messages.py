@@ -101,11 +101,12 @@ class Message(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True, g
 
 
 class Request(Message, frozen=True):
-    """The payload of a CALL the charge point sends."""
+    """The payload of a CALL (here: one the charge point sends; `csms_messages` has the
+    CSMS's)."""
 
 
 class Confirmation(Message, frozen=True):
-    """The payload of the CALLRESULT the CSMS answers with."""
+    """The payload of the CALLRESULT that answers a CALL."""
 
 
 class IdTagInfo(Message, frozen=True):
