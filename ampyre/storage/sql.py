@@ -21,7 +21,7 @@ _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 class Sql:
     """One statement, in both parameter styles."""
 
-    __slots__ = ("names", "numbered", "text")
+    __slots__ = ("indexed", "names", "numbered", "text")
 
     def __init__(self, text: str) -> None:
         self.text = " ".join(text.split())
@@ -33,8 +33,12 @@ class Sql:
                 names.append(name)
             return f"${names.index(name) + 1}"
 
+        #: PostgreSQL's form: `$1`, `$2`... numbered in the order of `names`.
         self.numbered = _PARAMETER.sub(number, self.text)
         self.names = tuple(names)
+        #: SQLite's positional form, numbered the same way (`?1`, `?2`...): rows of many
+        #: are bound from tuples, cheaper to build and to bind than dicts.
+        self.indexed = _PARAMETER.sub(lambda m: f"?{names.index(m.group(1)) + 1}", self.text)
 
     def __repr__(self) -> str:
         return f"Sql({self.text!r})"
@@ -47,10 +51,17 @@ class Cursor(Protocol):
 
     def execute(self, sql: Sql, params: dict[str, Any]) -> None: ...
 
-    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None: ...
+    def executemany(self, sql: Sql, rows: list[tuple[Any, ...]]) -> None:
+        """Run a statement once per row; a row holds the values in the order of
+        `sql.names` (the order in which the parameters first appear)."""
+        ...
 
     def timestamp(self, value: datetime) -> Any:
         """A timestamp as this backend's driver takes it."""
+        ...
+
+    def epoch_timestamp(self, seconds: float) -> Any:
+        """`timestamp` of a `time.time()` value."""
         ...
 
     def read_timestamp(self, value: Any) -> datetime | None: ...
@@ -81,6 +92,25 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+#: The last second `_epoch_text` wrote, and its text up to the seconds.
+_last_second: tuple[int, str] = (0, "1970-01-01 00:00:00")
+
+
+def _epoch_text(seconds: float) -> str:
+    """`SqliteCursor.timestamp` of a `time.time()` value, at a fifth of the cost: the
+    frames of a message log batch share their second, so its text is kept."""
+    global _last_second
+    whole = int(seconds)
+    micro = round((seconds - whole) * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, 0
+    second, text = _last_second
+    if whole != second:
+        text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        _last_second = (whole, text)
+    return f"{text}.{micro:06d}"
+
+
 class SqliteCursor:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
@@ -91,14 +121,18 @@ class SqliteCursor:
     def execute(self, sql: Sql, params: dict[str, Any]) -> None:
         self.connection.execute(sql.text, params)
 
-    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
-        self.connection.executemany(sql.text, rows)
+    def executemany(self, sql: Sql, rows: list[tuple[Any, ...]]) -> None:
+        self.connection.executemany(sql.indexed, rows)
 
     @staticmethod
     def timestamp(value: datetime) -> str:
         # SQLAlchemy's SQLite DateTime format ("%Y-%m-%d %H:%M:%S.%f"), so that both
         # compare and sort as text; isoformat writes it at a third of strftime's cost.
         return _naive_utc(value).isoformat(" ", "microseconds")
+
+    @staticmethod
+    def epoch_timestamp(seconds: float) -> str:
+        return _epoch_text(seconds)
 
     @staticmethod
     def read_timestamp(value: Any) -> datetime | None:
@@ -138,15 +172,19 @@ class PostgresCursor:
     def execute(self, sql: Sql, params: dict[str, Any]) -> None:
         self.cursor.execute(sql.numbered, self._positional(sql, params))
 
-    def executemany(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
+    def executemany(self, sql: Sql, rows: list[tuple[Any, ...]]) -> None:
         if len(rows) == 1:  # asyncpg's executemany costs more than one execute
-            self.execute(sql, rows[0])
+            self.cursor.execute(sql.numbered, rows[0])
             return
-        self.cursor.executemany(sql.numbered, [self._positional(sql, row) for row in rows])
+        self.cursor.executemany(sql.numbered, rows)
 
     @staticmethod
     def timestamp(value: datetime) -> datetime:
         return _naive_utc(value)
+
+    @staticmethod
+    def epoch_timestamp(seconds: float) -> datetime:
+        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
 
     @staticmethod
     def read_timestamp(value: Any) -> datetime | None:

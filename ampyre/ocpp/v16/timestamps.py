@@ -37,8 +37,10 @@ def format_timestamp(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+    tz = value.tzinfo
+    if tz is not None:
+        # `now()` and `parse_timestamp` give UTC already: no conversion (a Heartbeat's).
+        value = (value if tz is UTC else value.astimezone(UTC)).replace(tzinfo=None)
     return value.isoformat(timespec="milliseconds") + "Z"
 
 

@@ -105,7 +105,7 @@ def record_boot(
 def record_last_seen(cursor: Cursor, seen: dict[str, datetime]) -> None:
     cursor.executemany(
         _LAST_SEEN,
-        [{"id": cp, "last_seen": cursor.timestamp(when)} for cp, when in seen.items()],
+        [(cursor.timestamp(when), cp) for cp, when in seen.items()],  # last_seen, id
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import NamedTuple
 
 from ampyre.storage.sql import Cursor, Sql
@@ -35,20 +34,21 @@ _INSERT = Sql(
 
 
 def insert(cursor: Cursor, frames: Sequence[LoggedFrame]) -> None:
+    timestamp = cursor.epoch_timestamp
     cursor.executemany(
         _INSERT,
         [
-            {
-                "charge_point_id": frame.charge_point_id,
-                "time": cursor.timestamp(datetime.fromtimestamp(frame.time, UTC)),
-                "direction": "in" if frame.incoming else "out",
-                "message_type": frame.message_type,
-                "unique_id": _storable(frame.unique_id, 64),
-                "action": _storable(frame.action, 64),
-                "frame": _text(frame.text),
-                "size": frame.size,
-                "answer_us": None if frame.answer_ms is None else round(frame.answer_ms * 1000),
-            }
+            (
+                frame.charge_point_id,
+                timestamp(frame.time),
+                "in" if frame.incoming else "out",
+                frame.message_type,
+                _storable(frame.unique_id, 64),
+                _storable(frame.action, 64),
+                _text(frame.text),
+                frame.size,
+                None if frame.answer_ms is None else round(frame.answer_ms * 1000),
+            )
             for frame in frames
         ],
     )

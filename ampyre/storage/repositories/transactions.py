@@ -249,15 +249,15 @@ def insert_meter_values(
     cursor.executemany(
         _INSERT_METER_VALUE,
         [
-            {
-                "charge_point_id": charge_point_id,
-                "connector_id": connector_id,
-                "transaction_id": transaction_id,
-                "timestamp": cursor.timestamp(timestamp),
-                "sampled_value": json_text(sampled),
-                "source": source,
-                "received_at": received,
-            }
+            (
+                charge_point_id,
+                connector_id,
+                transaction_id,
+                cursor.timestamp(timestamp),
+                json_text(sampled),
+                source,
+                received,
+            )
             for timestamp, sampled in meter_values
         ],
     )

@@ -15,6 +15,7 @@ it. The simulated charge point reads them the other way round.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import ClassVar
 
 from ampyre.ocpp.v16.messages import Confirmation, Request
@@ -38,7 +39,10 @@ def _collect() -> None:
     they build on is defined)."""
     from ampyre.ocpp.v16.csms_messages import remote_trigger
 
-    for module in (remote_trigger,)[:0]:  # each profile joins as its service reads it typed
+    modules: tuple[ModuleType, ...] = (remote_trigger,)[
+        :0
+    ]  # each joins as its service reads it typed
+    for module in modules:
         COMMANDS.update(module.COMMANDS)
 
 
