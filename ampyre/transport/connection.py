@@ -9,14 +9,13 @@ the previous is answered or timed out.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ampyre.ocpp.v16.checking import checked_request, checked_response
 from ampyre.ocpp.v16.errors import (
     InternalError,
     NotImplementedError_,
@@ -32,8 +31,8 @@ from ampyre.ocpp.v16.framing import (
     FrameError,
     parse_frame,
 )
-from ampyre.ocpp.v16.lenient import normalize_request, normalize_response
 from ampyre.ocpp.v16.validation import MessageValidator
+from ampyre.transport.answer_cache import AnswerCache
 from ampyre.transport.application import Deviation, FrameObserver, Session, SharedAnswers
 from ampyre.transport.errors import CallErrorAnswer, CallTimeout, ConnectionClosed
 from ampyre.transport.stats import MessageStats
@@ -54,40 +53,6 @@ class MessageSocket(Protocol):
         """How many received CALLs wait for their answer (the socket stops reading
         from a charge point that floods it)."""
         ...
-
-
-class AnswerCache:
-    """Answers to recent CALLs of one charge point, for CALLs repeated with the same id.
-
-    A charge point that lost an answer sends the CALL again with the same message id; it
-    gets the same answer and the message takes effect once. Keyed by id, action and a
-    digest of the frame as received, since some charge points restart their message
-    counters after a reboot: a resent CALL is the same frame again (OCPP-J 4.1.1), and
-    digesting the text costs a tenth of writing the parsed payload out again.
-    """
-
-    #: Answers longer than this are not kept (a bound on memory per charge point).
-    MAX_ANSWER = 4096
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[str, str, str], asyncio.Future[str]] = OrderedDict()
-
-    @staticmethod
-    def key(call: Call, text: str | bytes) -> tuple[str, str, str]:
-        data = text.encode() if isinstance(text, str) else text
-        return (call.unique_id, call.action, hashlib.blake2b(data, digest_size=16).hexdigest())
-
-    def get(self, key: tuple[str, str, str]) -> asyncio.Future[str] | None:
-        return self._entries.get(key)
-
-    def put(self, key: tuple[str, str, str], answer: asyncio.Future[str]) -> None:
-        self._entries[key] = answer
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def discard(self, key: tuple[str, str, str]) -> None:
-        self._entries.pop(key, None)
 
 
 class ChargePointConnection:
@@ -303,14 +268,9 @@ class ChargePointConnection:
     def _validated(self, call: Call) -> tuple[dict[str, Any], list[Deviation]]:
         if not self.validator.knows(call.action):
             raise NotImplementedError_(f"Unknown action {call.action[:64]!r}")
-        try:
-            self.validator.validate_request(call.action, call.payload)
-            return call.payload, []
-        except OcppError:
-            if not self.lenient:
-                raise
-        payload, deviations = normalize_request(self.validator, call.action, call.payload)
-        self.validator.validate_request(call.action, payload)
+        payload, deviations = checked_request(
+            self.validator, call.action, call.payload, lenient=self.lenient
+        )
         if deviations:
             log.info(
                 "[%s] %s accepted leniently: %s",
@@ -391,14 +351,9 @@ class ChargePointConnection:
         future.set_result(payload)
 
     def _validated_response(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.validator.validate_response(action, payload)
-            return payload
-        except OcppError:
-            if not self.lenient:
-                raise
-        repaired, deviations = normalize_response(self.validator, action, payload)
-        self.validator.validate_response(action, repaired)
+        repaired, deviations = checked_response(
+            self.validator, action, payload, lenient=self.lenient
+        )
         if deviations:
             self._record_deviations([(d.action, d.path, d.kind, d.detail) for d in deviations])
         return repaired
@@ -455,4 +410,4 @@ def _log_task_failure(task: asyncio.Task[None]) -> None:
         log.error("background task failed", exc_info=task.exception())
 
 
-__all__ = ["AnswerCache", "ChargePointConnection", "ConnectionClosed", "MessageSocket"]
+__all__ = ["ChargePointConnection", "ConnectionClosed", "MessageSocket"]

@@ -7,7 +7,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from ampyre.transport.connection import AnswerCache, ChargePointConnection
+from ampyre.transport.answer_cache import AnswerCache
+from ampyre.transport.connection import ChargePointConnection
 from ampyre.transport.errors import ConnectionClosed, NotConnected
 
 log = logging.getLogger("ampyre.connections")

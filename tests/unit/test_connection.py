@@ -14,7 +14,8 @@ import pytest
 
 from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 from ampyre.ocpp.v16.validation import get_validator
-from ampyre.transport.connection import AnswerCache, ChargePointConnection
+from ampyre.transport.answer_cache import AnswerCache
+from ampyre.transport.connection import ChargePointConnection
 from ampyre.transport.errors import CallErrorAnswer, CallTimeout
 from ampyre.transport.registry import ConnectionRegistry
 
