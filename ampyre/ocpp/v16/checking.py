@@ -9,6 +9,7 @@ CSMS to record. Raises the OcppError of the (first) broken rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ampyre.ocpp.v16.errors import OcppError
@@ -22,27 +23,36 @@ def checked_request(
     validator: MessageValidator, action: str, payload: dict[str, Any], *, lenient: bool
 ) -> tuple[dict[str, Any], list[Deviation]]:
     """A CALL's payload, checked (and repaired, for a lenient charge point)."""
-    try:
-        validator.validate_request(action, payload)
-        return payload, []
-    except OcppError:
-        if not lenient or not validator.knows(action):
-            raise
-    repaired, deviations = normalize_request(validator, action, payload)
-    validator.validate_request(action, repaired)
-    return repaired, deviations
+    return _checked(
+        validator.validate_request, normalize_request, validator, action, payload, lenient
+    )
 
 
 def checked_response(
     validator: MessageValidator, action: str, payload: dict[str, Any], *, lenient: bool
 ) -> tuple[dict[str, Any], list[Deviation]]:
     """A CALLRESULT's payload, checked (and repaired, for a lenient charge point)."""
+    return _checked(
+        validator.validate_response, normalize_response, validator, action, payload, lenient
+    )
+
+
+def _checked(
+    validate: Callable[[str, Any], None],
+    normalize: Callable[
+        [MessageValidator, str, dict[str, Any]], tuple[dict[str, Any], list[Deviation]]
+    ],
+    validator: MessageValidator,
+    action: str,
+    payload: dict[str, Any],
+    lenient: bool,
+) -> tuple[dict[str, Any], list[Deviation]]:
     try:
-        validator.validate_response(action, payload)
+        validate(action, payload)
         return payload, []
     except OcppError:
         if not lenient or not validator.knows(action):
             raise
-    repaired, deviations = normalize_response(validator, action, payload)
-    validator.validate_response(action, repaired)
+    repaired, deviations = normalize(validator, action, payload)
+    validate(action, repaired)
     return repaired, deviations
