@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from ampyre.ocpp.v16.csms_messages import CsmsRequest
+from ampyre.ocpp.v16.csms_messages.firmware import GetDiagnosticsConf, GetDiagnosticsReq
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, InvalidRequest, NotFound
@@ -129,19 +131,19 @@ class DiagnosticsService:
         if start_time and stop_time and stop_time < start_time:
             raise InvalidRequest("stopTime is before startTime")
 
-        def payload(request_id: int, location: str) -> dict[str, Any]:
-            return _present(
+        def message(request_id: int, location: str) -> GetDiagnosticsReq:
+            return GetDiagnosticsReq(
                 location=location,
                 retries=retries,
-                retryInterval=retry_interval,
-                startTime=format_timestamp(start_time),
-                stopTime=format_timestamp(stop_time),
+                retry_interval=retry_interval,
+                start_time=format_timestamp(start_time),
+                stop_time=format_timestamp(stop_time),
             )
 
         return await self.upload_request(
             self.attempts,
             charge_point_id,
-            payload,
+            message,
             transport=transport,
             base_url=base_url,
             location=location,
@@ -156,7 +158,7 @@ class DiagnosticsService:
         self,
         tracker: AttemptTracker,
         charge_point_id: str,
-        payload: Callable[[int, str], dict[str, Any]],
+        message: Callable[[int, str], CsmsRequest],
         *,
         transport: str,
         base_url: str,
@@ -166,12 +168,12 @@ class DiagnosticsService:
         timeout: float,
         **columns: Any,
     ) -> DiagnosticsRequest:
-        """Open the slot a charge point uploads to, send `tracker`'s request (its payload
-        made of the request's id and the location) and record it; GetDiagnostics and GetLog
+        """Open the slot a charge point uploads to, send `tracker`'s request (the `message`
+        of the request's id and the location) and record it; GetDiagnostics and GetLog
         alike."""
         await tracker.commands.charge_points.get(charge_point_id)
         location, slot = self._open_slot(transport, base_url, location)
-        tracker.check_sendable(charge_point_id, payload(0, location))
+        tracker.check_sendable(charge_point_id, message(0, location))
         window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
         request = await tracker.create(
             charge_point_id,
@@ -189,7 +191,7 @@ class DiagnosticsService:
         if self.ftp is not None and request.ftp_username:
             self.ftp.grant(self._ftp_account(request))
         try:
-            await tracker.send(request.id, charge_point_id, payload(request.id, location), timeout)
+            await tracker.send(request.id, charge_point_id, message(request.id, location), timeout)
         finally:
             request = await tracker.get(charge_point_id, request.id)
             self.close_slot_when_done(request)
@@ -224,29 +226,23 @@ class DiagnosticsService:
         return location, slot
 
     async def on_get_diagnostics_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: GetDiagnosticsReq, response: GetDiagnosticsConf
     ) -> None:
         """GetDiagnostics.conf names the file to come; without a name there is none (5.9)."""
-        file_name = response.get("fileName")
+
+        async def recorded() -> dict[str, Any]:
+            return {
+                "transport": "external",
+                "location": mask_password(request.location),
+                "start_time": _timestamp(request.start_time),
+                "stop_time": _timestamp(request.stop_time),
+                "retries": request.retries,
+                "retry_interval": request.retry_interval,
+            }
+
+        file_name = response.file_name
         status = "Sent" if file_name else "NoFile"
-        attempt_id = self.attempts.sending_now()
-        adopted = attempt_id is None
-        if attempt_id is None:  # sent through the generic commands endpoint
-            attempt = await self.attempts.create(
-                charge_point_id,
-                "Sending",
-                transport="external",
-                location=mask_password(request["location"]),
-                start_time=_timestamp(request.get("startTime")),
-                stop_time=_timestamp(request.get("stopTime")),
-                retries=request.get("retries"),
-                retry_interval=request.get("retryInterval"),
-                sent_at=now(),
-            )
-            attempt_id = attempt.id
-        await self.attempts.answered(attempt_id, status, file_name=file_name)
-        if adopted:
-            await self.attempts.adopt_recent_notifications(attempt_id)
+        await self.attempts.complete(charge_point_id, status, recorded, file_name=file_name)
 
     async def record_status(self, charge_point_id: str, status: str) -> None:
         request_id = await self.attempts.record_notification(charge_point_id, status)
@@ -405,11 +401,6 @@ def _ftp_host(base_url: str) -> str:
     """The host charge points reach this server by, as an FTP URL writes it."""
     host = urlsplit(base_url).hostname or "127.0.0.1"
     return f"[{host}]" if ":" in host else host
-
-
-def _present(**fields: Any) -> dict[str, Any]:
-    """A payload of the fields that have a value (OCPP leaves optional fields out)."""
-    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _timestamp(value: str | None) -> datetime | None:

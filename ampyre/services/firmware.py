@@ -22,9 +22,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from ocpp.v16.enums import UpdateFirmwareStatus
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ampyre.ocpp.v16.csms_messages.firmware import UpdateFirmwareConf, UpdateFirmwareReq
+from ampyre.ocpp.v16.csms_messages.security import (
+    Firmware,
+    SignedUpdateFirmwareConf,
+    SignedUpdateFirmwareReq,
+)
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, NotFound
@@ -66,7 +73,9 @@ SIGNED_FIRMWARE_UPDATE = dataclasses.replace(
     FIRMWARE_UPDATE, action="SignedUpdateFirmware", noun="Firmware update"
 )
 #: SignedUpdateFirmware.conf statuses after which the charge point goes ahead.
-SIGNED_UPDATE_TAKEN = ("Accepted", "AcceptedCanceled")
+SIGNED_UPDATE_TAKEN = frozenset(
+    {UpdateFirmwareStatus.accepted, UpdateFirmwareStatus.accepted_canceled}
+)
 
 
 class FirmwareService:
@@ -208,7 +217,7 @@ class FirmwareService:
         tracker = self.signed_attempts if signature else self.attempts
         tracker.check_sendable(
             charge_point_id,
-            firmware_payload(0, location, retrieve_date, retries, retry_interval, signature),
+            firmware_request(0, location, retrieve_date, retries, retry_interval, signature),
         )
         attempt = await tracker.create(
             charge_point_id,
@@ -220,10 +229,10 @@ class FirmwareService:
             retry_interval=retry_interval,
             signed=signature is not None,
         )
-        payload = firmware_payload(
+        request = firmware_request(
             attempt.id, location, retrieve_date, retries, retry_interval, signature
         )
-        await tracker.send(attempt.id, charge_point_id, payload, timeout)
+        await tracker.send(attempt.id, charge_point_id, request, timeout)
         return await self.attempts.get(charge_point_id, attempt.id)
 
     async def signature_for(
@@ -308,7 +317,7 @@ class FirmwareService:
         if charge_point_id is None:
             return  # cancelled, or taken by another task meanwhile
         attempt = await self.attempts.get(charge_point_id, update_id)
-        payload = firmware_payload(
+        request = firmware_request(
             update_id,
             location,
             attempt.retrieve_date,
@@ -318,7 +327,7 @@ class FirmwareService:
         )
         tracker = self.signed_attempts if signature else self.attempts
         try:
-            await tracker.send(update_id, charge_point_id, payload, timeout, keep_if_offline=True)
+            await tracker.send(update_id, charge_point_id, request, timeout, keep_if_offline=True)
         except DomainError as exc:
             log.info(
                 "[%s] rollout %s not delivered: %s",
@@ -328,52 +337,50 @@ class FirmwareService:
             )
 
     async def on_update_firmware_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: UpdateFirmwareReq, response: UpdateFirmwareConf
     ) -> None:
         """UpdateFirmware.conf is empty: any CALLRESULT means the charge point took it."""
-        attempt_id = self.attempts.sending_now()
-        if attempt_id is not None:
-            await self.attempts.answered(attempt_id, "Sent")
-            return
-        # Sent through the generic commands endpoint: recorded now, from the request.
-        attempt = await self.attempts.create(
-            charge_point_id,
-            "Sending",
-            firmware_image_id=await self.image_id_of(request["location"]),
-            location=mask_password(request["location"]),
-            retrieve_date=parse_timestamp(request["retrieveDate"]),
-            retries=request.get("retries"),
-            retry_interval=request.get("retryInterval"),
-            sent_at=now(),
-        )
-        await self.attempts.answered(attempt.id, "Sent")
-        await self.attempts.adopt_recent_notifications(attempt.id)
+
+        async def recorded() -> dict[str, Any]:
+            return await self._recorded(request.location, request.retrieve_date, request)
+
+        await self.attempts.complete(charge_point_id, "Sent", recorded)
 
     async def on_signed_update_firmware_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: SignedUpdateFirmwareReq,
+        response: SignedUpdateFirmwareConf,
     ) -> None:
         """Accepted: the charge point goes ahead; anything else (Rejected, InvalidCertificate,
         RevokedCertificate) ends the attempt as Rejected with the charge point's word."""
-        answer = response.get("status")
-        status, error = ("Sent", None) if answer in SIGNED_UPDATE_TAKEN else ("Rejected", answer)
-        attempt_id = self.signed_attempts.sending_now()
-        if attempt_id is not None:
-            await self.signed_attempts.answered(attempt_id, status, error=error)
-            return
-        firmware = request["firmware"]
-        attempt = await self.signed_attempts.create(
-            charge_point_id,
-            "Sending",
-            firmware_image_id=await self.image_id_of(firmware["location"]),
-            location=mask_password(firmware["location"]),
-            retrieve_date=parse_timestamp(firmware["retrieveDateTime"]),
-            retries=request.get("retries"),
-            retry_interval=request.get("retryInterval"),
-            signed=True,
-            sent_at=now(),
-        )
-        await self.signed_attempts.answered(attempt.id, status, error=error)
-        await self.signed_attempts.adopt_recent_notifications(attempt.id)
+        firmware = request.firmware
+
+        async def recorded() -> dict[str, Any]:
+            columns = await self._recorded(firmware.location, firmware.retrieve_date_time, request)
+            return {**columns, "signed": True}
+
+        if response.status in SIGNED_UPDATE_TAKEN:
+            await self.signed_attempts.complete(charge_point_id, "Sent", recorded, error=None)
+        else:
+            await self.signed_attempts.complete(
+                charge_point_id, "Rejected", recorded, error=response.status.value
+            )
+
+    async def _recorded(
+        self,
+        location: str,
+        retrieve_date: str,
+        request: UpdateFirmwareReq | SignedUpdateFirmwareReq,
+    ) -> dict[str, Any]:
+        """The columns of an update sent through the generic commands endpoint."""
+        return {
+            "firmware_image_id": await self.image_id_of(location),
+            "location": mask_password(location),
+            "retrieve_date": parse_timestamp(retrieve_date),
+            "retries": request.retries,
+            "retry_interval": request.retry_interval,
+        }
 
     async def record_status(self, charge_point_id: str, status: str) -> None:
         await self.attempts.record_notification(charge_point_id, status)
@@ -384,57 +391,31 @@ class FirmwareService:
         return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
 
 
-def firmware_payload(
+def firmware_request(
     request_id: int,
     location: str,
     retrieve_date: datetime,
     retries: int | None,
     retry_interval: int | None,
     signature: FirmwareSignature | None,
-) -> dict[str, Any]:
-    """UpdateFirmware.req, or SignedUpdateFirmware.req when there is a signature."""
+) -> UpdateFirmwareReq | SignedUpdateFirmwareReq:
+    """UpdateFirmware.req (OCPP 1.6, 6.55), or SignedUpdateFirmware.req (whitepaper 5.13)
+    when there is a signature; `request_id` is the attempt's (the signed request's only)."""
     if signature is None:
-        return update_firmware_payload(location, retrieve_date, retries, retry_interval)
-    return signed_update_firmware_payload(
-        request_id, location, retrieve_date, retries, retry_interval, signature
+        return UpdateFirmwareReq(
+            location=location,
+            retrieve_date=format_timestamp(retrieve_date),
+            retries=retries,
+            retry_interval=retry_interval,
+        )
+    return SignedUpdateFirmwareReq(
+        request_id=request_id,
+        firmware=Firmware(
+            location=location,
+            retrieve_date_time=format_timestamp(retrieve_date),
+            signing_certificate=signature.signing_certificate,
+            signature=signature.signature,
+        ),
+        retries=retries,
+        retry_interval=retry_interval,
     )
-
-
-def signed_update_firmware_payload(
-    request_id: int,
-    location: str,
-    retrieve_date: datetime,
-    retries: int | None,
-    retry_interval: int | None,
-    signature: FirmwareSignature,
-) -> dict[str, Any]:
-    """SignedUpdateFirmware.req (security whitepaper, 5.13)."""
-    payload: dict[str, Any] = {
-        "requestId": request_id,
-        "firmware": {
-            "location": location,
-            "retrieveDateTime": format_timestamp(retrieve_date),
-            "signingCertificate": signature.signing_certificate,
-            "signature": signature.signature,
-        },
-    }
-    if retries is not None:
-        payload["retries"] = retries
-    if retry_interval is not None:
-        payload["retryInterval"] = retry_interval
-    return payload
-
-
-def update_firmware_payload(
-    location: str, retrieve_date: datetime, retries: int | None, retry_interval: int | None
-) -> dict[str, Any]:
-    """UpdateFirmware.req (OCPP 1.6, 6.55)."""
-    payload: dict[str, Any] = {
-        "location": location,
-        "retrieveDate": format_timestamp(retrieve_date),
-    }
-    if retries is not None:
-        payload["retries"] = retries
-    if retry_interval is not None:
-        payload["retryInterval"] = retry_interval
-    return payload

@@ -19,12 +19,35 @@ from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
+import msgspec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from ocpp.v16.enums import (
+    CertificateStatus,
+    CertificateUse,
+    DeleteCertificateStatus,
+    GetInstalledCertificateStatus,
+    HashAlgorithm,
+    MessageTrigger,
+)
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from ampyre.ocpp.v16.certificate_hash import certificate_hash_data, serial_hex
+from ampyre.ocpp.v16.csms_messages.security import (
+    CertificateHashData,
+    CertificateSignedConf,
+    CertificateSignedReq,
+    DeleteCertificateConf,
+    DeleteCertificateReq,
+    ExtendedTriggerMessageConf,
+    ExtendedTriggerMessageReq,
+    GetInstalledCertificateIdsConf,
+    GetInstalledCertificateIdsReq,
+    InstallCertificateConf,
+    InstallCertificateReq,
+)
+from ampyre.ocpp.v16.messages import unparse
 from ampyre.services.certificates.authority import CertificateAuthority, SigningFailed, chain_pem
 from ampyre.services.certificates.csr import CsrRejected, CsrRules, validate_csr
 from ampyre.services.clock import now
@@ -47,6 +70,8 @@ log = logging.getLogger("ampyre.certificates")
 #: CertificateUseEnumType of the security extension.
 CertificateType = Literal["CentralSystemRootCertificate", "ManufacturerRootCertificate"]
 CERTIFICATE_TYPES: tuple[str, ...] = get_args(CertificateType)
+#: DeleteCertificate answers after which the charge point holds the certificate no more.
+_LACKED = frozenset({DeleteCertificateStatus.accepted, DeleteCertificateStatus.not_found})
 #: How long the renewal policy waits before asking a charge point again that did not come
 #: back with a CSR (or whose new certificate it refused).
 RENEWAL_RETRY = timedelta(hours=6)
@@ -146,10 +171,10 @@ class CertificateService:
             serial_hex(leaf.serial_number),
             leaf.not_valid_after_utc.isoformat(),
         )
-        payload = {"certificateChain": chain_pem(chain)}
+        request = CertificateSignedReq(certificate_chain=chain_pem(chain))
         try:
-            await self.commands.send(
-                charge_point_id, "CertificateSigned", payload, timeout=CERTIFICATE_SIGNED_TIMEOUT
+            await self.commands.ask(
+                charge_point_id, request, CertificateSignedConf, timeout=CERTIFICATE_SIGNED_TIMEOUT
             )
         except DomainError as exc:
             # Not connected, deleted, or a chain past CertificateSigned's 10000 characters.
@@ -158,14 +183,14 @@ class CertificateService:
             await self._set_issued_status(charge_point_id, leaf.serial_number, status)
 
     async def on_certificate_signed_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: CertificateSignedReq, response: CertificateSignedConf
     ) -> None:
         """Note the charge point's answer on the certificate the chain begins with."""
         try:
-            leaf = x509.load_pem_x509_certificate(request["certificateChain"].encode())
+            leaf = x509.load_pem_x509_certificate(request.certificate_chain.encode())
         except ValueError:
             return  # an operator's own chain through the commands endpoint
-        await self._set_issued_status(charge_point_id, leaf.serial_number, response["status"])
+        await self._set_issued_status(charge_point_id, leaf.serial_number, response.status.value)
 
     async def _set_issued_status(self, charge_point_id: str, serial: int, status: str) -> None:
         async with self.db.sessions.begin() as session:
@@ -183,13 +208,13 @@ class CertificateService:
     async def renew(self, charge_point_id: str, *, timeout: float) -> dict[str, Any]:
         """Ask the charge point for a new key and CSR (A02: ExtendedTriggerMessage
         SignChargePointCertificate); its answer."""
-        result = await self.commands.send(
-            charge_point_id,
-            "ExtendedTriggerMessage",
-            {"requestedMessage": "SignChargePointCertificate"},
-            timeout=timeout,
+        request = ExtendedTriggerMessageReq(
+            requested_message=MessageTrigger.sign_charge_point_certificate
         )
-        return result.payload
+        answer = await self.commands.ask(
+            charge_point_id, request, ExtendedTriggerMessageConf, timeout=timeout
+        )
+        return unparse(answer)
 
     async def install(
         self, charge_point_id: str, certificate_type: str, pem: str, *, timeout: float
@@ -199,13 +224,13 @@ class CertificateService:
             x509.load_pem_x509_certificate(pem.encode())
         except ValueError as exc:
             raise InvalidRequest(f"certificate: not a PEM X.509 certificate ({exc})") from None
-        result = await self.commands.send(
-            charge_point_id,
-            "InstallCertificate",
-            {"certificateType": certificate_type, "certificate": pem},
-            timeout=timeout,
+        request = InstallCertificateReq(
+            certificate_type=CertificateUse(certificate_type), certificate=pem
         )
-        return result.payload
+        answer = await self.commands.ask(
+            charge_point_id, request, InstallCertificateConf, timeout=timeout
+        )
+        return unparse(answer)
 
     async def refresh(
         self, charge_point_id: str, certificate_types: list[str], *, timeout: float
@@ -213,13 +238,13 @@ class CertificateService:
         """M03: ask for the installed CA certificates of each type; the answers by type."""
         answers = {}
         for certificate_type in certificate_types:
-            result = await self.commands.send(
-                charge_point_id,
-                "GetInstalledCertificateIds",
-                {"certificateType": certificate_type},
-                timeout=timeout,
+            request = GetInstalledCertificateIdsReq(
+                certificate_type=CertificateUse(certificate_type)
             )
-            answers[certificate_type] = result.payload
+            answer = await self.commands.ask(
+                charge_point_id, request, GetInstalledCertificateIdsConf, timeout=timeout
+            )
+            answers[certificate_type] = unparse(answer)
         return answers
 
     async def delete_installed(
@@ -247,62 +272,58 @@ class CertificateService:
             raise Conflict(
                 f"{len(rows)} installed certificates match {key!r}; name one by its serial number"
             )
-        result = await self.commands.send(
-            charge_point_id,
-            "DeleteCertificate",
-            {"certificateHashData": _hash_data(rows[0])},
-            timeout=timeout,
+        request = DeleteCertificateReq(certificate_hash_data=_hash_data(rows[0]))
+        answer = await self.commands.ask(
+            charge_point_id, request, DeleteCertificateConf, timeout=timeout
         )
-        return result.payload
+        return unparse(answer)
 
     # -- effects ----------------------------------------------------------------------------
 
     async def on_install_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: InstallCertificateReq, response: InstallCertificateConf
     ) -> None:
-        status = response.get("status")
-        hash_data: dict[str, str] | None = None
+        hash_data: CertificateHashData | None = None
         try:
-            hash_data = certificate_hash_data(
-                x509.load_pem_x509_certificate(request["certificate"].encode())
+            hash_data = msgspec.convert(
+                certificate_hash_data(x509.load_pem_x509_certificate(request.certificate.encode())),
+                CertificateHashData,
             )
         except ValueError:
             pass  # not self-signed: its hash data comes with the next refresh
+        certificate_type = request.certificate_type.value
         await self.event_log.record(
             charge_point_id,
             "InstallCertificate",
             {
-                "certificateType": request["certificateType"],
-                "certificateHashData": hash_data,
-                "status": status,
+                "certificateType": certificate_type,
+                "certificateHashData": unparse(hash_data) if hash_data is not None else None,
+                "status": response.status.value,
             },
         )
-        if status != "Accepted" or hash_data is None:
+        if response.status is not CertificateStatus.accepted or hash_data is None:
             return
         async with self.db.sessions.begin() as session:
             present = await session.scalar(
                 select(InstalledCertificate.id).where(
                     InstalledCertificate.charge_point_id == charge_point_id,
-                    InstalledCertificate.certificate_type == request["certificateType"],
+                    InstalledCertificate.certificate_type == certificate_type,
                     *_matching(hash_data),
                 )
             )
             if present is None:
-                session.add(
-                    _installed(charge_point_id, request["certificateType"], hash_data, "Installed")
-                )
+                session.add(_installed(charge_point_id, certificate_type, hash_data, "Installed"))
 
     async def on_delete_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: DeleteCertificateReq, response: DeleteCertificateConf
     ) -> None:
-        status = response.get("status")
-        hash_data = request["certificateHashData"]
+        hash_data = request.certificate_hash_data
         await self.event_log.record(
             charge_point_id,
             "DeleteCertificate",
-            {"certificateHashData": hash_data, "status": status},
+            {"certificateHashData": unparse(hash_data), "status": response.status.value},
         )
-        if status in ("Accepted", "NotFound"):  # either way, the charge point lacks it
+        if response.status in _LACKED:  # either way, the charge point lacks it
             async with self.db.sessions.begin() as session:
                 await session.execute(
                     delete(InstalledCertificate).where(
@@ -312,14 +333,16 @@ class CertificateService:
                 )
 
     async def on_installed_ids_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: GetInstalledCertificateIdsReq,
+        response: GetInstalledCertificateIdsConf,
     ) -> None:
-        """The charge point's list of one type replaces what the CSMS knew of that type."""
-        status = response.get("status")
-        if status not in ("Accepted", "NotFound"):
-            return
-        certificate_type = request["certificateType"]
-        reported = response.get("certificateHashData") or [] if status == "Accepted" else []
+        """The charge point's list of one type replaces what the CSMS knew of that type
+        (Accepted with the list, or NotFound: none)."""
+        certificate_type = request.certificate_type.value
+        accepted = response.status is GetInstalledCertificateStatus.accepted
+        reported = response.certificate_hash_data or [] if accepted else []
         async with self.db.sessions.begin() as session:
             await session.execute(
                 delete(InstalledCertificate).where(
@@ -327,14 +350,8 @@ class CertificateService:
                     InstalledCertificate.certificate_type == certificate_type,
                 )
             )
-            seen = set()
-            for hash_data in reported:
-                key = tuple(sorted(hash_data.items()))
-                if key not in seen:
-                    seen.add(key)
-                    session.add(
-                        _installed(charge_point_id, certificate_type, hash_data, "Reported")
-                    )
+            for hash_data in dict.fromkeys(reported):  # each once, in the charge point's order
+                session.add(_installed(charge_point_id, certificate_type, hash_data, "Reported"))
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -431,7 +448,7 @@ class CertificateService:
         log.info(
             "[%s] certificate near expiry: renewal requested, %s",
             charge_point_id,
-            answer.get("status"),
+            answer["status"],
         )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -445,35 +462,35 @@ class CertificateService:
             log.error("certificate work failed", exc_info=task.exception())
 
 
-def _hash_data(row: InstalledCertificate) -> dict[str, str]:
-    return {
-        "hashAlgorithm": row.hash_algorithm,
-        "issuerNameHash": row.issuer_name_hash,
-        "issuerKeyHash": row.issuer_key_hash,
-        "serialNumber": row.serial_number,
-    }
+def _hash_data(row: InstalledCertificate) -> CertificateHashData:
+    return CertificateHashData(
+        hash_algorithm=HashAlgorithm(row.hash_algorithm),
+        issuer_name_hash=row.issuer_name_hash,
+        issuer_key_hash=row.issuer_key_hash,
+        serial_number=row.serial_number,
+    )
 
 
-def _matching(hash_data: dict[str, str]) -> list[Any]:
+def _matching(hash_data: CertificateHashData) -> list[Any]:
     return [
-        InstalledCertificate.hash_algorithm == hash_data["hashAlgorithm"],
-        InstalledCertificate.issuer_name_hash == hash_data["issuerNameHash"],
-        InstalledCertificate.issuer_key_hash == hash_data["issuerKeyHash"],
-        InstalledCertificate.serial_number == hash_data["serialNumber"],
+        InstalledCertificate.hash_algorithm == hash_data.hash_algorithm.value,
+        InstalledCertificate.issuer_name_hash == hash_data.issuer_name_hash,
+        InstalledCertificate.issuer_key_hash == hash_data.issuer_key_hash,
+        InstalledCertificate.serial_number == hash_data.serial_number,
     ]
 
 
 def _installed(
-    charge_point_id: str, certificate_type: str, hash_data: dict[str, str], source: str
+    charge_point_id: str, certificate_type: str, hash_data: CertificateHashData, source: str
 ) -> InstalledCertificate:
     # Kept as the charge point wrote it: DeleteCertificate names it the same way (M04.FR.07).
     return InstalledCertificate(
         charge_point_id=charge_point_id,
         certificate_type=certificate_type,
-        hash_algorithm=hash_data["hashAlgorithm"],
-        issuer_name_hash=hash_data["issuerNameHash"],
-        issuer_key_hash=hash_data["issuerKeyHash"],
-        serial_number=hash_data["serialNumber"],
+        hash_algorithm=hash_data.hash_algorithm.value,
+        issuer_name_hash=hash_data.issuer_name_hash,
+        issuer_key_hash=hash_data.issuer_key_hash,
+        serial_number=hash_data.serial_number,
         source=source,
         updated_at=now(),
     )

@@ -36,9 +36,9 @@ COMMANDS: dict[str, tuple[type[CsmsRequest], type[Confirmation]]] = {}
 def _collect() -> None:
     """Every profile module's commands, in `COMMANDS` (imported here, after the base type
     they build on is defined)."""
-    from ampyre.ocpp.v16.csms_messages import remote_trigger
+    from ampyre.ocpp.v16.csms_messages import firmware, security
 
-    for module in (remote_trigger,)[:0]:  # each profile joins as its service reads it typed
+    for module in (firmware, security):  # each profile joins as its service reads it typed
         COMMANDS.update(module.COMMANDS)
 
 
