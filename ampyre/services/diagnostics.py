@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from ampyre.ocpp.v16.csms_messages import CsmsRequest
 from ampyre.ocpp.v16.csms_messages.firmware import GetDiagnosticsConf, GetDiagnosticsReq
+from ampyre.ocpp.v16.csms_messages.security import GetLogReq
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import Conflict, DomainError, InvalidRequest, NotFound
@@ -52,6 +52,10 @@ DIAGNOSTICS_REQUEST = AttemptKind(
     terminal=frozenset({"Uploaded", "UploadFailed", "NoFile", "Rejected", "Error", "Superseded"}),
     reopenable=frozenset({"UploadFailed", "Error"}),
 )
+
+
+#: The requests that make a charge point upload a file to a slot.
+UploadRequest = GetDiagnosticsReq | GetLogReq
 
 
 class UploadSlotClosed(Conflict):
@@ -147,8 +151,6 @@ class DiagnosticsService:
             transport=transport,
             base_url=base_url,
             location=location,
-            retries=retries,
-            retry_interval=retry_interval,
             timeout=timeout,
             start_time=start_time,
             stop_time=stop_time,
@@ -158,26 +160,25 @@ class DiagnosticsService:
         self,
         tracker: AttemptTracker,
         charge_point_id: str,
-        message: Callable[[int, str], CsmsRequest],
+        message: Callable[[int, str], UploadRequest],
         *,
         transport: str,
         base_url: str,
         location: str | None,
-        retries: int | None,
-        retry_interval: int | None,
         timeout: float,
         **columns: Any,
     ) -> DiagnosticsRequest:
         """Open the slot a charge point uploads to, send `tracker`'s request (the `message`
-        of the request's id and the location) and record it; GetDiagnostics and GetLog
-        alike."""
+        of the request's id and the location; its retry policy is the request's too) and
+        record it; GetDiagnostics and GetLog alike."""
         await tracker.commands.charge_points.get(charge_point_id)
         location, slot = self._open_slot(transport, base_url, location)
-        tracker.check_sendable(charge_point_id, message(0, location))
+        unsent = message(0, location)
+        retries, retry_interval = unsent.retries, unsent.retry_interval
         window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
-        request = await tracker.create(
+        request = await tracker.open(
             charge_point_id,
-            "Sending",
+            unsent,
             transport=transport,
             location=mask_password(location),
             retries=retries,

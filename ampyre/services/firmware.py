@@ -215,13 +215,9 @@ class FirmwareService:
         attempt (also when it fails)."""
         await self.attempts.commands.charge_points.get(charge_point_id)
         tracker = self.signed_attempts if signature else self.attempts
-        tracker.check_sendable(
+        attempt = await tracker.open(
             charge_point_id,
             firmware_request(0, location, retrieve_date, retries, retry_interval, signature),
-        )
-        attempt = await tracker.create(
-            charge_point_id,
-            "Sending",
             firmware_image_id=firmware_image_id,
             location=mask_password(location),
             retrieve_date=retrieve_date,
@@ -265,10 +261,10 @@ class FirmwareService:
         signed: bool = False,
     ) -> None:
         """Add a not yet sent (Pending) attempt of a rollout, in the caller's transaction."""
-        timestamp = now()
         session.add(
-            FirmwareUpdate(
-                charge_point_id=charge_point_id,
+            self.attempts.new(
+                charge_point_id,
+                "Pending",
                 rollout_id=rollout_id,
                 firmware_image_id=firmware_image_id,
                 location=mask_password(location),
@@ -276,9 +272,6 @@ class FirmwareService:
                 retries=retries,
                 retry_interval=retry_interval,
                 signed=signed,
-                status="Pending",
-                requested_at=timestamp,
-                updated_at=timestamp,
             )
         )
 

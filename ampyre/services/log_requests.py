@@ -102,8 +102,6 @@ class LogRequestService:
             transport=transport,
             base_url=base_url,
             location=location,
-            retries=retries,
-            retry_interval=retry_interval,
             timeout=timeout,
             log_type=log_type,
             start_time=oldest,

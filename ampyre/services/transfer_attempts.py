@@ -88,21 +88,28 @@ class AttemptTracker:
         # (which runs inside commands.send, in the same task) to complete.
         self._sending: ContextVar[int | None] = ContextVar(f"{kind.action}_attempt", default=None)
 
-    def check_sendable(self, charge_point_id: str, request: CsmsRequest) -> None:
-        """What commands.send would refuse, refused before anything is recorded."""
-        self.commands.gateway.check_request(request.action, unparse(request))
+    async def open(self, charge_point_id: str, unsent: CsmsRequest, **columns: Any) -> Any:
+        """Record an attempt about to be sent (Sending), once what commands.send would
+        refuse of its request (`unsent`: its id, if it carries one, not known yet) has been
+        refused before anything is recorded."""
+        self.commands.gateway.check_request(unsent.action, unparse(unsent))
         if not self.commands.gateway.is_connected(charge_point_id):
             raise Conflict(f"Charge point {charge_point_id!r} is not connected")
+        return await self.create(charge_point_id, "Sending", **columns)
 
-    async def create(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+    def new(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+        """An attempt not yet stored (for the caller's own transaction)."""
         timestamp = now()
-        attempt = self.attempt_model(
+        return self.attempt_model(
             charge_point_id=charge_point_id,
             status=status,
             requested_at=timestamp,
             updated_at=timestamp,
             **columns,
         )
+
+    async def create(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+        attempt = self.new(charge_point_id, status, **columns)
         async with self.db.sessions.begin() as session:
             session.add(attempt)
             await session.flush()
