@@ -1,9 +1,8 @@
-"""Firmware updates (OCPP 1.6, 5.19 and 4.5): hosted images, update attempts, progress.
+"""Firmware updates (OCPP 1.6, 5.19 and 4.5): update attempts and their progress; the
+images they download are `firmware_images`'s, the base of the service.
 
-Images live in the file store and are published at /files/firmware/{token}/{filename}, a
-URL that needs no credentials (charge points fetch firmware with a plain GET) and cannot
-be guessed. Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are
-kept; the attempt a notification reports on is the charge point's latest one sent.
+Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are kept; the
+attempt a notification reports on is the charge point's latest one sent.
 
 A signed update (security whitepaper L01) is the same attempt sent as SignedUpdateFirmware
 with the image's signature (`firmware_signing.py`); its SignedFirmwareStatusNotifications
@@ -15,15 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 from ocpp.v16.enums import UpdateFirmwareStatus
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.ocpp.v16.csms_messages.firmware import UpdateFirmwareConf, UpdateFirmwareReq
@@ -34,18 +29,16 @@ from ampyre.ocpp.v16.csms_messages.security import (
 )
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
-from ampyre.services.errors import Conflict, DomainError, NotFound
-from ampyre.services.file_store import FileStore, safe_filename
+from ampyre.services.errors import DomainError
+from ampyre.services.file_store import FileStore
+from ampyre.services.firmware_images import FirmwareImages
 from ampyre.services.firmware_signing import FirmwareSignature, FirmwareSigner, choose_signature
-from ampyre.services.lookup import get_or_not_found
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
-from ampyre.storage.models import FirmwareImage, FirmwareStatusEvent, FirmwareUpdate
-from ampyre.storage.paging import fetch_page
+from ampyre.storage.models import FirmwareStatusEvent, FirmwareUpdate
 
 log = logging.getLogger("ampyre.firmware")
 
-PUBLIC_PREFIX = "/files/firmware/"
 #: Seconds beyond twice the call time-out after which a Sending attempt counts as stalled.
 STALLED_SENDING_MARGIN = 10
 
@@ -78,7 +71,10 @@ SIGNED_UPDATE_TAKEN = frozenset(
 )
 
 
-class FirmwareService:
+class FirmwareService(FirmwareImages):
+    """Sends firmware updates and follows them; the images they download come with the
+    base (`FirmwareImages`), so that one service is the front ends' way to firmware."""
+
     def __init__(
         self,
         db: Database,
@@ -86,8 +82,7 @@ class FirmwareService:
         commands: CommandService,
         signer: FirmwareSigner | None = None,
     ) -> None:
-        self.db = db
-        self.store = store
+        super().__init__(db, store)
         self.signer = signer
         self.attempts = AttemptTracker(
             db, commands, FIRMWARE_UPDATE, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
@@ -103,99 +98,6 @@ class FirmwareService:
         )
         commands.register_effect("UpdateFirmware", self.on_update_firmware_answered)
         commands.register_effect("SignedUpdateFirmware", self.on_signed_update_firmware_answered)
-
-    # -- images -----------------------------------------------------------------------
-
-    async def add_image(
-        self, filename: str, chunks: AsyncIterator[bytes], *, description: str | None = None
-    ) -> FirmwareImage:
-        name = safe_filename(filename)
-        token = secrets.token_urlsafe(24)
-        directory = self.store.firmware_dir(token)
-        stored = await self.store.receive(chunks, directory / name)
-        image = FirmwareImage(
-            token=token,
-            filename=name,
-            size=stored.size,
-            sha256=stored.sha256,
-            description=description,
-            uploaded_at=now(),
-        )
-        try:
-            async with self.db.sessions.begin() as session:
-                session.add(image)
-        except BaseException:
-            await self.store.remove_dir(directory)
-            raise
-        log.info("firmware %s uploaded (%d bytes, sha256 %s)", name, stored.size, stored.sha256)
-        return image
-
-    async def image(self, image_id: int) -> FirmwareImage:
-        async with self.db.sessions() as session:
-            return await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
-
-    async def set_description(self, image_id: int, description: str | None) -> FirmwareImage:
-        async with self.db.sessions.begin() as session:
-            image = await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
-            image.description = description
-        return image
-
-    async def images(self, *, limit: int, offset: int) -> tuple[list[FirmwareImage], int]:
-        return await fetch_page(
-            self.db.sessions,
-            select(FirmwareImage),
-            FirmwareImage.id.desc(),
-            limit=limit,
-            offset=offset,
-        )
-
-    def image_path(self, image: FirmwareImage) -> Path:
-        return self.store.firmware_dir(image.token) / image.filename
-
-    async def published(self, token: str, filename: str) -> FirmwareImage:
-        """The image behind a public URL; NotFound unless token and name both match."""
-        async with self.db.sessions() as session:
-            image = await session.scalar(select(FirmwareImage).where(FirmwareImage.token == token))
-        if image is None or image.filename != filename:
-            raise NotFound("No such firmware file")
-        return image
-
-    async def delete_image(self, image_id: int, *, force: bool = False) -> None:
-        """Remove an image; refused while an unfinished update still downloads from it."""
-        image = await self.image(image_id)
-        async with self.db.sessions.begin() as session:
-            open_updates = await session.scalar(
-                select(func.count())
-                .select_from(FirmwareUpdate)
-                .where(
-                    FirmwareUpdate.firmware_image_id == image_id,
-                    FirmwareUpdate.finished_at.is_(None),
-                )
-            )
-            if open_updates and not force:
-                raise Conflict(
-                    f"Firmware {image_id} is in use by {open_updates} unfinished update(s); "
-                    "wait for them or delete with force=true"
-                )
-            await session.delete(image)
-        await self.store.remove_dir(self.store.firmware_dir(image.token))
-
-    @staticmethod
-    def image_url(image: FirmwareImage, base_url: str) -> str:
-        """The absolute URL charge points download `image` from."""
-        return f"{base_url.rstrip('/')}{PUBLIC_PREFIX}{image.token}/{quote(image.filename)}"
-
-    async def image_id_of(self, location: str) -> int | None:
-        """The hosted image a location points at, if it is one of ours."""
-        path = urlsplit(location).path
-        if PUBLIC_PREFIX not in path:
-            return None
-        token = unquote(path.split(PUBLIC_PREFIX, 1)[1].split("/", 1)[0])
-        async with self.db.sessions() as session:
-            image_id = await session.scalar(
-                select(FirmwareImage.id).where(FirmwareImage.token == token)
-            )
-        return int(image_id) if image_id is not None else None
 
     # -- updates ----------------------------------------------------------------------
 
