@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from ampyre.ocpp.v16.csms_messages.firmware import GetDiagnosticsConf, GetDiagnosticsReq
 from ampyre.ocpp.v16.csms_messages.security import GetLogReq
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
@@ -48,14 +50,8 @@ class DiagnosticsService(DiagnosticsUploads):
 
     def __init__(self, db: Database, store: FileStore, commands: CommandService) -> None:
         super().__init__(db, store)
-        self.attempts = AttemptTracker(
-            db,
-            commands,
-            DIAGNOSTICS_REQUEST,
-            DiagnosticsRequest,
-            DiagnosticsStatusEvent,
-            "diagnostics_request_id",
-            scope=DiagnosticsRequest.log_type.is_(None),
+        self.attempts = request_tracker(
+            db, commands, DIAGNOSTICS_REQUEST, DiagnosticsRequest.log_type.is_(None)
         )
         commands.register_effect("GetDiagnostics", self.on_get_diagnostics_answered)
 
@@ -169,6 +165,22 @@ class DiagnosticsService(DiagnosticsUploads):
         self, charge_point_id: str, *, limit: int, offset: int
     ) -> tuple[list[DiagnosticsRequest], int]:
         return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
+
+
+def request_tracker(
+    db: Database, commands: CommandService, kind: AttemptKind, scope: ColumnElement[bool]
+) -> AttemptTracker:
+    """The attempts of one `kind` of request on the diagnostics requests table: GetDiagnostics
+    or GetLog, kept apart by `scope`."""
+    return AttemptTracker(
+        db,
+        commands,
+        kind,
+        DiagnosticsRequest,
+        DiagnosticsStatusEvent,
+        "diagnostics_request_id",
+        scope=scope,
+    )
 
 
 def _timestamp(value: str | None) -> datetime | None:

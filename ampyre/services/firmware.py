@@ -84,17 +84,12 @@ class FirmwareService(FirmwareImages):
     ) -> None:
         super().__init__(db, store)
         self.signer = signer
-        self.attempts = AttemptTracker(
-            db, commands, FIRMWARE_UPDATE, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
-        )
         # Signed attempts are rows of the same table: one charge point, one update at a time.
-        self.signed_attempts = AttemptTracker(
-            db,
-            commands,
-            SIGNED_FIRMWARE_UPDATE,
-            FirmwareUpdate,
-            FirmwareStatusEvent,
-            "firmware_update_id",
+        self.attempts, self.signed_attempts = (
+            AttemptTracker(
+                db, commands, kind, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
+            )
+            for kind in (FIRMWARE_UPDATE, SIGNED_FIRMWARE_UPDATE)
         )
         commands.register_effect("UpdateFirmware", self.on_update_firmware_answered)
         commands.register_effect("SignedUpdateFirmware", self.on_signed_update_firmware_answered)

@@ -17,11 +17,11 @@ from ocpp.v16.enums import Log, LogStatus
 from ampyre.ocpp.v16.csms_messages.security import GetLogConf, GetLogReq, LogParameters
 from ampyre.services.clock import format_timestamp
 from ampyre.services.commands import CommandService
-from ampyre.services.diagnostics import DiagnosticsService
+from ampyre.services.diagnostics import DiagnosticsService, request_tracker
 from ampyre.services.errors import InvalidRequest, NotFound
-from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
+from ampyre.services.transfer_attempts import AttemptKind, mask_password
 from ampyre.storage.database import Database
-from ampyre.storage.models import DiagnosticsRequest, DiagnosticsStatusEvent
+from ampyre.storage.models import DiagnosticsRequest
 
 LOG_TYPES: tuple[str, ...] = tuple(log_type.value for log_type in Log)
 
@@ -51,14 +51,8 @@ class LogRequestService:
         self, db: Database, diagnostics: DiagnosticsService, commands: CommandService
     ) -> None:
         self.diagnostics = diagnostics
-        self.attempts = AttemptTracker(
-            db,
-            commands,
-            LOG_REQUEST,
-            DiagnosticsRequest,
-            DiagnosticsStatusEvent,
-            "diagnostics_request_id",
-            scope=DiagnosticsRequest.log_type.is_not(None),
+        self.attempts = request_tracker(
+            db, commands, LOG_REQUEST, DiagnosticsRequest.log_type.is_not(None)
         )
         commands.register_effect("GetLog", self.on_get_log_answered)
 
