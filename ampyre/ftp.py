@@ -27,7 +27,8 @@ from pyftpdlib.servers import FTPServer
 
 from ampyre.config import Settings
 from ampyre.services.clock import now
-from ampyre.services.diagnostics import DiagnosticsService, FtpAccount, hash_ftp_password
+from ampyre.services.diagnostics import DiagnosticsService
+from ampyre.services.diagnostics_uploads import FtpAccount, hash_ftp_password
 
 log = logging.getLogger("ampyre.ftp")
 

@@ -18,7 +18,7 @@ from ampyre.api.serializers.firmware import ReceivedFile, received_file
 from ampyre.api.uploads import open_upload, upload_errors
 from ampyre.services.central_system import CentralSystem
 from ampyre.services.clock import now
-from ampyre.services.diagnostics import UploadSlotClosed
+from ampyre.services.diagnostics_uploads import UploadSlotClosed
 
 router = APIRouter(prefix="/files", tags=["file transfer (charge points)"])
 

@@ -6,6 +6,8 @@ diagnosticsStatus) and is kept in the history of the attempt it reports on.
 
 from __future__ import annotations
 
+from ocpp.v16.enums import FirmwareStatus
+
 from ampyre.handlers.context import Handler, MessageContext
 from ampyre.ocpp.v16.messages import (
     DiagnosticsStatusNotificationConf,
@@ -18,10 +20,15 @@ from ampyre.ocpp.v16.messages import (
 async def firmware_status_notification(
     ctx: MessageContext, request: FirmwareStatusNotificationReq
 ) -> FirmwareStatusNotificationConf:
-    status = request.status.value
-    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, status)
-    await ctx.csms.firmware.record_status(ctx.charge_point_id, status)
+    await record_firmware_status(ctx, request.status)
     return FirmwareStatusNotificationConf()
+
+
+async def record_firmware_status(ctx: MessageContext, status: FirmwareStatus) -> None:
+    """The charge point's firmwareStatus, and the progress of its firmware update (and
+    rollout): from a FirmwareStatusNotification or a SignedFirmwareStatusNotification."""
+    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, status.value)
+    await ctx.csms.firmware.record_status(ctx.charge_point_id, status.value)
 
 
 async def diagnostics_status_notification(

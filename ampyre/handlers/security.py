@@ -11,6 +11,7 @@ import logging
 from ocpp.v16.enums import GenericStatus
 
 from ampyre.handlers.context import Handler, MessageContext
+from ampyre.handlers.firmware import record_firmware_status
 from ampyre.ocpp.v16.messages import (
     LogStatusNotificationConf,
     LogStatusNotificationReq,
@@ -58,9 +59,7 @@ async def signed_firmware_status_notification(
 ) -> SignedFirmwareStatusNotificationConf:
     # The signed-update statuses extend FirmwareStatus; the latest is the charge point's
     # firmwareStatus as the REST API shows it, and moves its firmware update (and rollout).
-    status = request.status.value
-    await ctx.csms.charge_points.record_firmware_status(ctx.charge_point_id, status)
-    await ctx.csms.firmware.record_status(ctx.charge_point_id, status)
+    await record_firmware_status(ctx, request.status)
     await ctx.csms.event_log.record(
         ctx.charge_point_id, "SignedFirmwareStatusNotification", unparse(request)
     )

@@ -1,48 +1,35 @@
-"""Diagnostics (OCPP 1.6, 5.9 and 4.4): GetDiagnostics, upload slots and received files.
+"""Diagnostics (OCPP 1.6, 5.9 and 4.4): GetDiagnostics requests and their progress; the
+upload slots they open and the files received are `diagnostics_uploads`'s, the base of
+the service.
 
-GetLog (`log_requests.py`) opens its slots here too: its requests are rows of the same
-table (with a logType), its files land and are listed the same way.
-
-A request through the operator endpoint opens an upload slot on this server, so that no
-other server is needed: over HTTP a per-request URL whose random token is the credential,
-over FTP a one-time user whose home directory is the request's own. Either way the files
-land in the request's directory of the file store and are linked to it. A slot takes files
-until the request is over (Uploaded, NoFile, Rejected) or its upload window has passed;
-one request's token or FTP user reaches no other request's files.
+GetLog (`log_requests.py`) sends its requests through here too: they are rows of the same
+table (with a logType), their files land and are listed the same way.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement
 
+from ampyre.ocpp.v16.csms_messages.firmware import GetDiagnosticsConf, GetDiagnosticsReq
+from ampyre.ocpp.v16.csms_messages.security import GetLogReq
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
-from ampyre.services.errors import Conflict, DomainError, InvalidRequest, NotFound
-from ampyre.services.file_store import FileStore, StoredFile, safe_filename
-from ampyre.services.lookup import get_or_not_found
+from ampyre.services.diagnostics_uploads import DiagnosticsUploads
+from ampyre.services.errors import InvalidRequest
+from ampyre.services.file_store import FileStore
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
-from ampyre.storage.models import DiagnosticsFile, DiagnosticsRequest, DiagnosticsStatusEvent
-from ampyre.storage.paging import fetch_page
+from ampyre.storage.models import DiagnosticsRequest, DiagnosticsStatusEvent
 
 log = logging.getLogger("ampyre.diagnostics")
 
-PUBLIC_PREFIX = "/files/diagnostics/"
-TRANSPORTS = ("http", "ftp", "external")
 #: How long an upload slot takes files, plus the request's own retries x retryInterval.
 UPLOAD_WINDOW = timedelta(hours=24)
-#: Request statuses after which its slot takes no more files.
-SLOT_CLOSED = frozenset({"Uploaded", "NoFile", "Rejected"})
 
 DIAGNOSTICS_REQUEST = AttemptKind(
     action="GetDiagnostics",
@@ -52,65 +39,21 @@ DIAGNOSTICS_REQUEST = AttemptKind(
 )
 
 
-class UploadSlotClosed(Conflict):
-    """The upload location exists but takes no more files (HTTP 410)."""
+#: The requests that make a charge point upload a file to a slot.
+UploadRequest = GetDiagnosticsReq | GetLogReq
 
 
-@dataclass(frozen=True, slots=True)
-class FtpAccount:
-    """A one-time FTP user for one diagnostics request."""
+class DiagnosticsService(DiagnosticsUploads):
+    """Sends diagnostics requests (and log requests' for `LogRequestService`) and follows
+    them; the slots and files come with the base (`DiagnosticsUploads`), so that one
+    service is the front ends' way to diagnostics."""
 
-    username: str
-    password_hash: str
-    home: Path
-    request_id: int
-    expires_at: datetime
-
-
-class FtpUploads(Protocol):
-    """What the domain needs from the embedded FTP server."""
-
-    port: int
-
-    def grant(self, account: FtpAccount) -> None: ...
-
-    def revoke(self, username: str) -> None: ...
-
-
-def hash_ftp_password(password: str) -> str:
-    """One SHA-256 round: the password is a random 144-bit secret, not a human's choice."""
-    return hashlib.sha256(password.encode()).hexdigest()
-
-
-class DiagnosticsService:
     def __init__(self, db: Database, store: FileStore, commands: CommandService) -> None:
-        self.db = db
-        self.store = store
-        self.ftp: FtpUploads | None = None
-        self.attempts = AttemptTracker(
-            db,
-            commands,
-            DIAGNOSTICS_REQUEST,
-            DiagnosticsRequest,
-            DiagnosticsStatusEvent,
-            "diagnostics_request_id",
-            scope=DiagnosticsRequest.log_type.is_(None),
+        super().__init__(db, store)
+        self.attempts = request_tracker(
+            db, commands, DIAGNOSTICS_REQUEST, DiagnosticsRequest.log_type.is_(None)
         )
         commands.register_effect("GetDiagnostics", self.on_get_diagnostics_answered)
-
-    async def attach_ftp(self, ftp: FtpUploads) -> None:
-        """Hand the running FTP server the accounts of the requests still taking files."""
-        self.ftp = ftp
-        async with self.db.sessions() as session:
-            rows = await session.scalars(
-                select(DiagnosticsRequest).where(
-                    DiagnosticsRequest.ftp_username.is_not(None),
-                    DiagnosticsRequest.status.not_in(SLOT_CLOSED),
-                    DiagnosticsRequest.upload_expires_at > now(),
-                )
-            )
-            for request in rows:
-                ftp.grant(self._ftp_account(request))
 
     async def request(
         self,
@@ -129,24 +72,22 @@ class DiagnosticsService:
         if start_time and stop_time and stop_time < start_time:
             raise InvalidRequest("stopTime is before startTime")
 
-        def payload(request_id: int, location: str) -> dict[str, Any]:
-            return _present(
+        def message(request_id: int, location: str) -> GetDiagnosticsReq:
+            return GetDiagnosticsReq(
                 location=location,
                 retries=retries,
-                retryInterval=retry_interval,
-                startTime=format_timestamp(start_time),
-                stopTime=format_timestamp(stop_time),
+                retry_interval=retry_interval,
+                start_time=format_timestamp(start_time),
+                stop_time=format_timestamp(stop_time),
             )
 
         return await self.upload_request(
             self.attempts,
             charge_point_id,
-            payload,
+            message,
             transport=transport,
             base_url=base_url,
             location=location,
-            retries=retries,
-            retry_interval=retry_interval,
             timeout=timeout,
             start_time=start_time,
             stop_time=stop_time,
@@ -156,26 +97,25 @@ class DiagnosticsService:
         self,
         tracker: AttemptTracker,
         charge_point_id: str,
-        payload: Callable[[int, str], dict[str, Any]],
+        message: Callable[[int, str], UploadRequest],
         *,
         transport: str,
         base_url: str,
         location: str | None,
-        retries: int | None,
-        retry_interval: int | None,
         timeout: float,
         **columns: Any,
     ) -> DiagnosticsRequest:
-        """Open the slot a charge point uploads to, send `tracker`'s request (its payload
-        made of the request's id and the location) and record it; GetDiagnostics and GetLog
-        alike."""
+        """Open the slot a charge point uploads to, send `tracker`'s request (the `message`
+        of the request's id and the location; its retry policy is the request's too) and
+        record it; GetDiagnostics and GetLog alike."""
         await tracker.commands.charge_points.get(charge_point_id)
-        location, slot = self._open_slot(transport, base_url, location)
-        tracker.check_sendable(charge_point_id, payload(0, location))
+        location, slot = self.new_slot(transport, base_url, location)
+        unsent = message(0, location)
+        retries, retry_interval = unsent.retries, unsent.retry_interval
         window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
-        request = await tracker.create(
+        request = await tracker.open(
             charge_point_id,
-            "Sending",
+            unsent,
             transport=transport,
             location=mask_password(location),
             retries=retries,
@@ -189,137 +129,35 @@ class DiagnosticsService:
         if self.ftp is not None and request.ftp_username:
             self.ftp.grant(self._ftp_account(request))
         try:
-            await tracker.send(request.id, charge_point_id, payload(request.id, location), timeout)
+            await tracker.send(request.id, charge_point_id, message(request.id, location), timeout)
         finally:
             request = await tracker.get(charge_point_id, request.id)
             self.close_slot_when_done(request)
         return request
 
-    def _open_slot(
-        self, transport: str, base_url: str, location: str | None
-    ) -> tuple[str, dict[str, Any]]:
-        """The location to upload to and the slot's columns (none for `external`)."""
-        slot: dict[str, Any] = {}
-        if transport == "external":
-            if not location:
-                raise InvalidRequest("location: an external upload location needs one")
-        elif location:
-            raise InvalidRequest(
-                f"location: give none with transport {transport!r}, or use external"
-            )
-        elif transport == "http":
-            slot["upload_token"] = secrets.token_urlsafe(24)
-            location = f"{base_url.rstrip('/')}{PUBLIC_PREFIX}{slot['upload_token']}/"
-        elif transport == "ftp":
-            if self.ftp is None:
-                raise Conflict("The FTP server is off: start `ampyre serve` with --ftp-port")
-            password = secrets.token_urlsafe(18)
-            slot["ftp_username"] = f"diag{secrets.token_hex(6)}"
-            slot["ftp_password_hash"] = hash_ftp_password(password)
-            location = (
-                f"ftp://{slot['ftp_username']}:{password}@{_ftp_host(base_url)}:{self.ftp.port}/"
-            )
-        else:
-            raise InvalidRequest(f"transport must be one of {', '.join(TRANSPORTS)}")
-        return location, slot
-
     async def on_get_diagnostics_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: GetDiagnosticsReq, response: GetDiagnosticsConf
     ) -> None:
         """GetDiagnostics.conf names the file to come; without a name there is none (5.9)."""
-        file_name = response.get("fileName")
+
+        async def recorded() -> dict[str, Any]:
+            return {
+                "transport": "external",
+                "location": mask_password(request.location),
+                "start_time": _timestamp(request.start_time),
+                "stop_time": _timestamp(request.stop_time),
+                "retries": request.retries,
+                "retry_interval": request.retry_interval,
+            }
+
+        file_name = response.file_name
         status = "Sent" if file_name else "NoFile"
-        attempt_id = self.attempts.sending_now()
-        adopted = attempt_id is None
-        if attempt_id is None:  # sent through the generic commands endpoint
-            attempt = await self.attempts.create(
-                charge_point_id,
-                "Sending",
-                transport="external",
-                location=mask_password(request["location"]),
-                start_time=_timestamp(request.get("startTime")),
-                stop_time=_timestamp(request.get("stopTime")),
-                retries=request.get("retries"),
-                retry_interval=request.get("retryInterval"),
-                sent_at=now(),
-            )
-            attempt_id = attempt.id
-        await self.attempts.answered(attempt_id, status, file_name=file_name)
-        if adopted:
-            await self.attempts.adopt_recent_notifications(attempt_id)
+        await self.attempts.complete(charge_point_id, status, recorded, file_name=file_name)
 
     async def record_status(self, charge_point_id: str, status: str) -> None:
         request_id = await self.attempts.record_notification(charge_point_id, status)
         if request_id is not None:
             self.close_slot_when_done(await self.attempts.get(charge_point_id, request_id))
-
-    # -- uploads ------------------------------------------------------------------------
-
-    async def open_slot(self, token: str) -> DiagnosticsRequest:
-        """The request behind an HTTP upload URL, if it still takes files."""
-        async with self.db.sessions() as session:
-            request = await session.scalar(
-                select(DiagnosticsRequest).where(DiagnosticsRequest.upload_token == token)
-            )
-        if request is None:
-            raise NotFound("No such upload location")
-        if not _slot_open(request):
-            raise UploadSlotClosed("This upload location takes no more files")
-        return request
-
-    async def receive_http_upload(
-        self, request: DiagnosticsRequest, filename: str, chunks: Any
-    ) -> DiagnosticsFile:
-        name = safe_filename(filename)
-        stored = await self.store.receive(chunks, self.store.diagnostics_dir(request.id) / name)
-        return await self._record_file(request.id, name, stored, "http")
-
-    async def record_ftp_upload(self, request_id: int, path: Path) -> None:
-        """A file the FTP server received into the request's home directory."""
-        try:
-            async with self.db.sessions() as session:
-                request = await session.get(DiagnosticsRequest, request_id)
-            if request is None:
-                return
-            name = safe_filename(path.name)
-            stored = await self.store.adopt(path, name)
-            await self._record_file(request_id, name, stored, "ftp")
-        except (DomainError, OSError):
-            log.exception("diagnostics request %d: FTP upload %s not recorded", request_id, path)
-
-    async def _record_file(
-        self, request_id: int, name: str, stored: StoredFile, transport: str
-    ) -> DiagnosticsFile:
-        """One row per (request, name): a re-upload of the same name replaces the file."""
-        async with self.db.sessions.begin() as session:
-            request = await get_or_not_found(
-                session, DiagnosticsRequest, request_id, f"Diagnostics request {request_id}"
-            )
-            row = await session.scalar(
-                select(DiagnosticsFile).where(
-                    DiagnosticsFile.diagnostics_request_id == request_id,
-                    DiagnosticsFile.filename == name,
-                )
-            )
-            if row is None:
-                row = DiagnosticsFile(
-                    charge_point_id=request.charge_point_id,
-                    diagnostics_request_id=request_id,
-                    filename=name,
-                )
-                session.add(row)
-            row.size = stored.size
-            row.sha256 = stored.sha256
-            row.transport = transport
-            row.received_at = now()
-        log.info(
-            "[%s] diagnostics file %s received over %s (%d bytes)",
-            request.charge_point_id,
-            name,
-            transport,
-            stored.size,
-        )
-        return row
 
     # -- reading ------------------------------------------------------------------------
 
@@ -328,88 +166,21 @@ class DiagnosticsService:
     ) -> tuple[list[DiagnosticsRequest], int]:
         return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
 
-    async def files_for(self, request_ids: list[int]) -> dict[int, list[DiagnosticsFile]]:
-        grouped: dict[int, list[DiagnosticsFile]] = {request_id: [] for request_id in request_ids}
-        if not request_ids:
-            return grouped
-        async with self.db.sessions() as session:
-            rows = await session.scalars(
-                select(DiagnosticsFile)
-                .where(DiagnosticsFile.diagnostics_request_id.in_(request_ids))
-                .order_by(DiagnosticsFile.id)
-            )
-            for row in rows:
-                grouped[row.diagnostics_request_id].append(row)
-        return grouped
 
-    async def files(
-        self, charge_point_id: str, *, limit: int, offset: int
-    ) -> tuple[list[DiagnosticsFile], int]:
-        query = select(DiagnosticsFile).where(DiagnosticsFile.charge_point_id == charge_point_id)
-        return await fetch_page(
-            self.db.sessions, query, DiagnosticsFile.id.desc(), limit=limit, offset=offset
-        )
-
-    async def file(self, charge_point_id: str, file_id: int) -> tuple[DiagnosticsFile, Path]:
-        async with self.db.sessions() as session:
-            row = await get_or_not_found(
-                session,
-                DiagnosticsFile,
-                file_id,
-                f"Diagnostics file {file_id}",
-                charge_point_id=charge_point_id,
-            )
-        path = self.store.diagnostics_dir(row.diagnostics_request_id) / row.filename
-        if not path.is_file():
-            raise NotFound(f"Diagnostics file {file_id} is gone from the data directory")
-        return row, path
-
-    async def ftp_account(self, username: str) -> FtpAccount | None:
-        """The FTP user `username` while its request takes files (else None).
-
-        Asked at every FTP login: the request may have been made on another node or
-        worker of the cluster, and may have closed since this FTP server last heard of it.
-        """
-        async with self.db.sessions() as session:
-            request = await session.scalar(
-                select(DiagnosticsRequest).where(DiagnosticsRequest.ftp_username == username)
-            )
-        if request is None or not _slot_open(request):
-            return None
-        return self._ftp_account(request)
-
-    def close_slot_when_done(self, request: DiagnosticsRequest) -> None:
-        if self.ftp is not None and request.ftp_username and not _slot_open(request):
-            self.ftp.revoke(request.ftp_username)
-
-    def _ftp_account(self, request: DiagnosticsRequest) -> FtpAccount:
-        assert request.ftp_username and request.ftp_password_hash and request.upload_expires_at
-        return FtpAccount(
-            username=request.ftp_username,
-            password_hash=request.ftp_password_hash,
-            home=self.store.diagnostics_dir(request.id),
-            request_id=request.id,
-            expires_at=request.upload_expires_at,
-        )
-
-
-def _slot_open(request: DiagnosticsRequest) -> bool:
-    return (
-        request.status not in SLOT_CLOSED
-        and request.upload_expires_at is not None
-        and request.upload_expires_at > now()
+def request_tracker(
+    db: Database, commands: CommandService, kind: AttemptKind, scope: ColumnElement[bool]
+) -> AttemptTracker:
+    """The attempts of one `kind` of request on the diagnostics requests table: GetDiagnostics
+    or GetLog, kept apart by `scope`."""
+    return AttemptTracker(
+        db,
+        commands,
+        kind,
+        DiagnosticsRequest,
+        DiagnosticsStatusEvent,
+        "diagnostics_request_id",
+        scope=scope,
     )
-
-
-def _ftp_host(base_url: str) -> str:
-    """The host charge points reach this server by, as an FTP URL writes it."""
-    host = urlsplit(base_url).hostname or "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
-def _present(**fields: Any) -> dict[str, Any]:
-    """A payload of the fields that have a value (OCPP leaves optional fields out)."""
-    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _timestamp(value: str | None) -> datetime | None:

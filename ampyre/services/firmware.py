@@ -1,9 +1,8 @@
-"""Firmware updates (OCPP 1.6, 5.19 and 4.5): hosted images, update attempts, progress.
+"""Firmware updates (OCPP 1.6, 5.19 and 4.5): update attempts and their progress; the
+images they download are `firmware_images`'s, the base of the service.
 
-Images live in the file store and are published at /files/firmware/{token}/{filename}, a
-URL that needs no credentials (charge points fetch firmware with a plain GET) and cannot
-be guessed. Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are
-kept; the attempt a notification reports on is the charge point's latest one sent.
+Each UpdateFirmware becomes an attempt whose FirmwareStatusNotifications are kept; the
+attempt a notification reports on is the charge point's latest one sent.
 
 A signed update (security whitepaper L01) is the same attempt sent as SignedUpdateFirmware
 with the image's signature (`firmware_signing.py`); its SignedFirmwareStatusNotifications
@@ -15,30 +14,31 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import and_, func, or_, select, update
+from ocpp.v16.enums import UpdateFirmwareStatus
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ampyre.ocpp.v16.csms_messages.firmware import UpdateFirmwareConf, UpdateFirmwareReq
+from ampyre.ocpp.v16.csms_messages.security import (
+    Firmware,
+    SignedUpdateFirmwareConf,
+    SignedUpdateFirmwareReq,
+)
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
-from ampyre.services.errors import Conflict, DomainError, NotFound
-from ampyre.services.file_store import FileStore, safe_filename
+from ampyre.services.errors import DomainError
+from ampyre.services.file_store import FileStore
+from ampyre.services.firmware_images import FirmwareImages
 from ampyre.services.firmware_signing import FirmwareSignature, FirmwareSigner, choose_signature
-from ampyre.services.lookup import get_or_not_found
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
 from ampyre.storage.database import Database
-from ampyre.storage.models import FirmwareImage, FirmwareStatusEvent, FirmwareUpdate
-from ampyre.storage.paging import fetch_page
+from ampyre.storage.models import FirmwareStatusEvent, FirmwareUpdate
 
 log = logging.getLogger("ampyre.firmware")
 
-PUBLIC_PREFIX = "/files/firmware/"
 #: Seconds beyond twice the call time-out after which a Sending attempt counts as stalled.
 STALLED_SENDING_MARGIN = 10
 
@@ -66,10 +66,15 @@ SIGNED_FIRMWARE_UPDATE = dataclasses.replace(
     FIRMWARE_UPDATE, action="SignedUpdateFirmware", noun="Firmware update"
 )
 #: SignedUpdateFirmware.conf statuses after which the charge point goes ahead.
-SIGNED_UPDATE_TAKEN = ("Accepted", "AcceptedCanceled")
+SIGNED_UPDATE_TAKEN = frozenset(
+    {UpdateFirmwareStatus.accepted, UpdateFirmwareStatus.accepted_canceled}
+)
 
 
-class FirmwareService:
+class FirmwareService(FirmwareImages):
+    """Sends firmware updates and follows them; the images they download come with the
+    base (`FirmwareImages`), so that one service is the front ends' way to firmware."""
+
     def __init__(
         self,
         db: Database,
@@ -77,116 +82,17 @@ class FirmwareService:
         commands: CommandService,
         signer: FirmwareSigner | None = None,
     ) -> None:
-        self.db = db
-        self.store = store
+        super().__init__(db, store)
         self.signer = signer
-        self.attempts = AttemptTracker(
-            db, commands, FIRMWARE_UPDATE, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
-        )
         # Signed attempts are rows of the same table: one charge point, one update at a time.
-        self.signed_attempts = AttemptTracker(
-            db,
-            commands,
-            SIGNED_FIRMWARE_UPDATE,
-            FirmwareUpdate,
-            FirmwareStatusEvent,
-            "firmware_update_id",
+        self.attempts, self.signed_attempts = (
+            AttemptTracker(
+                db, commands, kind, FirmwareUpdate, FirmwareStatusEvent, "firmware_update_id"
+            )
+            for kind in (FIRMWARE_UPDATE, SIGNED_FIRMWARE_UPDATE)
         )
         commands.register_effect("UpdateFirmware", self.on_update_firmware_answered)
         commands.register_effect("SignedUpdateFirmware", self.on_signed_update_firmware_answered)
-
-    # -- images -----------------------------------------------------------------------
-
-    async def add_image(
-        self, filename: str, chunks: AsyncIterator[bytes], *, description: str | None = None
-    ) -> FirmwareImage:
-        name = safe_filename(filename)
-        token = secrets.token_urlsafe(24)
-        directory = self.store.firmware_dir(token)
-        stored = await self.store.receive(chunks, directory / name)
-        image = FirmwareImage(
-            token=token,
-            filename=name,
-            size=stored.size,
-            sha256=stored.sha256,
-            description=description,
-            uploaded_at=now(),
-        )
-        try:
-            async with self.db.sessions.begin() as session:
-                session.add(image)
-        except BaseException:
-            await self.store.remove_dir(directory)
-            raise
-        log.info("firmware %s uploaded (%d bytes, sha256 %s)", name, stored.size, stored.sha256)
-        return image
-
-    async def image(self, image_id: int) -> FirmwareImage:
-        async with self.db.sessions() as session:
-            return await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
-
-    async def set_description(self, image_id: int, description: str | None) -> FirmwareImage:
-        async with self.db.sessions.begin() as session:
-            image = await get_or_not_found(session, FirmwareImage, image_id, f"Firmware {image_id}")
-            image.description = description
-        return image
-
-    async def images(self, *, limit: int, offset: int) -> tuple[list[FirmwareImage], int]:
-        return await fetch_page(
-            self.db.sessions,
-            select(FirmwareImage),
-            FirmwareImage.id.desc(),
-            limit=limit,
-            offset=offset,
-        )
-
-    def image_path(self, image: FirmwareImage) -> Path:
-        return self.store.firmware_dir(image.token) / image.filename
-
-    async def published(self, token: str, filename: str) -> FirmwareImage:
-        """The image behind a public URL; NotFound unless token and name both match."""
-        async with self.db.sessions() as session:
-            image = await session.scalar(select(FirmwareImage).where(FirmwareImage.token == token))
-        if image is None or image.filename != filename:
-            raise NotFound("No such firmware file")
-        return image
-
-    async def delete_image(self, image_id: int, *, force: bool = False) -> None:
-        """Remove an image; refused while an unfinished update still downloads from it."""
-        image = await self.image(image_id)
-        async with self.db.sessions.begin() as session:
-            open_updates = await session.scalar(
-                select(func.count())
-                .select_from(FirmwareUpdate)
-                .where(
-                    FirmwareUpdate.firmware_image_id == image_id,
-                    FirmwareUpdate.finished_at.is_(None),
-                )
-            )
-            if open_updates and not force:
-                raise Conflict(
-                    f"Firmware {image_id} is in use by {open_updates} unfinished update(s); "
-                    "wait for them or delete with force=true"
-                )
-            await session.delete(image)
-        await self.store.remove_dir(self.store.firmware_dir(image.token))
-
-    @staticmethod
-    def image_url(image: FirmwareImage, base_url: str) -> str:
-        """The absolute URL charge points download `image` from."""
-        return f"{base_url.rstrip('/')}{PUBLIC_PREFIX}{image.token}/{quote(image.filename)}"
-
-    async def image_id_of(self, location: str) -> int | None:
-        """The hosted image a location points at, if it is one of ours."""
-        path = urlsplit(location).path
-        if PUBLIC_PREFIX not in path:
-            return None
-        token = unquote(path.split(PUBLIC_PREFIX, 1)[1].split("/", 1)[0])
-        async with self.db.sessions() as session:
-            image_id = await session.scalar(
-                select(FirmwareImage.id).where(FirmwareImage.token == token)
-            )
-        return int(image_id) if image_id is not None else None
 
     # -- updates ----------------------------------------------------------------------
 
@@ -206,13 +112,9 @@ class FirmwareService:
         attempt (also when it fails)."""
         await self.attempts.commands.charge_points.get(charge_point_id)
         tracker = self.signed_attempts if signature else self.attempts
-        tracker.check_sendable(
+        attempt = await tracker.open(
             charge_point_id,
-            firmware_payload(0, location, retrieve_date, retries, retry_interval, signature),
-        )
-        attempt = await tracker.create(
-            charge_point_id,
-            "Sending",
+            firmware_request(0, location, retrieve_date, retries, retry_interval, signature),
             firmware_image_id=firmware_image_id,
             location=mask_password(location),
             retrieve_date=retrieve_date,
@@ -220,10 +122,10 @@ class FirmwareService:
             retry_interval=retry_interval,
             signed=signature is not None,
         )
-        payload = firmware_payload(
+        request = firmware_request(
             attempt.id, location, retrieve_date, retries, retry_interval, signature
         )
-        await tracker.send(attempt.id, charge_point_id, payload, timeout)
+        await tracker.send(attempt.id, charge_point_id, request, timeout)
         return await self.attempts.get(charge_point_id, attempt.id)
 
     async def signature_for(
@@ -256,10 +158,10 @@ class FirmwareService:
         signed: bool = False,
     ) -> None:
         """Add a not yet sent (Pending) attempt of a rollout, in the caller's transaction."""
-        timestamp = now()
         session.add(
-            FirmwareUpdate(
-                charge_point_id=charge_point_id,
+            self.attempts.new(
+                charge_point_id,
+                "Pending",
                 rollout_id=rollout_id,
                 firmware_image_id=firmware_image_id,
                 location=mask_password(location),
@@ -267,9 +169,6 @@ class FirmwareService:
                 retries=retries,
                 retry_interval=retry_interval,
                 signed=signed,
-                status="Pending",
-                requested_at=timestamp,
-                updated_at=timestamp,
             )
         )
 
@@ -308,7 +207,7 @@ class FirmwareService:
         if charge_point_id is None:
             return  # cancelled, or taken by another task meanwhile
         attempt = await self.attempts.get(charge_point_id, update_id)
-        payload = firmware_payload(
+        request = firmware_request(
             update_id,
             location,
             attempt.retrieve_date,
@@ -318,7 +217,7 @@ class FirmwareService:
         )
         tracker = self.signed_attempts if signature else self.attempts
         try:
-            await tracker.send(update_id, charge_point_id, payload, timeout, keep_if_offline=True)
+            await tracker.send(update_id, charge_point_id, request, timeout, keep_if_offline=True)
         except DomainError as exc:
             log.info(
                 "[%s] rollout %s not delivered: %s",
@@ -328,52 +227,50 @@ class FirmwareService:
             )
 
     async def on_update_firmware_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: UpdateFirmwareReq, response: UpdateFirmwareConf
     ) -> None:
         """UpdateFirmware.conf is empty: any CALLRESULT means the charge point took it."""
-        attempt_id = self.attempts.sending_now()
-        if attempt_id is not None:
-            await self.attempts.answered(attempt_id, "Sent")
-            return
-        # Sent through the generic commands endpoint: recorded now, from the request.
-        attempt = await self.attempts.create(
-            charge_point_id,
-            "Sending",
-            firmware_image_id=await self.image_id_of(request["location"]),
-            location=mask_password(request["location"]),
-            retrieve_date=parse_timestamp(request["retrieveDate"]),
-            retries=request.get("retries"),
-            retry_interval=request.get("retryInterval"),
-            sent_at=now(),
-        )
-        await self.attempts.answered(attempt.id, "Sent")
-        await self.attempts.adopt_recent_notifications(attempt.id)
+
+        async def recorded() -> dict[str, Any]:
+            return await self._recorded(request.location, request.retrieve_date, request)
+
+        await self.attempts.complete(charge_point_id, "Sent", recorded)
 
     async def on_signed_update_firmware_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: SignedUpdateFirmwareReq,
+        response: SignedUpdateFirmwareConf,
     ) -> None:
         """Accepted: the charge point goes ahead; anything else (Rejected, InvalidCertificate,
         RevokedCertificate) ends the attempt as Rejected with the charge point's word."""
-        answer = response.get("status")
-        status, error = ("Sent", None) if answer in SIGNED_UPDATE_TAKEN else ("Rejected", answer)
-        attempt_id = self.signed_attempts.sending_now()
-        if attempt_id is not None:
-            await self.signed_attempts.answered(attempt_id, status, error=error)
-            return
-        firmware = request["firmware"]
-        attempt = await self.signed_attempts.create(
-            charge_point_id,
-            "Sending",
-            firmware_image_id=await self.image_id_of(firmware["location"]),
-            location=mask_password(firmware["location"]),
-            retrieve_date=parse_timestamp(firmware["retrieveDateTime"]),
-            retries=request.get("retries"),
-            retry_interval=request.get("retryInterval"),
-            signed=True,
-            sent_at=now(),
-        )
-        await self.signed_attempts.answered(attempt.id, status, error=error)
-        await self.signed_attempts.adopt_recent_notifications(attempt.id)
+        firmware = request.firmware
+
+        async def recorded() -> dict[str, Any]:
+            columns = await self._recorded(firmware.location, firmware.retrieve_date_time, request)
+            return {**columns, "signed": True}
+
+        if response.status in SIGNED_UPDATE_TAKEN:
+            await self.signed_attempts.complete(charge_point_id, "Sent", recorded, error=None)
+        else:
+            await self.signed_attempts.complete(
+                charge_point_id, "Rejected", recorded, error=response.status.value
+            )
+
+    async def _recorded(
+        self,
+        location: str,
+        retrieve_date: str,
+        request: UpdateFirmwareReq | SignedUpdateFirmwareReq,
+    ) -> dict[str, Any]:
+        """The columns of an update sent through the generic commands endpoint."""
+        return {
+            "firmware_image_id": await self.image_id_of(location),
+            "location": mask_password(location),
+            "retrieve_date": parse_timestamp(retrieve_date),
+            "retries": request.retries,
+            "retry_interval": request.retry_interval,
+        }
 
     async def record_status(self, charge_point_id: str, status: str) -> None:
         await self.attempts.record_notification(charge_point_id, status)
@@ -384,57 +281,31 @@ class FirmwareService:
         return await self.attempts.page(charge_point_id, limit=limit, offset=offset)
 
 
-def firmware_payload(
+def firmware_request(
     request_id: int,
     location: str,
     retrieve_date: datetime,
     retries: int | None,
     retry_interval: int | None,
     signature: FirmwareSignature | None,
-) -> dict[str, Any]:
-    """UpdateFirmware.req, or SignedUpdateFirmware.req when there is a signature."""
+) -> UpdateFirmwareReq | SignedUpdateFirmwareReq:
+    """UpdateFirmware.req (OCPP 1.6, 6.55), or SignedUpdateFirmware.req (whitepaper 5.13)
+    when there is a signature; `request_id` is the attempt's (the signed request's only)."""
     if signature is None:
-        return update_firmware_payload(location, retrieve_date, retries, retry_interval)
-    return signed_update_firmware_payload(
-        request_id, location, retrieve_date, retries, retry_interval, signature
+        return UpdateFirmwareReq(
+            location=location,
+            retrieve_date=format_timestamp(retrieve_date),
+            retries=retries,
+            retry_interval=retry_interval,
+        )
+    return SignedUpdateFirmwareReq(
+        request_id=request_id,
+        firmware=Firmware(
+            location=location,
+            retrieve_date_time=format_timestamp(retrieve_date),
+            signing_certificate=signature.signing_certificate,
+            signature=signature.signature,
+        ),
+        retries=retries,
+        retry_interval=retry_interval,
     )
-
-
-def signed_update_firmware_payload(
-    request_id: int,
-    location: str,
-    retrieve_date: datetime,
-    retries: int | None,
-    retry_interval: int | None,
-    signature: FirmwareSignature,
-) -> dict[str, Any]:
-    """SignedUpdateFirmware.req (security whitepaper, 5.13)."""
-    payload: dict[str, Any] = {
-        "requestId": request_id,
-        "firmware": {
-            "location": location,
-            "retrieveDateTime": format_timestamp(retrieve_date),
-            "signingCertificate": signature.signing_certificate,
-            "signature": signature.signature,
-        },
-    }
-    if retries is not None:
-        payload["retries"] = retries
-    if retry_interval is not None:
-        payload["retryInterval"] = retry_interval
-    return payload
-
-
-def update_firmware_payload(
-    location: str, retrieve_date: datetime, retries: int | None, retry_interval: int | None
-) -> dict[str, Any]:
-    """UpdateFirmware.req (OCPP 1.6, 6.55)."""
-    payload: dict[str, Any] = {
-        "location": location,
-        "retrieveDate": format_timestamp(retrieve_date),
-    }
-    if retries is not None:
-        payload["retries"] = retries
-    if retry_interval is not None:
-        payload["retryInterval"] = retry_interval
-    return payload

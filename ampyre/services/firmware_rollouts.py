@@ -18,13 +18,13 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from ampyre.ocpp.v16.messages import unparse
 from ampyre.services.clock import now
 from ampyre.services.errors import InvalidRequest
 from ampyre.services.firmware import (
     FIRMWARE_UPDATE,
-    SIGNED_FIRMWARE_UPDATE,
     FirmwareService,
-    firmware_payload,
+    firmware_request,
 )
 from ampyre.services.firmware_signing import FirmwareSignature
 from ampyre.services.gateway import ChargePointGateway
@@ -95,11 +95,8 @@ class FirmwareRolloutService:
         identities = list(dict.fromkeys(charge_point_ids))
         if not identities:
             raise InvalidRequest("chargePointIds: name at least one charge point")
-        kind = SIGNED_FIRMWARE_UPDATE if signature else FIRMWARE_UPDATE
-        self.gateway.check_request(
-            kind.action,
-            firmware_payload(0, location, retrieve_date, retries, retry_interval, signature),
-        )
+        request = firmware_request(0, location, retrieve_date, retries, retry_interval, signature)
+        self.gateway.check_request(request.action, unparse(request))
         async with self.db.sessions.begin() as session:
             known = set(
                 await session.scalars(select(ChargePoint.id).where(ChargePoint.id.in_(identities)))

@@ -12,15 +12,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ampyre.services.clock import format_timestamp, now
-from ampyre.services.commands import CommandService
-from ampyre.services.diagnostics import DiagnosticsService
-from ampyre.services.errors import InvalidRequest, NotFound
-from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
-from ampyre.storage.database import Database
-from ampyre.storage.models import DiagnosticsRequest, DiagnosticsStatusEvent
+from ocpp.v16.enums import Log, LogStatus
 
-LOG_TYPES = ("DiagnosticsLog", "SecurityLog")
+from ampyre.ocpp.v16.csms_messages.security import GetLogConf, GetLogReq, LogParameters
+from ampyre.services.clock import format_timestamp
+from ampyre.services.commands import CommandService
+from ampyre.services.diagnostics import DiagnosticsService, request_tracker
+from ampyre.services.errors import InvalidRequest, NotFound
+from ampyre.services.transfer_attempts import AttemptKind, mask_password
+from ampyre.storage.database import Database
+from ampyre.storage.models import DiagnosticsRequest
+
+LOG_TYPES: tuple[str, ...] = tuple(log_type.value for log_type in Log)
 
 LOG_REQUEST = AttemptKind(
     action="GetLog",
@@ -40,7 +43,7 @@ LOG_REQUEST = AttemptKind(
     reopenable=frozenset({"UploadFailure", "Error"}),
 )
 #: GetLog.conf statuses after which the charge point uploads.
-LOG_TAKEN = ("Accepted", "AcceptedCanceled")
+LOG_TAKEN = frozenset({LogStatus.accepted, LogStatus.accepted_canceled})
 
 
 class LogRequestService:
@@ -48,14 +51,8 @@ class LogRequestService:
         self, db: Database, diagnostics: DiagnosticsService, commands: CommandService
     ) -> None:
         self.diagnostics = diagnostics
-        self.attempts = AttemptTracker(
-            db,
-            commands,
-            LOG_REQUEST,
-            DiagnosticsRequest,
-            DiagnosticsStatusEvent,
-            "diagnostics_request_id",
-            scope=DiagnosticsRequest.log_type.is_not(None),
+        self.attempts = request_tracker(
+            db, commands, LOG_REQUEST, DiagnosticsRequest.log_type.is_not(None)
         )
         commands.register_effect("GetLog", self.on_get_log_answered)
 
@@ -79,28 +76,26 @@ class LogRequestService:
         if oldest and latest and latest < oldest:
             raise InvalidRequest("latestTimestamp is before oldestTimestamp")
 
-        def payload(request_id: int, location: str) -> dict[str, Any]:
-            log = {"remoteLocation": location}
-            if oldest is not None:
-                log["oldestTimestamp"] = format_timestamp(oldest)
-            if latest is not None:
-                log["latestTimestamp"] = format_timestamp(latest)
-            body: dict[str, Any] = {"logType": log_type, "requestId": request_id, "log": log}
-            if retries is not None:
-                body["retries"] = retries
-            if retry_interval is not None:
-                body["retryInterval"] = retry_interval
-            return body
+        def message(request_id: int, location: str) -> GetLogReq:
+            return GetLogReq(
+                log_type=Log(log_type),
+                request_id=request_id,
+                log=LogParameters(
+                    remote_location=location,
+                    oldest_timestamp=format_timestamp(oldest),
+                    latest_timestamp=format_timestamp(latest),
+                ),
+                retries=retries,
+                retry_interval=retry_interval,
+            )
 
         return await self.diagnostics.upload_request(
             self.attempts,
             charge_point_id,
-            payload,
+            message,
             transport=transport,
             base_url=base_url,
             location=location,
-            retries=retries,
-            retry_interval=retry_interval,
             timeout=timeout,
             log_type=log_type,
             start_time=oldest,
@@ -108,29 +103,21 @@ class LogRequestService:
         )
 
     async def on_get_log_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: GetLogReq, response: GetLogConf
     ) -> None:
         """Accepted: the named file is to come; Rejected ends the request."""
-        status = "Sent" if response.get("status") in LOG_TAKEN else "Rejected"
-        file_name = response.get("filename")
-        attempt_id = self.attempts.sending_now()
-        if attempt_id is not None:
-            await self.attempts.answered(attempt_id, status, file_name=file_name)
-            return
-        # Sent through the generic commands endpoint: recorded now, from the request.
-        log = request["log"]
-        attempt = await self.attempts.create(
-            charge_point_id,
-            "Sending",
-            transport="external",
-            log_type=request["logType"],
-            location=mask_password(log["remoteLocation"]),
-            retries=request.get("retries"),
-            retry_interval=request.get("retryInterval"),
-            sent_at=now(),
-        )
-        await self.attempts.answered(attempt.id, status, file_name=file_name)
-        await self.attempts.adopt_recent_notifications(attempt.id)
+
+        async def recorded() -> dict[str, Any]:
+            return {
+                "transport": "external",
+                "log_type": request.log_type.value,
+                "location": mask_password(request.log.remote_location),
+                "retries": request.retries,
+                "retry_interval": request.retry_interval,
+            }
+
+        status = "Sent" if response.status in LOG_TAKEN else "Rejected"
+        await self.attempts.complete(charge_point_id, status, recorded, file_name=response.filename)
 
     async def record_status(self, charge_point_id: str, status: str) -> None:
         request_id = await self.attempts.record_notification(charge_point_id, status)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import secrets
 
+from ocpp.v16.enums import ConfigurationStatus
+
 from ampyre.services.certificates import CertificateService
 from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.commands import CommandService
@@ -30,7 +32,7 @@ log = logging.getLogger("ampyre.security")
 SECURITY_PROFILE_KEY = "SecurityProfile"
 PROFILES = (0, 1, 2, 3)
 #: ChangeConfiguration answers after which the key holds the new value.
-APPLIED = ("Accepted", "RebootRequired")
+APPLIED = frozenset({ConfigurationStatus.accepted, ConfigurationStatus.reboot_required})
 #: Random bytes of a generated AuthorizationKey: the whitepaper's maximum, 20 (7.2).
 AUTHORIZATION_KEY_BYTES = 20
 
@@ -111,6 +113,8 @@ class SecurityProfileService:
         return upgraded
 
     async def _change(self, charge_point_id: str, key: str, value: str, timeout: float) -> None:
+        # ChangeConfiguration is the Core profile's message: sent as JSON until that profile
+        # is typed (csms_messages/core.py), then with `commands.ask`.
         result = await self.commands.send(
             charge_point_id, "ChangeConfiguration", {"key": key, "value": value}, timeout=timeout
         )

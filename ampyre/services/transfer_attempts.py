@@ -13,7 +13,7 @@ therefore supersedes older unfinished ones: the charge point reports on one at a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ampyre.ocpp.v16.csms_messages import CsmsRequest
+from ampyre.ocpp.v16.messages import unparse
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
 from ampyre.services.errors import (
@@ -86,21 +88,28 @@ class AttemptTracker:
         # (which runs inside commands.send, in the same task) to complete.
         self._sending: ContextVar[int | None] = ContextVar(f"{kind.action}_attempt", default=None)
 
-    def check_sendable(self, charge_point_id: str, payload: dict[str, Any]) -> None:
-        """What commands.send would refuse, refused before anything is recorded."""
-        self.commands.gateway.check_request(self.kind.action, payload)
+    async def open(self, charge_point_id: str, unsent: CsmsRequest, **columns: Any) -> Any:
+        """Record an attempt about to be sent (Sending), once what commands.send would
+        refuse of its request (`unsent`: its id, if it carries one, not known yet) has been
+        refused before anything is recorded."""
+        self.commands.gateway.check_request(unsent.action, unparse(unsent))
         if not self.commands.gateway.is_connected(charge_point_id):
             raise Conflict(f"Charge point {charge_point_id!r} is not connected")
+        return await self.create(charge_point_id, "Sending", **columns)
 
-    async def create(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+    def new(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+        """An attempt not yet stored (for the caller's own transaction)."""
         timestamp = now()
-        attempt = self.attempt_model(
+        return self.attempt_model(
             charge_point_id=charge_point_id,
             status=status,
             requested_at=timestamp,
             updated_at=timestamp,
             **columns,
         )
+
+    async def create(self, charge_point_id: str, status: str, **columns: Any) -> Any:
+        attempt = self.new(charge_point_id, status, **columns)
         async with self.db.sessions.begin() as session:
             session.add(attempt)
             await session.flush()
@@ -110,12 +119,12 @@ class AttemptTracker:
         self,
         attempt_id: int,
         charge_point_id: str,
-        payload: dict[str, Any],
+        request: CsmsRequest,
         timeout: float,
         *,
         keep_if_offline: bool = False,
-    ) -> dict[str, Any]:
-        """Send the attempt's request through commands.send, recording how it went.
+    ) -> None:
+        """Send the attempt's request through the one command path, recording how it went.
 
         The registered command effect completes the attempt from the answer; a CALLERROR
         makes it Rejected, no answer or a refusal by the CSMS itself makes it Error. With
@@ -125,8 +134,8 @@ class AttemptTracker:
         await self._set(attempt_id, status="Sending", sent_at=now(), error=None)
         token = self._sending.set(attempt_id)
         try:
-            result = await self.commands.send(
-                charge_point_id, self.kind.action, payload, timeout=timeout
+            await self.commands.send(
+                charge_point_id, request.action, unparse(request), timeout=timeout
             )
         except ChargePointCallError as exc:
             await self.finish(attempt_id, "Rejected", f"{exc.code}: {exc.description}")
@@ -145,11 +154,29 @@ class AttemptTracker:
             raise
         finally:
             self._sending.reset(token)
-        return result.payload
 
     def sending_now(self) -> int | None:
         """The attempt being sent by `send` in this task, if any (for the command effect)."""
         return self._sending.get()
+
+    async def complete(
+        self,
+        charge_point_id: str,
+        status: str,
+        recorded: Callable[[], Awaitable[dict[str, Any]]],
+        **columns: Any,
+    ) -> None:
+        """The command effect: the charge point's answer makes the attempt `status` (with
+        `columns` from the answer). An attempt sent through the generic commands endpoint,
+        not by `send`, is recorded only now, with the columns `recorded` reads from its
+        request, and takes the notifications that came before it."""
+        attempt_id = self.sending_now()
+        if attempt_id is not None:
+            await self.answered(attempt_id, status, **columns)
+            return
+        attempt = await self.create(charge_point_id, "Sending", **await recorded(), sent_at=now())
+        await self.answered(attempt.id, status, **columns)
+        await self.adopt_recent_notifications(attempt.id)
 
     async def answered(self, attempt_id: int, status: str, **columns: Any) -> None:
         """The charge point answered: the attempt is `status` unless progress overtook it."""

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ampyre.services.firmware import update_firmware_payload
+from ampyre.ocpp.v16.messages import unparse
+from ampyre.services.firmware import firmware_request
 from ampyre.services.firmware_rollouts import RolloutProgress
 from ampyre.services.transfer_attempts import mask_password
 
@@ -28,11 +29,11 @@ def test_passwords_in_locations_are_masked(location: str, shown: str) -> None:
 
 def test_update_firmware_request() -> None:
     at = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
-    assert update_firmware_payload("https://x/fw.bin", at, None, None) == {
+    assert unparse(firmware_request(0, "https://x/fw.bin", at, None, None, None)) == {
         "location": "https://x/fw.bin",
         "retrieveDate": "2026-05-01T08:30:00.000Z",
     }
-    assert update_firmware_payload("https://x/fw.bin", at, 0, 30) == {
+    assert unparse(firmware_request(0, "https://x/fw.bin", at, 0, 30, None)) == {
         "location": "https://x/fw.bin",
         "retrieveDate": "2026-05-01T08:30:00.000Z",
         "retries": 0,

@@ -3,8 +3,10 @@
 - `csr`: the pure rules a certificate signing request must keep;
 - `authority`: the certificate authority that signs (Ampyre's own, the operator's, or an
   external one behind a command);
-- `service`: SignCertificate and CertificateSigned, the CA certificates a charge point
-  holds, and the renewal policy.
+- `installed`: the CA certificates a charge point holds (InstallCertificate,
+  GetInstalledCertificateIds, DeleteCertificate);
+- `service`: SignCertificate and CertificateSigned, and the renewal policy, on the base of
+  `installed`: the one certificate service the rest of Ampyre uses.
 """
 
 from ampyre.services.certificates.authority import CertificateAuthority

@@ -1,14 +1,10 @@
-"""Charge point certificates: signing (A02/A03), and the CA certificates a charge point
-holds (M03 list, M04 delete, M05 install).
+"""Charge point certificates: signing (A02/A03) and the renewal policy; the CA certificates
+a charge point holds (M03-M05) are `installed`'s, the base of the service.
 
 SignCertificate is answered at once, Accepted when the CSR keeps the rules (`csr`) and
 Rejected otherwise (A02.FR.11/12); the signing and the CertificateSigned that carries the
 chain happen after the answer, in the background, since an external CA may take its time.
 Every issued certificate is recorded with the charge point's answer to it.
-
-What InstallCertificate, DeleteCertificate and GetInstalledCertificateIds answers mean is
-recorded as the effects of those commands, whether the operator used the certificate
-endpoints or the generic commands endpoint.
 """
 
 from __future__ import annotations
@@ -21,25 +17,27 @@ from typing import Any, Literal, get_args
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, exists, func, select, update
+from ocpp.v16.enums import CertificateSignedStatus, GenericStatus, MessageTrigger
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
-from ampyre.ocpp.v16.certificate_hash import certificate_hash_data, serial_hex
+from ampyre.ocpp.v16.certificate_hash import serial_hex
+from ampyre.ocpp.v16.csms_messages.security import (
+    CertificateSignedConf,
+    CertificateSignedReq,
+    ExtendedTriggerMessageConf,
+    ExtendedTriggerMessageReq,
+)
+from ampyre.ocpp.v16.messages import unparse
 from ampyre.services.certificates.authority import CertificateAuthority, SigningFailed, chain_pem
 from ampyre.services.certificates.csr import CsrRejected, CsrRules, validate_csr
+from ampyre.services.certificates.installed import InstalledCertificates
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
-from ampyre.services.errors import (
-    ChargePointCallError,
-    ChargePointTimeout,
-    Conflict,
-    DomainError,
-    InvalidRequest,
-    NotFound,
-)
+from ampyre.services.errors import ChargePointCallError, ChargePointTimeout, DomainError
 from ampyre.services.event_log import EventLogService
 from ampyre.storage.database import Database
-from ampyre.storage.models import InstalledCertificate, IssuedCertificate
+from ampyre.storage.models import IssuedCertificate
 from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.certificates")
@@ -53,13 +51,20 @@ RENEWAL_RETRY = timedelta(hours=6)
 #: How long the CertificateSigned after an accepted SignCertificate waits for its answer.
 CERTIFICATE_SIGNED_TIMEOUT = 60.0
 
+#: An issued certificate's status once the charge point took it (CertificateSigned.conf).
+ACCEPTED = CertificateSignedStatus.accepted.value
+
 _FAILED_SEND: dict[type[DomainError], str] = {
     ChargePointCallError: "CallError",
     ChargePointTimeout: "TimedOut",
 }
 
 
-class CertificateService:
+class CertificateService(InstalledCertificates):
+    """A charge point's certificates, the one service the front ends and the handlers use:
+    the CA certificates it holds (the base, `InstalledCertificates`), and the certificate
+    it is issued, with the renewal policy that asks for a new one (this class)."""
+
     def __init__(
         self,
         db: Database,
@@ -70,18 +75,13 @@ class CertificateService:
         renew_days: int,
         call_timeout: float,
     ) -> None:
-        self.db = db
-        self.commands = commands
-        self.event_log = event_log
+        super().__init__(db, commands, event_log)
         self.authority = authority
         self.rules = CsrRules(organization=authority.organization)
         self.renew_before = timedelta(days=renew_days) if renew_days > 0 else None
         self.call_timeout = call_timeout
         self._background: set[asyncio.Task[None]] = set()
         commands.register_effect("CertificateSigned", self.on_certificate_signed_answered)
-        commands.register_effect("InstallCertificate", self.on_install_answered)
-        commands.register_effect("DeleteCertificate", self.on_delete_answered)
-        commands.register_effect("GetInstalledCertificateIds", self.on_installed_ids_answered)
 
     # -- SignCertificate --------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class CertificateService:
             await self.event_log.record(
                 charge_point_id,
                 "SignCertificate",
-                {"csr": csr_pem, "status": "Rejected", "reason": str(exc)},
+                {"csr": csr_pem, "status": GenericStatus.rejected.value, "reason": str(exc)},
             )
             return False
         try:
@@ -106,11 +106,17 @@ class CertificateService:
             await self.event_log.record(
                 charge_point_id,
                 "SignCertificate",
-                {"csr": csr_pem, "status": "Rejected", "reason": f"the CA cannot sign: {exc}"},
+                {
+                    "csr": csr_pem,
+                    "status": GenericStatus.rejected.value,
+                    "reason": f"the CA cannot sign: {exc}",
+                },
             )
             return False
         await self.event_log.record(
-            charge_point_id, "SignCertificate", {"csr": csr_pem, "status": "Accepted"}
+            charge_point_id,
+            "SignCertificate",
+            {"csr": csr_pem, "status": GenericStatus.accepted.value},
         )
         # Started now, it runs once the handler's answer is on its way: the answer is sent
         # without awaiting anything after the handler returns (transport/connection.py).
@@ -146,10 +152,10 @@ class CertificateService:
             serial_hex(leaf.serial_number),
             leaf.not_valid_after_utc.isoformat(),
         )
-        payload = {"certificateChain": chain_pem(chain)}
+        request = CertificateSignedReq(certificate_chain=chain_pem(chain))
         try:
-            await self.commands.send(
-                charge_point_id, "CertificateSigned", payload, timeout=CERTIFICATE_SIGNED_TIMEOUT
+            await self.commands.ask(
+                charge_point_id, request, CertificateSignedConf, timeout=CERTIFICATE_SIGNED_TIMEOUT
             )
         except DomainError as exc:
             # Not connected, deleted, or a chain past CertificateSigned's 10000 characters.
@@ -158,14 +164,14 @@ class CertificateService:
             await self._set_issued_status(charge_point_id, leaf.serial_number, status)
 
     async def on_certificate_signed_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: CertificateSignedReq, response: CertificateSignedConf
     ) -> None:
         """Note the charge point's answer on the certificate the chain begins with."""
         try:
-            leaf = x509.load_pem_x509_certificate(request["certificateChain"].encode())
+            leaf = x509.load_pem_x509_certificate(request.certificate_chain.encode())
         except ValueError:
             return  # an operator's own chain through the commands endpoint
-        await self._set_issued_status(charge_point_id, leaf.serial_number, response["status"])
+        await self._set_issued_status(charge_point_id, leaf.serial_number, response.status.value)
 
     async def _set_issued_status(self, charge_point_id: str, serial: int, status: str) -> None:
         async with self.db.sessions.begin() as session:
@@ -178,163 +184,16 @@ class CertificateService:
                 .values(status=status, answered_at=now())
             )
 
-    # -- operator commands ------------------------------------------------------------------
-
     async def renew(self, charge_point_id: str, *, timeout: float) -> dict[str, Any]:
         """Ask the charge point for a new key and CSR (A02: ExtendedTriggerMessage
         SignChargePointCertificate); its answer."""
-        result = await self.commands.send(
-            charge_point_id,
-            "ExtendedTriggerMessage",
-            {"requestedMessage": "SignChargePointCertificate"},
-            timeout=timeout,
+        request = ExtendedTriggerMessageReq(
+            requested_message=MessageTrigger.sign_charge_point_certificate
         )
-        return result.payload
-
-    async def install(
-        self, charge_point_id: str, certificate_type: str, pem: str, *, timeout: float
-    ) -> dict[str, Any]:
-        """M05: send a CA certificate to install; the charge point's answer."""
-        try:
-            x509.load_pem_x509_certificate(pem.encode())
-        except ValueError as exc:
-            raise InvalidRequest(f"certificate: not a PEM X.509 certificate ({exc})") from None
-        result = await self.commands.send(
-            charge_point_id,
-            "InstallCertificate",
-            {"certificateType": certificate_type, "certificate": pem},
-            timeout=timeout,
+        answer = await self.commands.ask(
+            charge_point_id, request, ExtendedTriggerMessageConf, timeout=timeout
         )
-        return result.payload
-
-    async def refresh(
-        self, charge_point_id: str, certificate_types: list[str], *, timeout: float
-    ) -> dict[str, dict[str, Any]]:
-        """M03: ask for the installed CA certificates of each type; the answers by type."""
-        answers = {}
-        for certificate_type in certificate_types:
-            result = await self.commands.send(
-                charge_point_id,
-                "GetInstalledCertificateIds",
-                {"certificateType": certificate_type},
-                timeout=timeout,
-            )
-            answers[certificate_type] = result.payload
-        return answers
-
-    async def delete_installed(
-        self, charge_point_id: str, key: str, *, timeout: float
-    ) -> dict[str, Any]:
-        """M04: delete the installed certificate with serial number (or issuer key hash)
-        `key`, by the hash data the charge point reported (M04.FR.07: its hash algorithm)."""
-        async with self.db.sessions() as session:
-            rows = list(
-                await session.scalars(
-                    select(InstalledCertificate).where(
-                        InstalledCertificate.charge_point_id == charge_point_id,
-                        (func.lower(InstalledCertificate.serial_number) == key.lower())
-                        | (func.lower(InstalledCertificate.issuer_key_hash) == key.lower()),
-                    )
-                )
-            )
-        if not rows:
-            await self._known(charge_point_id)
-            raise NotFound(
-                f"No installed certificate {key!r} is known of {charge_point_id!r} "
-                "(refresh the list first: POST .../certificates/refresh)"
-            )
-        if len(rows) > 1:
-            raise Conflict(
-                f"{len(rows)} installed certificates match {key!r}; name one by its serial number"
-            )
-        result = await self.commands.send(
-            charge_point_id,
-            "DeleteCertificate",
-            {"certificateHashData": _hash_data(rows[0])},
-            timeout=timeout,
-        )
-        return result.payload
-
-    # -- effects ----------------------------------------------------------------------------
-
-    async def on_install_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
-    ) -> None:
-        status = response.get("status")
-        hash_data: dict[str, str] | None = None
-        try:
-            hash_data = certificate_hash_data(
-                x509.load_pem_x509_certificate(request["certificate"].encode())
-            )
-        except ValueError:
-            pass  # not self-signed: its hash data comes with the next refresh
-        await self.event_log.record(
-            charge_point_id,
-            "InstallCertificate",
-            {
-                "certificateType": request["certificateType"],
-                "certificateHashData": hash_data,
-                "status": status,
-            },
-        )
-        if status != "Accepted" or hash_data is None:
-            return
-        async with self.db.sessions.begin() as session:
-            present = await session.scalar(
-                select(InstalledCertificate.id).where(
-                    InstalledCertificate.charge_point_id == charge_point_id,
-                    InstalledCertificate.certificate_type == request["certificateType"],
-                    *_matching(hash_data),
-                )
-            )
-            if present is None:
-                session.add(
-                    _installed(charge_point_id, request["certificateType"], hash_data, "Installed")
-                )
-
-    async def on_delete_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
-    ) -> None:
-        status = response.get("status")
-        hash_data = request["certificateHashData"]
-        await self.event_log.record(
-            charge_point_id,
-            "DeleteCertificate",
-            {"certificateHashData": hash_data, "status": status},
-        )
-        if status in ("Accepted", "NotFound"):  # either way, the charge point lacks it
-            async with self.db.sessions.begin() as session:
-                await session.execute(
-                    delete(InstalledCertificate).where(
-                        InstalledCertificate.charge_point_id == charge_point_id,
-                        *_matching(hash_data),
-                    )
-                )
-
-    async def on_installed_ids_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
-    ) -> None:
-        """The charge point's list of one type replaces what the CSMS knew of that type."""
-        status = response.get("status")
-        if status not in ("Accepted", "NotFound"):
-            return
-        certificate_type = request["certificateType"]
-        reported = response.get("certificateHashData") or [] if status == "Accepted" else []
-        async with self.db.sessions.begin() as session:
-            await session.execute(
-                delete(InstalledCertificate).where(
-                    InstalledCertificate.charge_point_id == charge_point_id,
-                    InstalledCertificate.certificate_type == certificate_type,
-                )
-            )
-            seen = set()
-            for hash_data in reported:
-                key = tuple(sorted(hash_data.items()))
-                if key not in seen:
-                    seen.add(key)
-                    session.add(
-                        _installed(charge_point_id, certificate_type, hash_data, "Reported")
-                    )
+        return unparse(answer)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -349,18 +208,6 @@ class CertificateService:
         return await fetch_page(
             self.db.sessions, query, IssuedCertificate.id.desc(), limit=limit, offset=offset
         )
-
-    async def installed(self, charge_point_id: str) -> list[InstalledCertificate]:
-        async with self.db.sessions() as session:
-            rows = await session.scalars(
-                select(InstalledCertificate)
-                .where(InstalledCertificate.charge_point_id == charge_point_id)
-                .order_by(InstalledCertificate.certificate_type, InstalledCertificate.id)
-            )
-            return list(rows)
-
-    async def _known(self, charge_point_id: str) -> None:
-        await self.commands.charge_points.get(charge_point_id)  # NotFound
 
     # -- renewal policy -----------------------------------------------------------------------
 
@@ -383,14 +230,14 @@ class CertificateService:
                         IssuedCertificate.not_before,
                         IssuedCertificate.not_after,
                     ).where(
-                        IssuedCertificate.status == "Accepted",
+                        IssuedCertificate.status == ACCEPTED,
                         IssuedCertificate.not_after <= horizon,
                         (IssuedCertificate.renewal_requested_at.is_(None))
                         | (IssuedCertificate.renewal_requested_at < current - RENEWAL_RETRY),
                         ~exists().where(
                             newer.charge_point_id == IssuedCertificate.charge_point_id,
                             newer.id > IssuedCertificate.id,
-                            newer.status == "Accepted",
+                            newer.status == ACCEPTED,
                         ),
                     )
                 )
@@ -431,7 +278,7 @@ class CertificateService:
         log.info(
             "[%s] certificate near expiry: renewal requested, %s",
             charge_point_id,
-            answer.get("status"),
+            answer["status"],
         )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -443,37 +290,3 @@ class CertificateService:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("certificate work failed", exc_info=task.exception())
-
-
-def _hash_data(row: InstalledCertificate) -> dict[str, str]:
-    return {
-        "hashAlgorithm": row.hash_algorithm,
-        "issuerNameHash": row.issuer_name_hash,
-        "issuerKeyHash": row.issuer_key_hash,
-        "serialNumber": row.serial_number,
-    }
-
-
-def _matching(hash_data: dict[str, str]) -> list[Any]:
-    return [
-        InstalledCertificate.hash_algorithm == hash_data["hashAlgorithm"],
-        InstalledCertificate.issuer_name_hash == hash_data["issuerNameHash"],
-        InstalledCertificate.issuer_key_hash == hash_data["issuerKeyHash"],
-        InstalledCertificate.serial_number == hash_data["serialNumber"],
-    ]
-
-
-def _installed(
-    charge_point_id: str, certificate_type: str, hash_data: dict[str, str], source: str
-) -> InstalledCertificate:
-    # Kept as the charge point wrote it: DeleteCertificate names it the same way (M04.FR.07).
-    return InstalledCertificate(
-        charge_point_id=charge_point_id,
-        certificate_type=certificate_type,
-        hash_algorithm=hash_data["hashAlgorithm"],
-        issuer_name_hash=hash_data["issuerNameHash"],
-        issuer_key_hash=hash_data["issuerKeyHash"],
-        serial_number=hash_data["serialNumber"],
-        source=source,
-        updated_at=now(),
-    )

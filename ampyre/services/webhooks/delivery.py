@@ -1,4 +1,5 @@
-"""Webhook deliveries: the outbox and the senders.
+"""Webhook deliveries: the tasks that fill the outbox and send from it (its rows in SQL:
+`outbox_table`).
 
 The OCPP path only appends this node's events to a bounded in-memory queue (`_accept`,
 called by the event bus); a writer task moves them into the outbox table
@@ -25,7 +26,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,11 +33,13 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import select
 
 from ampyre import __version__
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.events import Event, EventBus
+from ampyre.services.webhooks import outbox_table
+from ampyre.services.webhooks.outbox_table import DELIVERED, DROPPED, FAILED, PENDING
 from ampyre.services.webhooks.rules import retry_delay, signature, succeeded
 from ampyre.storage.database import Database
 from ampyre.storage.models import Webhook, WebhookDelivery
@@ -50,13 +52,8 @@ INCOMING = 10_000
 REFRESH = 2.0
 #: Due rows (retries, rows another node let lapse) are looked for at least this often (s).
 POLL = 1.0
-#: Rows a sender claims at a time.
-BATCH = 50
-#: Delivered, failed and dropped rows are kept this long for `GET .../deliveries`.
-RETENTION = timedelta(days=7)
+#: How often finished rows past `outbox_table.RETENTION` are deleted (s).
 PRUNE_EVERY = 600.0
-
-PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +141,7 @@ class Outbox:
         self._tasks, self._senders = [], {}
         if self._claims:
             try:
-                await self._release(self._claims)
+                await outbox_table.release(self.db, self._claims)
             except Exception:
                 log.exception("webhook claims not released at shutdown (they lapse)")
         if self._incoming:
@@ -211,15 +208,13 @@ class Outbox:
             for target in self._targets.values():
                 if target.wants(event):
                     body = body or orjson.dumps(event.as_json()).decode()
-                    rows.append(_outbox_row(target.id, event, body, at))
+                    rows.append(outbox_table.outbox_row(target.id, event, body, at))
         if not rows:
             return
-        touched = {row["webhook_id"] for row in rows}
         try:
-            async with self.db.sessions.begin() as session:
-                await session.execute(insert(WebhookDelivery), rows)
-                for webhook_id in touched:
-                    await self._keep_under_cap(session, webhook_id, at)
+            self.outcomes[DROPPED] += await outbox_table.append(
+                self.db, rows, max_pending=self.max_pending, at=at
+            )
         except Exception:
             # Put them back before what came meanwhile, within the cap.
             self._incoming.extendleft(reversed(batch))
@@ -227,40 +222,10 @@ class Outbox:
                 self._incoming.popleft()
                 self.outcomes[DROPPED] += 1
             raise
-        for webhook_id in touched:
+        for webhook_id in {row["webhook_id"] for row in rows}:
             wake = self._wake.get(webhook_id)
             if wake is not None:
                 wake.set()
-
-    async def _keep_under_cap(self, session: Any, webhook_id: int, at: datetime) -> None:
-        pending = (WebhookDelivery.webhook_id == webhook_id) & (WebhookDelivery.state == PENDING)
-        count = await session.scalar(
-            select(func.count()).select_from(WebhookDelivery).where(pending)
-        )
-        excess = int(count or 0) - self.max_pending
-        if excess <= 0:
-            return
-        oldest = (
-            select(WebhookDelivery.id).where(pending).order_by(WebhookDelivery.id).limit(excess)
-        )
-        ids = list(await session.scalars(oldest))
-        await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids))
-            .values(
-                state=DROPPED,
-                next_attempt_at=None,
-                last_error=f"dropped: more than {self.max_pending} events were waiting",
-                updated_at=at,
-            )
-        )
-        self.outcomes[DROPPED] += len(ids)
-        log.warning(
-            "webhook %s: %d undelivered events dropped (cap %d)",
-            webhook_id,
-            len(ids),
-            self.max_pending,
-        )
 
     async def _refresh_loop(self) -> None:
         pruned = time.monotonic()
@@ -270,18 +235,9 @@ class Outbox:
                 await self.reload()
                 if time.monotonic() - pruned > PRUNE_EVERY:
                     pruned = time.monotonic()
-                    await self._prune()
+                    await outbox_table.prune(self.db)
             except Exception:
                 log.exception("webhook subscriptions not reloaded")
-
-    async def _prune(self) -> None:
-        async with self.db.sessions.begin() as session:
-            await session.execute(
-                delete(WebhookDelivery).where(
-                    WebhookDelivery.state != PENDING,
-                    WebhookDelivery.updated_at < now() - RETENTION,
-                )
-            )
 
     # -- from the outbox to the receiver ---------------------------------------------------
 
@@ -289,7 +245,7 @@ class Outbox:
         wake = self._wake[webhook_id]
         while True:
             try:
-                claimed = await self._claim_due(webhook_id)
+                claimed = await outbox_table.claim_due(self.db, webhook_id, timeout=self.timeout)
             except Exception:
                 log.exception("webhook %s: due deliveries not read", webhook_id)
                 claimed = []
@@ -309,47 +265,6 @@ class Outbox:
                 except Exception:
                     log.exception("webhook %s: attempt not recorded", webhook_id)
             self._claims.discard(claim)
-
-    async def _claim_due(self, webhook_id: int) -> list[WebhookDelivery]:
-        at = now()
-        due = (
-            (WebhookDelivery.webhook_id == webhook_id)
-            & (WebhookDelivery.state == PENDING)
-            & (WebhookDelivery.next_attempt_at <= at)
-            & or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < at)
-        )
-        claim = uuid.uuid4().hex
-        async with self.db.sessions.begin() as session:
-            ids = list(
-                await session.scalars(
-                    select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.id).limit(BATCH)
-                )
-            )
-            if not ids:
-                return []
-            # Long enough for every claimed row to time out once, and then some.
-            until = at + timedelta(seconds=self.timeout * len(ids) + 60)
-            await session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(ids), due)
-                .values(claim=claim, claimed_until=until)
-            )
-        async with self.db.sessions() as session:
-            return list(
-                await session.scalars(
-                    select(WebhookDelivery)
-                    .where(WebhookDelivery.claim == claim)
-                    .order_by(WebhookDelivery.id)
-                )
-            )
-
-    async def _release(self, claims: set[str]) -> None:
-        async with self.db.sessions.begin() as session:
-            await session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.claim.in_(claims), WebhookDelivery.state == PENDING)
-                .values(claim=None, claimed_until=None)
-            )
 
     async def _post(self, target: Target, row: WebhookDelivery) -> Attempt:
         assert self._client is not None
@@ -392,26 +307,17 @@ class Outbox:
             "error": attempt.error,
             "next_attempt_at": format_timestamp(next_at),
         }
-        async with self.db.sessions.begin() as session:
-            await session.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == row.id,
-                    WebhookDelivery.claim == row.claim,
-                    WebhookDelivery.state == PENDING,
-                )
-                .values(
-                    state=state,
-                    attempts=number,
-                    next_attempt_at=next_at,
-                    claim=None,
-                    claimed_until=None,
-                    last_status_code=attempt.status_code,
-                    last_error=attempt.error,
-                    history=[*row.history, entry],
-                    updated_at=at,
-                )
-            )
+        await outbox_table.settle(
+            self.db,
+            row,
+            state=state,
+            attempts=number,
+            next_attempt_at=next_at,
+            last_status_code=attempt.status_code,
+            last_error=attempt.error,
+            history=[*row.history, entry],
+            updated_at=at,
+        )
         if not attempt.ok:
             log.info(
                 "webhook %s: event %s attempt %d failed (%s)%s",
@@ -421,19 +327,3 @@ class Outbox:
                 attempt.error,
                 "" if next_at is None else f"; next at {format_timestamp(next_at)}",
             )
-
-
-def _outbox_row(webhook_id: int, event: Event, body: str, at: datetime) -> dict[str, Any]:
-    return {
-        "webhook_id": webhook_id,
-        "event_id": event.id,
-        "event_type": event.type,
-        "charge_point_id": event.charge_point_id,
-        "body": body,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": at,
-        "history": [],
-        "created_at": at,
-        "updated_at": at,
-    }

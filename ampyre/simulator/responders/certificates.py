@@ -11,13 +11,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16.enums import GenericStatus
+import msgspec
+from ocpp.v16.enums import (
+    CertificateSignedStatus,
+    CertificateStatus,
+    DeleteCertificateStatus,
+    GetInstalledCertificateStatus,
+    MessageTrigger,
+    TriggerMessageStatus,
+)
 
+from ampyre.ocpp.v16.csms_messages.security import (
+    CertificateHashData,
+    CertificateSignedConf,
+    CertificateSignedReq,
+    DeleteCertificateConf,
+    ExtendedTriggerMessageConf,
+    ExtendedTriggerMessageReq,
+    GetInstalledCertificateIdsConf,
+    GetInstalledCertificateIdsReq,
+    InstallCertificateConf,
+    InstallCertificateReq,
+)
 from ampyre.ocpp.v16.messages import (
     SecurityEventNotificationConf,
     SecurityEventNotificationReq,
     SignCertificateConf,
     SignCertificateReq,
+    parse_request,
+    unparse,
 )
 from ampyre.ocpp.v16.timestamps import timestamp_now
 from ampyre.simulator.responders.base import Answer, Responder
@@ -35,25 +57,28 @@ async def request_certificate(cp: SimulatedChargePoint) -> None:
 
 
 def extended_trigger_message(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    requested = payload["requestedMessage"]
-    if requested == "SignChargePointCertificate":
+    request = parse_request(payload, ExtendedTriggerMessageReq)
+    if request.requested_message is MessageTrigger.sign_charge_point_certificate:
 
         async def sign() -> None:
             await request_certificate(cp)
 
-        return Answer({"status": "Accepted"}, sign)
+        return Answer(
+            unparse(ExtendedTriggerMessageConf(status=TriggerMessageStatus.accepted)), sign
+        )
     # The messages both triggers share are sent the way TriggerMessage sends them.
     return trigger_message(cp, payload)
 
 
 def certificate_signed(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    problem = cp.certificates.take_chain(payload["certificateChain"])
+    request = parse_request(payload, CertificateSignedReq)
+    problem = cp.certificates.take_chain(request.certificate_chain)
     if problem is None:
         if cp.ssl_context is not None:
             # Presented from the next connection on (A02.FR.08).
             cp.ssl_context = cp.certificates.client_context(cp.ssl_context)
         cp.emit("info", "new charge point certificate in use")
-        return Answer({"status": "Accepted"})
+        return Answer(unparse(CertificateSignedConf(status=CertificateSignedStatus.accepted)))
     cp.emit("warning", f"CertificateSigned refused: {problem}")
 
     async def report() -> None:
@@ -64,25 +89,37 @@ def certificate_signed(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Ans
             SecurityEventNotificationConf,
         )
 
-    return Answer({"status": GenericStatus.rejected.value}, report)
+    rejected = CertificateSignedConf(status=CertificateSignedStatus.rejected)
+    return Answer(unparse(rejected), report)
 
 
 def install_certificate(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    installed = cp.certificates.install(payload["certificateType"], payload["certificate"])
-    return Answer({"status": "Accepted" if installed else "Rejected"})
+    request = parse_request(payload, InstallCertificateReq)
+    installed = cp.certificates.install(request.certificate_type.value, request.certificate)
+    status = CertificateStatus.accepted if installed else CertificateStatus.rejected
+    return Answer(unparse(InstallCertificateConf(status=status)))
 
 
 def get_installed_certificate_ids(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    hash_data = cp.certificates.hash_data(payload["certificateType"])
+    request = parse_request(payload, GetInstalledCertificateIdsReq)
+    hash_data = cp.certificates.hash_data(request.certificate_type.value)
     if not hash_data:
-        return Answer({"status": "NotFound"})
-    return Answer({"status": "Accepted", "certificateHashData": hash_data})
+        answer = GetInstalledCertificateIdsConf(status=GetInstalledCertificateStatus.not_found)
+    else:
+        answer = GetInstalledCertificateIdsConf(
+            status=GetInstalledCertificateStatus.accepted,
+            certificate_hash_data=[
+                msgspec.convert(item, CertificateHashData) for item in hash_data
+            ],
+        )
+    return Answer(unparse(answer))
 
 
 def delete_certificate(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     # M04.FR.05: the charge point certificate itself is not among the deletable ones.
     deleted = cp.certificates.delete(payload["certificateHashData"])
-    return Answer({"status": "Accepted" if deleted else "NotFound"})
+    status = DeleteCertificateStatus.accepted if deleted else DeleteCertificateStatus.not_found
+    return Answer(unparse(DeleteCertificateConf(status=status)))
 
 
 RESPONDERS: dict[str, Responder] = {

@@ -13,9 +13,21 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus
+from ocpp.v16.enums import DiagnosticsStatus, FirmwareStatus, UpdateFirmwareStatus
 
 from ampyre.ocpp.v16 import firmware_signature
+from ampyre.ocpp.v16.csms_messages.firmware import (
+    GetDiagnosticsConf,
+    GetDiagnosticsReq,
+    UpdateFirmwareConf,
+    UpdateFirmwareReq,
+)
+from ampyre.ocpp.v16.csms_messages.security import (
+    GetLogReq,
+    SignedUpdateFirmwareConf,
+    SignedUpdateFirmwareReq,
+)
+from ampyre.ocpp.v16.messages import parse_request, unparse
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp, timestamp_now
 from ampyre.simulator import transfer
 from ampyre.simulator.configuration import WRITE_ONLY_KEYS
@@ -25,14 +37,17 @@ if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
 
 T = TypeVar("T")
+#: The requests of a transfer with the charge point's retry policy.
+Retried = GetDiagnosticsReq | UpdateFirmwareReq | GetLogReq | SignedUpdateFirmwareReq
 
 #: How long to wait between attempts when the CSMS gives retries but no retryInterval.
 DEFAULT_RETRY_INTERVAL = 5.0
 
 
-def retry_policy(payload: dict[str, Any]) -> tuple[int, float]:
-    retries = payload.get("retries")
-    interval = payload.get("retryInterval")
+def retry_policy(request: Retried) -> tuple[int, float]:
+    """(attempts, seconds between them) of a transfer the request asks for."""
+    retries = request.retries
+    interval = request.retry_interval
     return (
         max(1, retries if retries is not None else 1),
         float(interval) if interval is not None else DEFAULT_RETRY_INTERVAL,
@@ -58,13 +73,14 @@ async def with_retries(
 
 
 def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
+    request = parse_request(payload, UpdateFirmwareReq)
     return Answer(
-        {},
+        unparse(UpdateFirmwareConf()),
         _firmware_update(
             cp,
-            payload["location"],
-            parse_timestamp(payload["retrieveDate"]),
-            retry_policy(payload),
+            request.location,
+            parse_timestamp(request.retrieve_date),
+            retry_policy(request),
             cp.send_firmware_status,
         ),
     )
@@ -73,32 +89,34 @@ def update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
 def signed_update_firmware(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     """Security whitepaper L01: download, verify the signature with the signing
     certificate's key, install only a verified image."""
-    firmware = payload["firmware"]
-    certificate: str = firmware["signingCertificate"]
+    request = parse_request(payload, SignedUpdateFirmwareReq)
+    firmware = request.firmware
+    certificate = firmware.signing_certificate
     try:
         firmware_signature.load_certificate(certificate)
     except firmware_signature.SignatureFormatError:
-        return Answer({"status": "InvalidCertificate"})
-    request_id: int = payload["requestId"]
+        return Answer(
+            unparse(SignedUpdateFirmwareConf(status=UpdateFirmwareStatus.invalid_certificate))
+        )
 
     async def report(status: FirmwareStatus) -> None:
-        await cp.send_signed_firmware_status(status, request_id)
+        await cp.send_signed_firmware_status(status, request.request_id)
 
     def verified(content: bytes) -> bool:
         try:
-            return firmware_signature.verify(certificate, firmware["signature"], content)
+            return firmware_signature.verify(certificate, firmware.signature, content)
         except firmware_signature.SignatureFormatError:
             return False
 
     install = _firmware_update(
         cp,
-        firmware["location"],
-        parse_timestamp(firmware["retrieveDateTime"]),
-        retry_policy(payload),
+        firmware.location,
+        parse_timestamp(firmware.retrieve_date_time),
+        retry_policy(request),
         report,
         verified,
     )
-    return Answer({"status": "Accepted"}, install)
+    return Answer(unparse(SignedUpdateFirmwareConf(status=UpdateFirmwareStatus.accepted)), install)
 
 
 def _firmware_update(
@@ -145,19 +163,18 @@ def _firmware_update(
 
 
 def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    location: str = payload["location"]
-    attempts, retry_interval = retry_policy(payload)
+    request = parse_request(payload, GetDiagnosticsReq)
+    attempts = retry_policy(request)
     file_name = upload_file_name(cp, "diag")
 
     async def upload_diagnostics() -> None:
         await cp.send_diagnostics_status(DiagnosticsStatus.uploading)
-        content = diagnostics_report(cp, payload.get("startTime"), payload.get("stopTime"))
+        content = diagnostics_report(cp, request.start_time, request.stop_time)
         target = await with_retries(
             cp,
             "diagnostics upload",
-            attempts,
-            retry_interval,
-            lambda: transfer.upload(location, file_name, content),
+            *attempts,
+            lambda: transfer.upload(request.location, file_name, content),
         )
         if target is None:
             await cp.send_diagnostics_status(DiagnosticsStatus.upload_failed)
@@ -168,7 +185,7 @@ def get_diagnostics(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
         await cp.send_diagnostics_status(DiagnosticsStatus.uploaded)
         cp.diagnostics_status = DiagnosticsStatus.idle
 
-    return Answer({"fileName": file_name}, upload_diagnostics)
+    return Answer(unparse(GetDiagnosticsConf(file_name=file_name)), upload_diagnostics)
 
 
 def upload_file_name(cp: SimulatedChargePoint, prefix: str) -> str:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16.enums import UploadLogStatus
+from ocpp.v16.enums import ConfigurationStatus, Log, LogStatus, UploadLogStatus
 
+from ampyre.ocpp.v16.csms_messages.security import GetLogConf, GetLogReq
+from ampyre.ocpp.v16.messages import parse_request, unparse
 from ampyre.ocpp.v16.timestamps import timestamp_now
 from ampyre.simulator import transfer
 from ampyre.simulator.responders.base import Answer, Responder
@@ -29,16 +31,17 @@ SECURITY_ACTIONS = frozenset(
 
 
 def get_log(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    log_type: str = payload["logType"]
-    request_id: int = payload["requestId"]
-    log = payload["log"]
-    location: str = log["remoteLocation"]
-    attempts = retry_policy(payload)
+    request = parse_request(payload, GetLogReq)
+    log_type = request.log_type.value
+    request_id = request.request_id
+    log = request.log
+    location = log.remote_location
+    attempts = retry_policy(request)
     file_name = upload_file_name(cp, log_type)
-    if log_type == "SecurityLog":
+    if request.log_type is Log.security_log:
         content = _security_log(cp)
     else:
-        content = diagnostics_report(cp, log.get("oldestTimestamp"), log.get("latestTimestamp"))
+        content = diagnostics_report(cp, log.oldest_timestamp, log.latest_timestamp)
 
     async def upload_log() -> None:
         await cp.send_log_status(UploadLogStatus.uploading, request_id)
@@ -52,7 +55,7 @@ def get_log(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
         await asyncio.sleep(cp.follow_up_delay)
         await cp.send_log_status(UploadLogStatus.uploaded, request_id)
 
-    return Answer({"status": "Accepted", "filename": file_name}, upload_log)
+    return Answer(unparse(GetLogConf(status=LogStatus.accepted, filename=file_name)), upload_log)
 
 
 def _security_log(cp: SimulatedChargePoint) -> bytes:
@@ -80,7 +83,7 @@ def change_security_profile(cp: SimulatedChargePoint, value: str) -> Answer:
         or (new in (1, 2) and not key)  # A05.FR.02
         or (new >= 2 and cp.ssl_context is None)  # A05.FR.03/04: no TLS set up
     ):
-        return Answer({"status": "Rejected"})
+        return Answer({"status": ConfigurationStatus.rejected.value})
     cp.configuration["SecurityProfile"]["value"] = str(new)
 
     async def reconnect() -> None:
@@ -90,7 +93,7 @@ def change_security_profile(cp: SimulatedChargePoint, value: str) -> Answer:
         cp.emit("info", f"security profile {current} -> {new}: reconnecting")
         await cp.reconnect()
 
-    return Answer({"status": "Accepted"}, reconnect)
+    return Answer({"status": ConfigurationStatus.accepted.value}, reconnect)
 
 
 RESPONDERS: dict[str, Responder] = {

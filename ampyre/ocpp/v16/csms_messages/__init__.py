@@ -37,11 +37,12 @@ COMMANDS: dict[str, tuple[type[CsmsRequest], type[Confirmation]]] = {}
 def _collect() -> None:
     """Every profile module's commands, in `COMMANDS` (imported here, after the base type
     they build on is defined)."""
-    from ampyre.ocpp.v16.csms_messages import remote_trigger
+    from ampyre.ocpp.v16.csms_messages import firmware, security
 
-    modules: tuple[ModuleType, ...] = (remote_trigger,)[
-        :0
-    ]  # each joins as its service reads it typed
+    modules: tuple[ModuleType, ...] = (
+        firmware,
+        security,
+    )  # each joins as its service reads it typed
     for module in modules:
         COMMANDS.update(module.COMMANDS)
 
