@@ -38,7 +38,7 @@ def _collect() -> None:
     they build on is defined)."""
     from ampyre.ocpp.v16.csms_messages import remote_trigger
 
-    for module in (remote_trigger,)[:0]:  # each profile joins as its service reads it typed
+    for module in (remote_trigger,):  # each profile joins as its service reads it typed
         COMMANDS.update(module.COMMANDS)
 
 

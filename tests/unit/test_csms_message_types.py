@@ -1,0 +1,68 @@
+"""The typed CSMS-initiated OCPP 1.6 messages (`ocpp/v16/csms_messages/`): the same wire
+names as the schemas, conversion both ways, and bounds refused."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import msgspec
+import pytest
+from ocpp.v16.enums import MessageTrigger, TriggerMessageStatus
+
+from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
+from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.errors import PropertyConstraintViolation
+from ampyre.ocpp.v16.messages import parse_confirmation, parse_request, unparse
+from ampyre.ocpp.v16.validation import DEFAULT_SCHEMA_DIR, get_validator
+
+
+def _schema(name: str) -> dict[str, Any]:
+    with open(os.path.join(DEFAULT_SCHEMA_DIR, f"{name}.json")) as file:
+        schema: dict[str, Any] = json.load(file)
+    return schema
+
+
+@pytest.mark.parametrize("action", sorted(COMMANDS))
+def test_fields_are_the_schemas_properties(action: str) -> None:
+    """camelCase on the wire: the encoded field names are exactly the schema's, and the
+    required ones are the schema's required."""
+    request_type, confirmation_type = COMMANDS[action]
+    assert request_type.action == action
+    for message_type, schema in (
+        (request_type, _schema(action)),
+        (confirmation_type, _schema(f"{action}Response")),
+    ):
+        info = msgspec.inspect.type_info(message_type)
+        assert isinstance(info, msgspec.inspect.StructType)
+        assert {field.encode_name for field in info.fields} == set(schema.get("properties", {}))
+        required = {field.encode_name for field in info.fields if field.required}
+        assert required == set(schema.get("required", []))
+
+
+def _round_trip(action: str, message: Any, payload: dict[str, Any]) -> None:
+    """`message` unparses to `payload`, which is schema-valid and parses back to it."""
+    validator = get_validator()
+    assert unparse(message) == payload
+    if isinstance(message, CsmsRequest):
+        validator.validate_request(action, payload)
+        assert parse_request(payload, type(message)) == message
+    else:
+        validator.validate_response(action, payload)
+        assert parse_confirmation(payload, type(message)) == message
+
+
+def test_trigger_message_round_trip() -> None:
+    action = "TriggerMessage"
+    request = TriggerMessageReq(MessageTrigger.status_notification, connector_id=2)
+    _round_trip(action, request, {"requestedMessage": "StatusNotification", "connectorId": 2})
+    heartbeat = TriggerMessageReq(MessageTrigger.heartbeat)
+    _round_trip(action, heartbeat, {"requestedMessage": "Heartbeat"})
+    answer = TriggerMessageConf(TriggerMessageStatus.not_implemented)
+    _round_trip(action, answer, {"status": "NotImplemented"})
+
+
+def test_trigger_message_bound_refused() -> None:
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request({"requestedMessage": "MeterValues", "connectorId": -1}, TriggerMessageReq)
