@@ -9,10 +9,21 @@ from typing import Any
 
 import msgspec
 import pytest
-from ocpp.v16.enums import MessageTrigger, TriggerMessageStatus
+from ocpp.v16.enums import (
+    CancelReservationStatus,
+    MessageTrigger,
+    ReservationStatus,
+    TriggerMessageStatus,
+)
 
 from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
 from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.csms_messages.reservation import (
+    CancelReservationConf,
+    CancelReservationReq,
+    ReserveNowConf,
+    ReserveNowReq,
+)
 from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 from ampyre.ocpp.v16.messages import parse_confirmation, parse_request, unparse
 from ampyre.ocpp.v16.validation import DEFAULT_SCHEMA_DIR, get_validator
@@ -66,3 +77,30 @@ def test_trigger_message_round_trip() -> None:
 def test_trigger_message_bound_refused() -> None:
     with pytest.raises(PropertyConstraintViolation):
         parse_request({"requestedMessage": "MeterValues", "connectorId": -1}, TriggerMessageReq)
+
+
+def test_reservation_round_trip() -> None:
+    request = ReserveNowReq(
+        connector_id=1,
+        expiry_date="2026-06-01T12:00:00Z",
+        id_tag="TAG",
+        reservation_id=7,
+        parent_id_tag="GROUP",
+    )
+    payload = {
+        "connectorId": 1,
+        "expiryDate": "2026-06-01T12:00:00Z",
+        "idTag": "TAG",
+        "reservationId": 7,
+        "parentIdTag": "GROUP",
+    }
+    _round_trip("ReserveNow", request, payload)
+    _round_trip("ReserveNow", ReserveNowConf(ReservationStatus.occupied), {"status": "Occupied"})
+    _round_trip("CancelReservation", CancelReservationReq(7), {"reservationId": 7})
+    answer = CancelReservationConf(CancelReservationStatus.rejected)
+    _round_trip("CancelReservation", answer, {"status": "Rejected"})
+
+
+def test_reservation_bounds_refused() -> None:
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request({"reservationId": 2**31}, CancelReservationReq)

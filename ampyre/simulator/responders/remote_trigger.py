@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from ocpp.v16.enums import MessageTrigger, TriggerMessageStatus
 
 from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
-from ampyre.ocpp.v16.messages import parse_request, unparse
-from ampyre.simulator.responders.base import Answer, FollowUp, Responder
+from ampyre.ocpp.v16.messages import parse_request
+from ampyre.simulator.responders.base import Answer, FollowUp, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -22,15 +22,11 @@ def trigger_message(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer
     request = parse_request(payload, TriggerMessageReq)
     connector_id = request.connector_id
     if connector_id is not None and connector_id not in cp.connectors:
-        return _answer(TriggerMessageStatus.rejected)
+        return confirm(TriggerMessageConf(TriggerMessageStatus.rejected))
     follow_up = _sender(cp, request.requested_message, connector_id)
     if follow_up is None:
-        return _answer(TriggerMessageStatus.not_implemented)
-    return _answer(TriggerMessageStatus.accepted, follow_up)
-
-
-def _answer(status: TriggerMessageStatus, follow_up: FollowUp | None = None) -> Answer:
-    return Answer(unparse(TriggerMessageConf(status)), follow_up)
+        return confirm(TriggerMessageConf(TriggerMessageStatus.not_implemented))
+    return confirm(TriggerMessageConf(TriggerMessageStatus.accepted), follow_up)
 
 
 def _sender(
