@@ -11,12 +11,23 @@ import msgspec
 import pytest
 from ocpp.v16.enums import (
     CancelReservationStatus,
+    ConfigurationStatus,
     MessageTrigger,
+    RemoteStartStopStatus,
     ReservationStatus,
     TriggerMessageStatus,
 )
 
 from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
+from ampyre.ocpp.v16.csms_messages.core import (
+    ChangeConfigurationConf,
+    ChangeConfigurationReq,
+    GetConfigurationConf,
+    GetConfigurationReq,
+    KeyValue,
+    RemoteStartTransactionConf,
+    RemoteStartTransactionReq,
+)
 from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
 from ampyre.ocpp.v16.csms_messages.reservation import (
     CancelReservationConf,
@@ -104,3 +115,36 @@ def test_reservation_round_trip() -> None:
 def test_reservation_bounds_refused() -> None:
     with pytest.raises(PropertyConstraintViolation):
         parse_request({"reservationId": 2**31}, CancelReservationReq)
+
+
+def test_configuration_round_trip() -> None:
+    _round_trip("GetConfiguration", GetConfigurationReq(), {})
+    _round_trip("GetConfiguration", GetConfigurationReq(key=["A", "B"]), {"key": ["A", "B"]})
+    answer = GetConfigurationConf(
+        configuration_key=[KeyValue("A", readonly=True, value="1"), KeyValue("K", False)],
+        unknown_key=["B"],
+    )
+    payload = {
+        "configurationKey": [
+            {"key": "A", "readonly": True, "value": "1"},
+            {"key": "K", "readonly": False},
+        ],
+        "unknownKey": ["B"],
+    }
+    _round_trip("GetConfiguration", answer, payload)
+    request = ChangeConfigurationReq(key="HeartbeatInterval", value="60")
+    _round_trip("ChangeConfiguration", request, {"key": "HeartbeatInterval", "value": "60"})
+    changed = ChangeConfigurationConf(ConfigurationStatus.reboot_required)
+    _round_trip("ChangeConfiguration", changed, {"status": "RebootRequired"})
+
+
+def test_remote_start_round_trip_keeps_the_profile_as_sent() -> None:
+    profile = {"chargingProfileId": 1, "stackLevel": 0}
+    request = RemoteStartTransactionReq(id_tag="TAG", connector_id=1, charging_profile=profile)
+    payload = {"idTag": "TAG", "connectorId": 1, "chargingProfile": profile}
+    assert unparse(request) == payload
+    assert parse_request(payload, RemoteStartTransactionReq) == request
+    answer = RemoteStartTransactionConf(RemoteStartStopStatus.accepted)
+    _round_trip("RemoteStartTransaction", answer, {"status": "Accepted"})
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request({"idTag": "TAG", "connectorId": -1}, RemoteStartTransactionReq)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ampyre.ocpp.v16.csms_messages.core import GetConfigurationConf, GetConfigurationReq
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
@@ -214,15 +215,14 @@ class LocalListSync:
         values = await self._configured_limits(charge_point_id, policy, cached=not refresh)
         wanted = [key for key, value in values.items() if value is None]
         if wanted:
-            answer = await self.commands.send(
+            answer = await self.commands.ask(
                 charge_point_id,
-                "GetConfiguration",
-                {"key": [*wanted, LOCAL_AUTH_LIST_ENABLED]},
+                GetConfigurationReq(key=[*wanted, LOCAL_AUTH_LIST_ENABLED]),
+                GetConfigurationConf,
                 timeout=timeout,
             )
             reported = {
-                str(entry.get("key", "")).casefold(): entry.get("value")
-                for entry in answer.payload.get("configurationKey") or []
+                entry.key.casefold(): entry.value for entry in answer.configuration_key or []
             }
             for key in wanted:
                 values[key] = parse_limit(reported.get(key.casefold()))

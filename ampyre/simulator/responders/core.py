@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, Reason
+from ocpp.v16.enums import (
+    AuthorizationStatus,
+    ChargePointStatus,
+    ConfigurationStatus,
+    Reason,
+    RemoteStartStopStatus,
+)
 
+from ampyre.ocpp.v16.csms_messages.core import (
+    ChangeConfigurationConf,
+    ChangeConfigurationReq,
+    GetConfigurationConf,
+    GetConfigurationReq,
+    KeyValue,
+    RemoteStartTransactionConf,
+    RemoteStartTransactionReq,
+)
+from ampyre.ocpp.v16.messages import parse_request
 from ampyre.simulator.configuration import WRITE_ONLY_KEYS, is_acceptable, normalized
 from ampyre.simulator.connectors import Connector
 from ampyre.simulator.responders import security
-from ampyre.simulator.responders.base import Answer, Responder
+from ampyre.simulator.responders.base import Answer, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -47,12 +63,13 @@ def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> An
 
 
 def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    key, value = payload["key"], payload["value"]
+    request = parse_request(payload, ChangeConfigurationReq)
+    key, value = request.key, request.value
     entry = cp.configuration.get(key)
     if entry is None:
-        return Answer({"status": "NotSupported"})
+        return confirm(ChangeConfigurationConf(ConfigurationStatus.not_supported))
     if entry["readonly"] or not is_acceptable(key, value):
-        return Answer({"status": "Rejected"})
+        return confirm(ChangeConfigurationConf(ConfigurationStatus.rejected))
     if key == "SecurityProfile":
         return security.change_security_profile(cp, value)
     entry["value"] = normalized(key, value)
@@ -61,22 +78,22 @@ def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> A
     if key == "AuthorizationKey" and cp.config_int("SecurityProfile") in (1, 2):
         # Whitepaper A01: the new key is the password of the next connection.
         cp.password = value
-    return Answer({"status": "Accepted"})
+    return confirm(ChangeConfigurationConf(ConfigurationStatus.accepted))
 
 
 def get_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    requested: list[str] = payload.get("key") or list(cp.configuration)
+    requested = parse_request(payload, GetConfigurationReq).key or list(cp.configuration)
     known = [
-        {"key": key, "readonly": bool(entry["readonly"])}
-        | ({} if key in WRITE_ONLY_KEYS else {"value": str(entry["value"])})
+        KeyValue(
+            key=key,
+            readonly=bool(entry["readonly"]),
+            value=None if key in WRITE_ONLY_KEYS else str(entry["value"]),
+        )
         for key in requested
         if (entry := cp.configuration.get(key)) is not None
     ]
-    answer: dict[str, Any] = {"configurationKey": known}
     unknown = [key for key in requested if key not in cp.configuration]
-    if unknown:
-        answer["unknownKey"] = unknown
-    return Answer(answer)
+    return confirm(GetConfigurationConf(known, unknown or None))
 
 
 def clear_cache(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
@@ -121,11 +138,13 @@ def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> b
 
 
 def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    id_tag: str = payload["idTag"]
-    profile: dict[str, Any] | None = payload.get("chargingProfile")
+    request = parse_request(payload, RemoteStartTransactionReq)
+    id_tag = request.id_tag
+    profile = request.charging_profile
+    rejected = confirm(RemoteStartTransactionConf(RemoteStartStopStatus.rejected))
     if profile is not None and profile["chargingProfilePurpose"] != "TxProfile":
-        return Answer({"status": "Rejected"})
-    requested = payload.get("connectorId")
+        return rejected
+    requested = request.connector_id
     if requested is None:
         candidates = [c for i, c in cp.connectors.items() if i > 0 and _can_start(cp, c, id_tag)]
         connector = candidates[0] if candidates else None
@@ -134,7 +153,7 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
         if connector is not None and not _can_start(cp, connector, id_tag):
             connector = None
     if connector is None:
-        return Answer({"status": "Rejected"})
+        return rejected
     connector.claimed = True
     connector_id = connector.connector_id
 
@@ -149,7 +168,7 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
         finally:
             connector.claimed = False
 
-    return Answer({"status": "Accepted"}, start)
+    return confirm(RemoteStartTransactionConf(RemoteStartStopStatus.accepted), start)
 
 
 def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
