@@ -16,6 +16,8 @@ from ocpp.v16.enums import (
     RemoteStartStopStatus,
     ReservationStatus,
     TriggerMessageStatus,
+    UpdateStatus,
+    UpdateType,
 )
 
 from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
@@ -27,6 +29,12 @@ from ampyre.ocpp.v16.csms_messages.core import (
     KeyValue,
     RemoteStartTransactionConf,
     RemoteStartTransactionReq,
+)
+from ampyre.ocpp.v16.csms_messages.local_list import (
+    GetLocalListVersionConf,
+    GetLocalListVersionReq,
+    SendLocalListConf,
+    SendLocalListReq,
 )
 from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
 from ampyre.ocpp.v16.csms_messages.reservation import (
@@ -148,3 +156,22 @@ def test_remote_start_round_trip_keeps_the_profile_as_sent() -> None:
     _round_trip("RemoteStartTransaction", answer, {"status": "Accepted"})
     with pytest.raises(PropertyConstraintViolation):
         parse_request({"idTag": "TAG", "connectorId": -1}, RemoteStartTransactionReq)
+
+
+def test_local_list_round_trip_keeps_the_entries_as_sent() -> None:
+    entries = [{"idTag": "TAG", "idTagInfo": {"status": "Accepted"}}, {"idTag": "GONE"}]
+    request = SendLocalListReq(3, UpdateType.differential, entries)
+    payload = {"listVersion": 3, "updateType": "Differential", "localAuthorizationList": entries}
+    _round_trip("SendLocalList", request, payload)
+    empty = SendLocalListReq(1, UpdateType.full, [])
+    _round_trip(
+        "SendLocalList",
+        empty,
+        {"listVersion": 1, "updateType": "Full", "localAuthorizationList": []},
+    )
+    answer = SendLocalListConf(UpdateStatus.version_mismatch)
+    _round_trip("SendLocalList", answer, {"status": "VersionMismatch"})
+    _round_trip("GetLocalListVersion", GetLocalListVersionReq(), {})
+    _round_trip("GetLocalListVersion", GetLocalListVersionConf(-1), {"listVersion": -1})
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request({"listVersion": 2**31, "updateType": "Full"}, SendLocalListReq)
