@@ -11,7 +11,12 @@ import msgspec
 import pytest
 from ocpp.v16.enums import (
     CancelReservationStatus,
+    ChargingProfilePurposeType,
+    ChargingProfileStatus,
+    ChargingRateUnitType,
+    ClearChargingProfileStatus,
     ConfigurationStatus,
+    GetCompositeScheduleStatus,
     MessageTrigger,
     RemoteStartStopStatus,
     ReservationStatus,
@@ -42,6 +47,14 @@ from ampyre.ocpp.v16.csms_messages.reservation import (
     CancelReservationReq,
     ReserveNowConf,
     ReserveNowReq,
+)
+from ampyre.ocpp.v16.csms_messages.smart_charging import (
+    ClearChargingProfileConf,
+    ClearChargingProfileReq,
+    GetCompositeScheduleConf,
+    GetCompositeScheduleReq,
+    SetChargingProfileConf,
+    SetChargingProfileReq,
 )
 from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 from ampyre.ocpp.v16.messages import parse_confirmation, parse_request, unparse
@@ -175,3 +188,37 @@ def test_local_list_round_trip_keeps_the_entries_as_sent() -> None:
     _round_trip("GetLocalListVersion", GetLocalListVersionConf(-1), {"listVersion": -1})
     with pytest.raises(PropertyConstraintViolation):
         parse_request({"listVersion": 2**31, "updateType": "Full"}, SendLocalListReq)
+
+
+def test_smart_charging_round_trip_keeps_the_profile_as_sent() -> None:
+    profile = {
+        "chargingProfileId": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+        },
+    }
+    request = SetChargingProfileReq(connector_id=0, cs_charging_profiles=profile)
+    _round_trip("SetChargingProfile", request, {"connectorId": 0, "csChargingProfiles": profile})
+    answer = SetChargingProfileConf(ChargingProfileStatus.not_supported)
+    _round_trip("SetChargingProfile", answer, {"status": "NotSupported"})
+    clear = ClearChargingProfileReq(
+        connector_id=1, charging_profile_purpose=ChargingProfilePurposeType.tx_profile
+    )
+    _round_trip(
+        "ClearChargingProfile", clear, {"connectorId": 1, "chargingProfilePurpose": "TxProfile"}
+    )
+    _round_trip("ClearChargingProfile", ClearChargingProfileReq(), {})
+    cleared = ClearChargingProfileConf(ClearChargingProfileStatus.unknown)
+    _round_trip("ClearChargingProfile", cleared, {"status": "Unknown"})
+    ask = GetCompositeScheduleReq(1, 3600, ChargingRateUnitType.watts)
+    _round_trip(
+        "GetCompositeSchedule", ask, {"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"}
+    )
+    refused = GetCompositeScheduleConf(GetCompositeScheduleStatus.rejected)
+    _round_trip("GetCompositeSchedule", refused, {"status": "Rejected"})
+    with pytest.raises(PropertyConstraintViolation):
+        parse_request({"connectorId": -1, "csChargingProfiles": profile}, SetChargingProfileReq)

@@ -36,10 +36,16 @@ COMMANDS: dict[str, tuple[type[CsmsRequest], type[Confirmation]]] = {}
 def _collect() -> None:
     """Every profile module's commands, in `COMMANDS` (imported here, after the base type
     they build on is defined)."""
-    from ampyre.ocpp.v16.csms_messages import core, local_list, remote_trigger, reservation
+    from ampyre.ocpp.v16.csms_messages import (
+        core,
+        local_list,
+        remote_trigger,
+        reservation,
+        smart_charging,
+    )
 
     # Each profile joins as its service reads it typed.
-    for module in (core, local_list, remote_trigger, reservation):
+    for module in (core, local_list, remote_trigger, reservation, smart_charging):
         COMMANDS.update(module.COMMANDS)
 
 
