@@ -172,7 +172,10 @@ def test_remote_start_round_trip_keeps_the_profile_as_sent() -> None:
 
 
 def test_local_list_round_trip_keeps_the_entries_as_sent() -> None:
-    entries = [{"idTag": "TAG", "idTagInfo": {"status": "Accepted"}}, {"idTag": "GONE"}]
+    entries: list[dict[str, Any]] = [
+        {"idTag": "TAG", "idTagInfo": {"status": "Accepted"}},
+        {"idTag": "GONE"},
+    ]
     request = SendLocalListReq(3, UpdateType.differential, entries)
     payload = {"listVersion": 3, "updateType": "Differential", "localAuthorizationList": entries}
     _round_trip("SendLocalList", request, payload)

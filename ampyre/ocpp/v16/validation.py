@@ -206,6 +206,16 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+#: Keywords whose failure reads "<value> <what> <the keyword's limit>".
+_VALUE_RULES = {
+    "format": "is not a valid",
+    "multipleOf": "is not a multiple of",
+    "minimum": "is less than",
+    "maximum": "is greater than",
+    "pattern": "does not match",
+}
+
+
 def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
     """(path of the offending field, what is wrong with it) for one failed keyword."""
     rule = exc.rule or ""
@@ -242,20 +252,12 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
             f"{_short(value)} is not a valid date-time with a time zone"
             " (RFC 3339, e.g. 2024-05-01T12:00:00Z)"
         )
-    if rule == "format":
-        return path, f"{_short(value)} is not a valid {limit}"
-    if rule == "multipleOf":
-        return path, f"{_short(value)} is not a multiple of {limit}"
-    if rule == "minimum":
-        return path, f"{_short(value)} is less than {limit}"
-    if rule == "maximum":
-        return path, f"{_short(value)} is greater than {limit}"
+    if rule in _VALUE_RULES:
+        return path, f"{_short(value)} {_VALUE_RULES[rule]} {limit}"
     if rule == "minItems":
         return path, f"must contain at least {limit} item{'s' if limit != 1 else ''}"
     if rule == "maxItems":
         return path, f"must contain at most {limit} items"
-    if rule == "pattern":
-        return path, f"{_short(value)} does not match {limit}"
     message = exc.message
     prefix = exc.name or ""
     if prefix and message.startswith(prefix):
