@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.changes import UNCHANGED, Unchanged
 from ampyre.services.clock import now
-from ampyre.services.errors import Conflict, InvalidRequest
-from ampyre.services.lookup import get_or_not_found
+from ampyre.services.errors import InvalidRequest
+from ampyre.services.lookup import add_new, get_or_not_found
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag
 from ampyre.storage.paging import fetch_page
@@ -74,12 +73,7 @@ class IdTagService:
             updated_at=timestamp,
         )
         async with self.db.sessions.begin() as session:
-            session.add(tag)
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise Conflict(f"Id tag {id_tag!r} already exists") from None
-        return tag
+            return await add_new(session, tag, f"Id tag {id_tag!r}")
 
     async def get(self, id_tag: str) -> IdTag:
         async with self.db.sessions() as session:

@@ -31,7 +31,6 @@ from typing import Any
 
 from ocpp.v16.enums import CancelReservationStatus, ChargePointStatus, ReservationStatus
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.ocpp.v16.csms_messages.reservation import (
     CancelReservationConf,
@@ -50,14 +49,13 @@ from ampyre.services.reservation_ids import next_reservation_id
 from ampyre.services.reservation_rules import (
     CANCELLED,
     EXPIRED,
-    REJECTED,
     RESERVED,
     USED,
     after_cancel_answer,
     after_reserve_now,
     refusal_keeps_reservation,
-    reservation_for_start,
 )
+from ampyre.services.reservation_use import use_reservation
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Reservation, Transaction
@@ -316,61 +314,8 @@ class ReservationService:
             new_status,
         )
 
-    # -- hooks for transactions and authorization ----------------------------------------
-
-    async def use(
-        self,
-        session: AsyncSession,
-        charge_point_id: str,
-        transaction: Transaction,
-        parent_id_tag: str | None,
-    ) -> None:
-        """Mark the reservation a new transaction ends as Used, inside its session."""
-        reservation = await self._reservation_used_by(
-            session, charge_point_id, transaction, parent_id_tag
-        )
-        if reservation is None:
-            return
-        reservation.status = USED
-        reservation.transaction_id = transaction.id
-        reservation.updated_at = now()
-        log.info(
-            "[%s] reservation %d used by transaction %d",
-            charge_point_id,
-            reservation.reservation_id,
-            transaction.id,
-        )
-
-    async def _reservation_used_by(
-        self,
-        session: AsyncSession,
-        charge_point_id: str,
-        transaction: Transaction,
-        parent_id_tag: str | None,
-    ) -> Reservation | None:
-        if transaction.reservation_id is not None:
-            # The charge point says this transaction ends it (4.8): its word wins over the
-            # CSMS's clock (an Expired record), not over a refusal or another transaction.
-            named = await session.get(Reservation, transaction.reservation_id)
-            if (
-                named is not None
-                and named.charge_point_id == charge_point_id
-                and named.status != REJECTED
-                and named.transaction_id in (None, transaction.id)
-            ):
-                return named
-            return None
-        candidates = await session.scalars(
-            select(Reservation)
-            .where(
-                Reservation.charge_point_id == charge_point_id,
-                Reservation.status == RESERVED,
-                Reservation.connector_id.in_((0, transaction.connector_id)),
-                Reservation.expiry_date > transaction.start_timestamp,
-            )
-            .order_by(Reservation.expiry_date)
-        )
-        return reservation_for_start(candidates, transaction.id_tag, parent_id_tag)
+    #: Marks the reservation a new transaction ends as Used (see `reservation_use`).
+    use = staticmethod(use_reservation)
 
     # -- housekeeping and reading --------------------------------------------------------
 
