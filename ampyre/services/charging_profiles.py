@@ -34,6 +34,7 @@ from ampyre.ocpp.v16.csms_messages.smart_charging import (
 )
 from ampyre.services.clock import now
 from ampyre.services.errors import InvalidRequest, NotFound
+from ampyre.services.remote_starts import PENDING
 from ampyre.services.smart_charging import composite, validation
 from ampyre.storage.database import Database
 from ampyre.storage.models import (
@@ -177,7 +178,7 @@ class ChargingProfileService:
         """
         async with self.db.sessions.begin() as session:
             settled = select(RemoteStart.id).where(
-                RemoteStart.charge_point_id == charge_point_id, RemoteStart.state != "Pending"
+                RemoteStart.charge_point_id == charge_point_id, RemoteStart.state != PENDING
             )
             await session.execute(
                 delete(RemoteStartChargingProfile).where(

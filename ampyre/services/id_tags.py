@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import AuthorizationStatus
 from sqlalchemy import select
 
 from ampyre.services.changes import UNCHANGED, Unchanged
@@ -16,7 +17,15 @@ from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag
 from ampyre.storage.paging import fetch_page
 
-ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+ID_TAG_STATUSES = tuple(
+    status.value
+    for status in (
+        AuthorizationStatus.accepted,
+        AuthorizationStatus.blocked,
+        AuthorizationStatus.expired,
+        AuthorizationStatus.invalid,
+    )
+)
 MAX_ID_TAG_LENGTH = 20  # OCPP 1.6 IdToken: CiString20Type
 
 
@@ -51,7 +60,7 @@ class IdTagService:
         self,
         id_tag: str,
         *,
-        status: str = "Accepted",
+        status: str = AuthorizationStatus.accepted.value,
         expiry_date: datetime | None = None,
         parent_id_tag: str | None = None,
         allow_concurrent_tx: bool = False,

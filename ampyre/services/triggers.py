@@ -30,6 +30,7 @@ from ocpp.v16.enums import MessageTrigger, RegistrationStatus, TriggerMessageSta
 from sqlalchemy import select, update
 
 from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.errors import NotImplementedError_, NotSupportedError
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
@@ -53,7 +54,7 @@ TRIGGERABLE: tuple[str, ...] = get_args(RequestedMessage)
 #: The requested messages a connectorId applies to; it is ignored for the others (5.17).
 PER_CONNECTOR = frozenset({"MeterValues", "StatusNotification"})
 #: CALLERRORs by which a charge point without the Remote Trigger profile refuses.
-UNSUPPORTED = frozenset({"NotImplemented", "NotSupported"})
+UNSUPPORTED = frozenset({NotImplementedError_.code, NotSupportedError.code})
 
 
 #: How far apart the holding node's window and the other node's record of the same answer
@@ -166,7 +167,7 @@ class TriggerService:
             record = await self._record(
                 charge_point_id,
                 request,
-                "NotImplemented" if unsupported else "CallError",
+                TriggerMessageStatus.not_implemented.value if unsupported else "CallError",
                 requested_at=sending.requested_at,
                 error_code=exc.code,
                 error_description=exc.description,

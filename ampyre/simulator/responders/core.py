@@ -6,10 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from ocpp.v16.enums import (
     AuthorizationStatus,
+    AvailabilityStatus,
     ChargePointStatus,
+    ChargingProfilePurposeType,
+    ClearCacheStatus,
     ConfigurationStatus,
+    DataTransferStatus,
     Reason,
     RemoteStartStopStatus,
+    ResetStatus,
+    UnlockStatus,
 )
 
 from ampyre.ocpp.v16.csms_messages.core import (
@@ -34,7 +40,7 @@ if TYPE_CHECKING:
 def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     connector_id = payload["connectorId"]
     if connector_id not in cp.connectors:
-        return Answer({"status": "Rejected"})
+        return Answer({"status": AvailabilityStatus.rejected.value})
     operative = payload["type"] == "Operative"
     targets = list(cp.connectors.values()) if connector_id == 0 else [cp.connectors[connector_id]]
     scheduled = False
@@ -57,7 +63,11 @@ def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> An
             await cp.status(connector.connector_id, connector.idle_status())
 
     return Answer(
-        {"status": "Scheduled" if scheduled else "Accepted"},
+        {
+            "status": (
+                AvailabilityStatus.scheduled if scheduled else AvailabilityStatus.accepted
+            ).value
+        },
         report_new_availability if changed else None,
     )
 
@@ -98,7 +108,7 @@ def get_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answ
 
 def clear_cache(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     cp.auth_cache.clear()
-    return Answer({"status": "Accepted"})
+    return Answer({"status": ClearCacheStatus.accepted.value})
 
 
 def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
@@ -107,21 +117,21 @@ def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     async def restart() -> None:
         await cp.reboot(reason)
 
-    return Answer({"status": "Accepted"}, restart)
+    return Answer({"status": ResetStatus.accepted.value}, restart)
 
 
 def unlock_connector(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     connector_id = payload["connectorId"]
     if connector_id < 1 or connector_id not in cp.connectors:
-        return Answer({"status": "NotSupported"})
+        return Answer({"status": UnlockStatus.not_supported.value})
     if cp.connectors[connector_id].transaction is None:
-        return Answer({"status": "Unlocked"})
+        return Answer({"status": UnlockStatus.unlocked.value})
 
     async def end_session() -> None:
         # OCPP 1.6, 5.18: a running transaction is finished before unlocking.
         await cp.stop_transaction(connector_id, reason=Reason.unlock_command)
 
-    return Answer({"status": "Unlocked"}, end_session)
+    return Answer({"status": UnlockStatus.unlocked.value}, end_session)
 
 
 def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> bool:
@@ -142,7 +152,10 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
     id_tag = request.id_tag
     profile = request.charging_profile
     rejected = confirm(RemoteStartTransactionConf(RemoteStartStopStatus.rejected))
-    if profile is not None and profile["chargingProfilePurpose"] != "TxProfile":
+    if (
+        profile is not None
+        and profile["chargingProfilePurpose"] != ChargingProfilePurposeType.tx_profile
+    ):
         return rejected
     requested = request.connector_id
     if requested is None:
@@ -180,16 +193,16 @@ def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -
         and connector.transaction.transaction_id == transaction_id
     ]
     if not running:
-        return Answer({"status": "Rejected"})
+        return Answer({"status": RemoteStartStopStatus.rejected.value})
 
     async def stop() -> None:
         await cp.stop_transaction(running[0], reason=Reason.remote)
 
-    return Answer({"status": "Accepted"}, stop)
+    return Answer({"status": RemoteStartStopStatus.accepted.value}, stop)
 
 
 def data_transfer(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    return Answer({"status": "UnknownVendorId"})
+    return Answer({"status": DataTransferStatus.unknown_vendor_id.value})
 
 
 RESPONDERS: dict[str, Responder] = {

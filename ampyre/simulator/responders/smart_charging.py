@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ocpp.v16.enums import (
+    ChargingProfilePurposeType,
     ChargingProfileStatus,
     ChargingRateUnitType,
     ClearChargingProfileStatus,
@@ -43,9 +44,9 @@ def set_charging_profile(cp: SimulatedChargePoint, payload: dict[str, Any]) -> A
 
 def _acceptable(cp: SimulatedChargePoint, connector_id: int, profile: dict[str, Any]) -> bool:
     purpose = profile["chargingProfilePurpose"]
-    if purpose == "ChargePointMaxProfile" and connector_id != 0:
+    if purpose == ChargingProfilePurposeType.charge_point_max_profile and connector_id != 0:
         return False
-    if purpose == "TxProfile":
+    if purpose == ChargingProfilePurposeType.tx_profile:
         # OCPP 1.6, 5.16.4: no TxProfile without a running transaction on the connector.
         transaction = cp.connectors[connector_id].transaction if connector_id > 0 else None
         if transaction is None:
