@@ -265,6 +265,17 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
     return path, message
 
 
+def _validate(checks: dict[str, Validate], action: str, payload: Any, kind: str) -> None:
+    """Check `payload` against `action`'s request or response schema (`kind`: req, conf)."""
+    check = checks.get(action)
+    if check is None:
+        raise NotImplementedError_(f"Unknown action {_short(action)}")
+    try:
+        check(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise _to_ocpp_error(f"{action}.{kind}", exc) from None
+
+
 def _to_ocpp_error(label: str, exc: fastjsonschema.JsonSchemaValueException) -> OcppError:
     rule = exc.rule or ""
     path, problem = _explain(exc)
@@ -327,22 +338,10 @@ class MessageValidator:
         return action in self._request_checks
 
     def validate_request(self, action: str, payload: Any) -> None:
-        check = self._request_checks.get(action)
-        if check is None:
-            raise NotImplementedError_(f"Unknown action {_short(action)}")
-        try:
-            check(payload)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise _to_ocpp_error(f"{action}.req", exc) from None
+        _validate(self._request_checks, action, payload, "req")
 
     def validate_response(self, action: str, payload: Any) -> None:
-        check = self._response_checks.get(action)
-        if check is None:
-            raise NotImplementedError_(f"Unknown action {_short(action)}")
-        try:
-            check(payload)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise _to_ocpp_error(f"{action}.conf", exc) from None
+        _validate(self._response_checks, action, payload, "conf")
 
     def request_schema(self, action: str) -> dict[str, Any]:
         """The schema as loaded; shared, so treat it as read-only."""
