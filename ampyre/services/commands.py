@@ -83,8 +83,9 @@ class CommandService:
         self.effects: dict[str, Effect] = {
             "SetChargingProfile": charging_profiles.on_set_answered,
             "ClearChargingProfile": charging_profiles.on_clear_answered,
-            # SendLocalList and GetLocalListVersion: registered by LocalListService;
-            # ReserveNow, CancelReservation: ReservationService; TriggerMessage: TriggerService.
+            # GetConfiguration, ChangeConfiguration: registered by ConfigurationService;
+            # SendLocalList and GetLocalListVersion: LocalListService; ReserveNow,
+            # CancelReservation: ReservationService; TriggerMessage: TriggerService.
         }
 
     def register_effect(self, action: str, effect: Effect) -> None:
