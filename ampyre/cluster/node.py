@@ -31,7 +31,7 @@ from ampyre.cluster.presence import RENEW_INTERVAL, RESYNC_INTERVAL, Presence
 from ampyre.handlers.gateway import ConnectionGateway
 from ampyre.services.events import Event, EventBus
 from ampyre.services.message_log import MessageLog
-from ampyre.transport.application import Application, Session
+from ampyre.transport.application import Application
 from ampyre.transport.registry import CLOSE_REPLACED, ConnectionRegistry
 
 log = logging.getLogger("ampyre.cluster")
@@ -376,22 +376,9 @@ class ClusterApplication:
     def __init__(self, inner: Application[Any], node: ClusterNode) -> None:
         self.inner = inner
         self.node = node
-
-    async def admit(
-        self,
-        identity: str,
-        password: str | None,
-        *,
-        tls: bool,
-        client_certificate: bool,
-        address: str | None,
-    ) -> Any:
-        return await self.inner.admit(
-            identity, password, tls=tls, client_certificate=client_certificate, address=address
-        )
-
-    def open_session(self, identity: str, admission: Any) -> Session:
-        return self.inner.open_session(identity, admission)
+        # Admission and sessions are the inner application's, unchanged.
+        self.admit = inner.admit
+        self.open_session = inner.open_session
 
     def connected(self, identity: str, at: datetime) -> None:
         self.inner.connected(identity, at)

@@ -16,7 +16,7 @@ from typing import Any
 from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import ConnectAuthorization, ConnectRefusal
+from ampyre.services.connection_admission import ConnectAuthorization, ConnectRefusal
 
 log = logging.getLogger("ampyre.security")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from ampyre.handlers.context import Handler, MessageContext
 from ampyre.ocpp.v16.messages import (
     AuthorizeConf,
@@ -62,17 +64,8 @@ async def boot_notification(
 ) -> BootNotificationConf:
     boot = await ctx.csms.charge_points.record_boot(
         ctx.charge_point_id,
-        BootInfo(
-            charge_point_vendor=request.charge_point_vendor,
-            charge_point_model=request.charge_point_model,
-            charge_point_serial_number=request.charge_point_serial_number,
-            charge_box_serial_number=request.charge_box_serial_number,
-            firmware_version=request.firmware_version,
-            iccid=request.iccid,
-            imsi=request.imsi,
-            meter_type=request.meter_type,
-            meter_serial_number=request.meter_serial_number,
-        ),
+        # The domain records what the charge point says of itself, field for field.
+        BootInfo(**msgspec.structs.asdict(request)),
     )
     ctx.session.boot_status = boot.status
     ctx.csms.configuration.after_boot(ctx.charge_point_id, boot.status)

@@ -13,8 +13,9 @@ from ocpp.v16.enums import RegistrationStatus
 
 from ampyre.handlers import core, firmware, security
 from ampyre.handlers.context import Handler, MessageContext
-from ampyre.ocpp.v16.errors import NotSupportedError, SecurityError
-from ampyre.ocpp.v16.messages import REQUESTS, parse_request, unparse
+from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.errors import NotSupportedError, OcppError, SecurityError
+from ampyre.ocpp.v16.messages import REQUESTS, parse_confirmation, parse_request, unparse
 
 #: The live event (`GET /api/v1/events`) each handled message makes, with the message
 #: and its answer as data.
@@ -101,5 +102,10 @@ class Dispatcher:
 
         Runs as the answer is received, before the charge point's next message is handled.
         """
-        if action == "TriggerMessage":
-            ctx.csms.triggers.on_answer_received(ctx.charge_point_id, request, response)
+        if action == TriggerMessageReq.action:
+            try:
+                trigger = parse_request(request, TriggerMessageReq)
+                answer = parse_confirmation(response, TriggerMessageConf)
+            except OcppError:
+                return  # the command refuses such an answer: nothing was triggered
+            ctx.csms.triggers.on_answer_received(ctx.charge_point_id, trigger, answer)

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ampyre.services import access
@@ -27,6 +26,7 @@ from ampyre.services.errors import (
     Unauthenticated,
 )
 from ampyre.services.login_throttle import LoginThrottle
+from ampyre.services.lookup import add_new
 from ampyre.services.passwords import hash_password, verify_password
 from ampyre.storage.database import Database
 from ampyre.storage.models import Account, ApiToken
@@ -316,12 +316,7 @@ async def _insert_account(
         created_at=timestamp,
         updated_at=timestamp,
     )
-    session.add(account)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(f"Account {name!r} already exists") from None
-    return account
+    return await add_new(session, account, f"Account {name!r}")
 
 
 async def _add_token(

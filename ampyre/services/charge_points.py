@@ -1,25 +1,31 @@
-"""Charge points: registration, boots, presence and connector status."""
+"""Charge points: registration, boots, presence and connector status.
+
+Which charge points a list holds, and in what order, is `charge_point_filter`'s; who may
+connect is `connection_admission`'s.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
-from sqlalchemy import BindParameter, bindparam, delete, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 
 from ampyre.services.changes import UNCHANGED, Unchanged
+from ampyre.services.charge_point_filter import CHARGE_POINT_SORT, ChargePointFilter
 from ampyre.services.clock import now
-from ampyre.services.errors import Conflict, InvalidRequest, NotFound
+from ampyre.services.connection_admission import (
+    ConnectionAdmission,
+    registrable,
+)
+from ampyre.services.errors import InvalidRequest, NotFound
 from ampyre.services.listing import SortKey, order_by
-from ampyre.services.login_throttle import LoginThrottle
-from ampyre.services.lookup import get_or_not_found
-from ampyre.services.passwords import hash_password, verify_password
+from ampyre.services.lookup import add_new, get_or_not_found
+from ampyre.services.passwords import hash_password
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import (
@@ -30,46 +36,16 @@ from ampyre.storage.models import (
     SchemaDeviation,
 )
 from ampyre.storage.paging import fetch_page
-from ampyre.storage.sql import Cursor
 
 REGISTRATION_STATUSES = tuple(status.value for status in RegistrationStatus)
 
 _charge_points = repositories.charge_points
 
 
-class ConnectRefusal(enum.Enum):
-    """Why a charge point may not connect."""
-
-    UNKNOWN = "unknown charge point"
-    CREDENTIALS_REQUIRED = "credentials required"
-    WRONG_CREDENTIALS = "wrong credentials"
-    TLS_REQUIRED = "security profile requires TLS"
-    CLIENT_CERTIFICATE_REQUIRED = "security profile 3 requires a client certificate"
-    TOO_MANY_ATTEMPTS = "too many failed logins: try again later"
-
-
-@dataclass(slots=True)
-class ConnectAuthorization:
-    """The outcome of a connection attempt's identity and credential check."""
-
-    #: Why not, when the charge point may not connect (None: it may).
-    refusal: ConnectRefusal | None = None
-    lenient: bool = False
-    #: The registration status of the charge point's last boot (None: never booted).
-    boot_status: RegistrationStatus | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.refusal is None
-
-    @property
-    def reason(self) -> str:
-        return self.refusal.value if self.refusal is not None else ""
-
-
 @dataclass(slots=True, frozen=True)
 class BootInfo:
-    """What a charge point says of itself when it boots (OCPP 1.6, 4.2)."""
+    """What a charge point says of itself when it boots (OCPP 1.6, 4.2): the fields of
+    BootNotification.req, which the handler hands over as they are."""
 
     charge_point_vendor: str
     charge_point_model: str
@@ -116,73 +92,6 @@ class ChargePointUpdate:
     lenient: bool | Unchanged = UNCHANGED
 
 
-@dataclass(slots=True, frozen=True)
-class ChargePointFilter:
-    """Which charge points a list holds; every given field must match."""
-
-    #: With `connected`: the identities connected now (the gateway knows them).
-    connected_ids: frozenset[str] | None = None
-    connected: bool | None = None
-    registration_status: str | None = None
-    vendor: str | None = None
-    model: str | None = None
-    firmware_version: str | None = None
-    #: Found, ignoring case, in the identity, vendor, model, serial numbers or firmware.
-    text: str | None = None
-
-    def conditions(self) -> list[Any]:
-        found: list[Any] = []
-        if self.connected is not None:
-            # Written into the SQL rather than one parameter per id: a fleet of more
-            # charge points than a statement may have parameters (32767) still works.
-            ids: BindParameter[list[str]] = bindparam(
-                "connected_ids",
-                sorted(self.connected_ids or ()),
-                expanding=True,
-                literal_execute=True,
-            )
-            member = ChargePoint.id.in_(ids)
-            found.append(member if self.connected else ~member)
-        exact = {
-            ChargePoint.registration_status: self.registration_status,
-            ChargePoint.charge_point_vendor: self.vendor,
-            ChargePoint.charge_point_model: self.model,
-            ChargePoint.firmware_version: self.firmware_version,
-        }
-        found.extend(column == value for column, value in exact.items() if value is not None)
-        if self.text:
-            found.append(
-                or_(
-                    *(
-                        column.icontains(self.text, autoescape=True)
-                        for column in (
-                            ChargePoint.id,
-                            ChargePoint.charge_point_vendor,
-                            ChargePoint.charge_point_model,
-                            ChargePoint.charge_point_serial_number,
-                            ChargePoint.charge_box_serial_number,
-                            ChargePoint.firmware_version,
-                        )
-                    )
-                )
-            )
-        return found
-
-
-#: What a list of charge points may be sorted by (`SortKey.field`).
-CHARGE_POINT_SORT = {
-    "id": ChargePoint.id,
-    "registration_status": ChargePoint.registration_status,
-    "vendor": ChargePoint.charge_point_vendor,
-    "model": ChargePoint.charge_point_model,
-    "firmware_version": ChargePoint.firmware_version,
-    "security_profile": ChargePoint.security_profile,
-    "last_seen": ChargePoint.last_seen,
-    "last_boot": ChargePoint.last_boot,
-    "created_at": ChargePoint.created_at,
-}
-
-
 #: How often the lastSeen times of connects and disconnects are written, together.
 LAST_SEEN_FLUSH_INTERVAL = 1.0
 
@@ -191,9 +100,10 @@ class ChargePointService:
     def __init__(self, db: Database, *, heartbeat_interval: int, auto_register: bool) -> None:
         self.db = db
         self.heartbeat_interval = heartbeat_interval
-        self.auto_register = auto_register
+        self.admission = ConnectionAdmission(db, auto_register=auto_register)
+        #: Decide at the WebSocket upgrade whether an identity may connect.
+        self.authorize_connection = self.admission.authorize
         #: lastSeen times not yet written (coalesced: one statement per flush).
-        self.throttle = LoginThrottle()
         self._unsaved_last_seen: dict[str, datetime] = {}
         self._flush: asyncio.TimerHandle | None = None
 
@@ -206,7 +116,7 @@ class ChargePointService:
         registration_status: RegistrationStatus | str = RegistrationStatus.accepted,
         lenient: bool = False,
     ) -> ChargePoint:
-        if not _registrable(charge_point_id):
+        if not registrable(charge_point_id):
             raise InvalidRequest("A charge point id must not be empty or contain '/'")
         profile = _security_profile(password, security_profile)
         if registration_status not in REGISTRATION_STATUSES:
@@ -220,12 +130,7 @@ class ChargePointService:
             created_at=now(),
         )
         async with self.db.sessions.begin() as session:
-            session.add(charge_point)
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise Conflict(f"Charge point {charge_point_id!r} already exists") from None
-        return charge_point
+            return await add_new(session, charge_point, f"Charge point {charge_point_id!r}")
 
     async def get(self, charge_point_id: str) -> ChargePoint:
         async with self.db.sessions() as session:
@@ -316,51 +221,6 @@ class ChargePointService:
             for model in (Connector, SchemaDeviation, InstalledChargingProfile, ConfigurationKey):
                 await session.execute(delete(model).where(model.charge_point_id == charge_point_id))
             await session.delete(charge_point)
-
-    async def authorize_connection(
-        self,
-        charge_point_id: str,
-        password: str | None,
-        *,
-        tls: bool,
-        client_cert: bool,
-        address: str | None = None,
-    ) -> ConnectAuthorization:
-        """Decide at the WebSocket upgrade whether this identity may connect.
-
-        `address`: the client's, for the limits on failed logins (`login_throttle.py`).
-        """
-        if self.throttle.blocked(charge_point_id, address):
-            return ConnectAuthorization(ConnectRefusal.TOO_MANY_ATTEMPTS)
-        auto_register = self.auto_register and _registrable(charge_point_id)
-
-        def unit(cursor: Cursor) -> _charge_points.Admission | None:
-            found = _charge_points.admission(cursor, charge_point_id)
-            if found is None and auto_register:
-                _charge_points.register(cursor, charge_point_id, now())
-                found = _charge_points.admission(cursor, charge_point_id)
-            return found
-
-        charge_point = await self.db.commits.run(unit)
-        if charge_point is None:
-            return ConnectAuthorization(ConnectRefusal.UNKNOWN)
-        if charge_point.password_hash:
-            if password is None:
-                return ConnectAuthorization(ConnectRefusal.CREDENTIALS_REQUIRED)
-            # Argon2 takes tens of milliseconds by design: off the event loop.
-            if not await asyncio.to_thread(verify_password, charge_point.password_hash, password):
-                self.throttle.failed(charge_point_id, address)
-                return ConnectAuthorization(ConnectRefusal.WRONG_CREDENTIALS)
-            self.throttle.succeeded(charge_point_id)
-        if charge_point.security_profile >= 2 and not tls:
-            return ConnectAuthorization(ConnectRefusal.TLS_REQUIRED)
-        if charge_point.security_profile >= 3 and not client_cert:
-            return ConnectAuthorization(ConnectRefusal.CLIENT_CERTIFICATE_REQUIRED)
-        boot_status = charge_point.boot_status
-        return ConnectAuthorization(
-            lenient=charge_point.lenient,
-            boot_status=RegistrationStatus(boot_status) if boot_status else None,
-        )
 
     async def record_boot(self, charge_point_id: str, boot: BootInfo) -> Boot:
         """Store what the charge point says of itself and answer from the operator's choice."""
@@ -460,12 +320,6 @@ class ChargePointService:
                 cursor, charge_point_id, deviations, moment
             )
         )
-
-
-def _registrable(charge_point_id: str) -> bool:
-    # The REST API addresses charge points by a path segment, where "/" (even as %2F)
-    # cannot stand; OCPP identities in the field never contain one.
-    return "/" not in charge_point_id and bool(charge_point_id.strip())
 
 
 def _security_profile(password: str | None, requested: int | None) -> int:

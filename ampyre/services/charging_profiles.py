@@ -15,13 +15,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
+from ocpp.v16.enums import (
+    ChargingProfilePurposeType,
+    ChargingProfileStatus,
+    ClearChargingProfileStatus,
+)
 from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ampyre.ocpp.v16.csms_messages.smart_charging import (
+    ClearChargingProfileConf,
+    ClearChargingProfileReq,
+    SetChargingProfileConf,
+    SetChargingProfileReq,
+)
 from ampyre.services.clock import now
-from ampyre.services.errors import NotFound
+from ampyre.services.errors import InvalidRequest, NotFound
+from ampyre.services.remote_starts import PENDING
 from ampyre.services.smart_charging import composite, validation
 from ampyre.storage.database import Database
 from ampyre.storage.models import (
@@ -35,7 +48,10 @@ from ampyre.storage.paging import fetch_page
 
 log = logging.getLogger("ampyre.charging_profiles")
 
-TX_PROFILE = "TxProfile"
+TX_PROFILE = ChargingProfilePurposeType.tx_profile.value
+#: ClearChargingProfile answers after which the record holds none of the profiles named:
+#: Unknown says the charge point holds no matching profile, so neither should the record.
+_CLEARED = (ClearChargingProfileStatus.accepted, ClearChargingProfileStatus.unknown)
 
 
 class ChargingProfileService:
@@ -67,12 +83,12 @@ class ChargingProfileService:
     # -- What the charge point's answers mean ---------------------------------------------
 
     async def on_set_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: SetChargingProfileReq, response: SetChargingProfileConf
     ) -> None:
-        if response.get("status") != "Accepted":
+        if response.status is not ChargingProfileStatus.accepted:
             return
-        connector_id = int(request["connectorId"])
-        profile = request["csChargingProfiles"]
+        connector_id = request.connector_id
+        profile = request.cs_charging_profiles
         transaction_id = profile.get("transactionId")
         if profile["chargingProfilePurpose"] == TX_PROFILE and transaction_id is None:
             transaction = await self.active_transaction(charge_point_id, connector_id)
@@ -90,10 +106,12 @@ class ChargingProfileService:
         await self.install(charge_point_id, connector_id, profile, transaction_id=transaction_id)
 
     async def on_clear_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: ClearChargingProfileReq,
+        response: ClearChargingProfileConf,
     ) -> None:
-        # Unknown: the charge point holds no matching profile, so neither should the record.
-        if response.get("status") not in ("Accepted", "Unknown"):
+        if response.status not in _CLEARED:
             return
         async with self.db.sessions.begin() as session:
             await session.execute(
@@ -160,7 +178,7 @@ class ChargingProfileService:
         """
         async with self.db.sessions.begin() as session:
             settled = select(RemoteStart.id).where(
-                RemoteStart.charge_point_id == charge_point_id, RemoteStart.state != "Pending"
+                RemoteStart.charge_point_id == charge_point_id, RemoteStart.state != PENDING
             )
             await session.execute(
                 delete(RemoteStartChargingProfile).where(
@@ -259,11 +277,15 @@ class ChargingProfileService:
     async def matching(
         self, charge_point_id: str, clear_request: dict[str, Any]
     ) -> list[InstalledChargingProfile]:
-        """The recorded profiles a ClearChargingProfile.req would remove."""
+        """The recorded profiles a ClearChargingProfile.req (schema-valid) would remove."""
+        try:
+            request = msgspec.convert(clear_request, ClearChargingProfileReq)
+        except msgspec.ValidationError as exc:
+            raise InvalidRequest(f"ClearChargingProfile: {exc}") from None
         async with self.db.sessions() as session:
             rows = await session.scalars(
                 select(InstalledChargingProfile)
-                .where(*_clear_conditions(charge_point_id, clear_request))
+                .where(*_clear_conditions(charge_point_id, request))
                 .order_by(*_LISTING_ORDER)
             )
             return list(rows)
@@ -333,7 +355,7 @@ _LISTING_ORDER = (
 
 
 def _clear_conditions(
-    charge_point_id: str, request: dict[str, Any]
+    charge_point_id: str, request: ClearChargingProfileReq
 ) -> Sequence[ColumnElement[bool]]:
     """Which profiles a ClearChargingProfile.req names (OCPP 1.6, 6.13; errata v4 3.25-3.26).
 
@@ -342,15 +364,16 @@ def _clear_conditions(
     no field at all every profile matches.
     """
     conditions = [InstalledChargingProfile.charge_point_id == charge_point_id]
-    if request.get("id") is not None:
-        conditions.append(InstalledChargingProfile.charging_profile_id == request["id"])
+    if request.id is not None:
+        conditions.append(InstalledChargingProfile.charging_profile_id == request.id)
         return conditions
-    if request.get("connectorId") is not None:
-        conditions.append(InstalledChargingProfile.connector_id == request["connectorId"])
-    if request.get("chargingProfilePurpose") is not None:
-        conditions.append(InstalledChargingProfile.purpose == request["chargingProfilePurpose"])
-    if request.get("stackLevel") is not None:
-        conditions.append(InstalledChargingProfile.stack_level == request["stackLevel"])
+    if request.connector_id is not None:
+        conditions.append(InstalledChargingProfile.connector_id == request.connector_id)
+    if request.charging_profile_purpose is not None:
+        purpose = request.charging_profile_purpose.value
+        conditions.append(InstalledChargingProfile.purpose == purpose)
+    if request.stack_level is not None:
+        conditions.append(InstalledChargingProfile.stack_level == request.stack_level)
     return conditions
 
 

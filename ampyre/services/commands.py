@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
+from ocpp.v16.enums import RegistrationStatus, RemoteStartStopStatus
 
 from ampyre.ocpp.v16.csms_messages import COMMANDS, CsmsRequest
+from ampyre.ocpp.v16.csms_messages.core import RemoteStartTransactionConf, RemoteStartTransactionReq
 from ampyre.ocpp.v16.messages import Confirmation, unparse
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.charging_profiles import ChargingProfileService
@@ -27,7 +29,7 @@ from ampyre.services.errors import (
 )
 from ampyre.services.events import EventBus
 from ampyre.services.gateway import ChargePointGateway
-from ampyre.services.remote_starts import RemoteStartService
+from ampyre.services.remote_starts import FAILED, REJECTED, RemoteStartService
 
 log = logging.getLogger("ampyre.commands")
 
@@ -81,8 +83,9 @@ class CommandService:
         self.effects: dict[str, Effect] = {
             "SetChargingProfile": charging_profiles.on_set_answered,
             "ClearChargingProfile": charging_profiles.on_clear_answered,
-            # SendLocalList and GetLocalListVersion: registered by LocalListService;
-            # ReserveNow, CancelReservation: ReservationService; TriggerMessage: TriggerService.
+            # GetConfiguration, ChangeConfiguration: registered by ConfigurationService;
+            # SendLocalList and GetLocalListVersion: LocalListService; ReserveNow,
+            # CancelReservation: ReservationService; TriggerMessage: TriggerService.
         }
 
     def register_effect(self, action: str, effect: Effect) -> None:
@@ -113,24 +116,25 @@ class CommandService:
             await check(charge_point_id, payload)
         if not self.gateway.is_connected(charge_point_id):
             raise Conflict(f"Charge point {charge_point_id!r} is not connected")
-        if charge_point.boot_status == "Rejected":
+        if charge_point.boot_status == RegistrationStatus.rejected.value:
             raise Conflict(
                 f"Charge point {charge_point_id!r} was Rejected at its last boot: "
                 "the CSMS sends it nothing (OCPP 1.6, 4.2)"
             )
-        if charge_point.boot_status == "Pending" and action in NOT_ALLOWED_WHILE_PENDING:
+        pending = charge_point.boot_status == RegistrationStatus.pending.value
+        if pending and action in NOT_ALLOWED_WHILE_PENDING:
             raise Conflict(
                 f"{action} is not allowed while charge point {charge_point_id!r} is Pending "
                 "(OCPP 1.6, 4.2)"
             )
         remote_start_id = None
-        if action == "RemoteStartTransaction":
+        if isinstance(typed_request, RemoteStartTransactionReq):
             remote_start_id = await self.remote_starts.open(
-                charge_point_id, payload.get("connectorId"), payload["idTag"]
+                charge_point_id, typed_request.connector_id, typed_request.id_tag
             )
-            if payload.get("chargingProfile") is not None:
+            if typed_request.charging_profile is not None:
                 await self.charging_profiles.hold_for_remote_start(
-                    charge_point_id, remote_start_id, payload["chargingProfile"]
+                    charge_point_id, remote_start_id, typed_request.charging_profile
                 )
         try:
             answer = await self.gateway.call(charge_point_id, action, payload, timeout)
@@ -139,11 +143,13 @@ class CommandService:
             self.outcomes[action, outcome] += 1
             self.events.publish("commandFailed", charge_point_id, action=action, outcome=outcome)
             if remote_start_id is not None:
-                await self.remote_starts.settle(remote_start_id, "Failed")
+                await self.remote_starts.settle(remote_start_id, FAILED)
             raise
         self.outcomes[action, "answered"] += 1
-        if remote_start_id is not None and answer.get("status") != "Accepted":
-            await self.remote_starts.settle(remote_start_id, "Rejected")
+        if remote_start_id is not None:
+            started = _answer(answer, RemoteStartTransactionConf)
+            if started.status is not RemoteStartStopStatus.accepted:
+                await self.remote_starts.settle(remote_start_id, REJECTED)
         effect = self.effects.get(action)
         if effect is not None:
             if typed is None:

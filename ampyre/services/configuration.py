@@ -12,9 +12,15 @@ import asyncio
 import logging
 from typing import Any
 
-from ocpp.v16.enums import RegistrationStatus
+from ocpp.v16.enums import ConfigurationStatus, RegistrationStatus
 from sqlalchemy import select
 
+from ampyre.ocpp.v16.csms_messages.core import (
+    ChangeConfigurationConf,
+    ChangeConfigurationReq,
+    GetConfigurationConf,
+    GetConfigurationReq,
+)
 from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
@@ -27,7 +33,7 @@ log = logging.getLogger("ampyre.configuration")
 AUTHORIZATION_KEY = "AuthorizationKey"
 
 #: ChangeConfiguration answers after which the key holds the new value.
-_APPLIED = ("Accepted", "RebootRequired")
+_APPLIED = (ConfigurationStatus.accepted, ConfigurationStatus.reboot_required)
 
 
 class ConfigurationService:
@@ -48,42 +54,46 @@ class ConfigurationService:
         commands.register_effect("ChangeConfiguration", self.on_change_configuration_answered)
 
     async def on_get_configuration_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: GetConfigurationReq, response: GetConfigurationConf
     ) -> None:
         timestamp = now()
         async with self.db.sessions.begin() as session:
-            for entry in response.get("configurationKey") or []:
-                row = await self._row(session, charge_point_id, entry["key"])
-                secret = entry["key"] == AUTHORIZATION_KEY
-                row.value = None if secret else entry.get("value")
-                row.readonly = entry.get("readonly")
+            for entry in response.configuration_key or []:
+                row = await self._row(session, charge_point_id, entry.key)
+                secret = entry.key == AUTHORIZATION_KEY
+                row.value = None if secret else entry.value
+                row.readonly = entry.readonly
                 row.known = True
                 row.updated_at = timestamp
-            for key in response.get("unknownKey") or []:
+            for key in response.unknown_key or []:
                 row = await self._row(session, charge_point_id, key)
                 row.known = False
                 row.updated_at = timestamp
 
     async def on_change_configuration_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: ChangeConfigurationReq,
+        response: ChangeConfigurationConf,
     ) -> None:
-        status = response.get("status")
-        if status not in _APPLIED and status != "NotSupported":
+        status = response.status
+        unknown = status is ConfigurationStatus.not_supported
+        if status not in _APPLIED and not unknown:
             return
-        key = request["key"]
+        key = request.key
         if key == AUTHORIZATION_KEY and status in _APPLIED:
             # Security whitepaper A01.FR.03: once the charge point accepted a new
             # AuthorizationKey, only the new password is accepted. The key is write-only
             # (7.2): its value is kept as the password hash, never as configuration.
             await self.charge_points.update(
-                charge_point_id, ChargePointUpdate(password=request["value"])
+                charge_point_id, ChargePointUpdate(password=request.value)
             )
         async with self.db.sessions.begin() as session:
             row = await self._row(session, charge_point_id, key)
-            if status == "NotSupported":
+            if unknown:
                 row.known = False
             else:
-                row.value = None if key == AUTHORIZATION_KEY else request["value"]
+                row.value = None if key == AUTHORIZATION_KEY else request.value
                 row.known = True
             row.updated_at = now()
 
@@ -113,7 +123,9 @@ class ConfigurationService:
         # Give the BootNotification answer time to go out and be taken in first.
         await asyncio.sleep(1.0)
         try:
-            await self.commands.send(charge_point_id, "GetConfiguration", {}, timeout=60)
+            await self.commands.ask(
+                charge_point_id, GetConfigurationReq(), GetConfigurationConf, timeout=60
+            )
         except Exception as exc:
             log.warning("[%s] configuration fetch after boot failed: %s", charge_point_id, exc)
 

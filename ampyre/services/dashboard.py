@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ocpp.v16.enums import ChargePointStatus
 from sqlalchemy import func, select
 
 from ampyre.services.clock import now
@@ -18,7 +19,7 @@ from ampyre.storage.database import Database
 from ampyre.storage.models import ChargePoint, ChargePointEvent, Connector, Transaction
 
 #: The status a connector reports when it cannot charge (OCPP 1.6, 7.7 ChargePointStatus).
-FAULTED = "Faulted"
+FAULTED = ChargePointStatus.faulted.value
 SECURITY_EVENT = "SecurityEventNotification"
 RECENT = 10
 #: Charge point ids per IN list (SQLite allows 32766 bound parameters, asyncpg 32767).

@@ -6,18 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import AuthorizationStatus
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ampyre.services.changes import UNCHANGED, Unchanged
 from ampyre.services.clock import now
-from ampyre.services.errors import Conflict, InvalidRequest
-from ampyre.services.lookup import get_or_not_found
+from ampyre.services.errors import InvalidRequest
+from ampyre.services.lookup import add_new, get_or_not_found
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag
 from ampyre.storage.paging import fetch_page
 
-ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+ID_TAG_STATUSES = tuple(
+    status.value
+    for status in (
+        AuthorizationStatus.accepted,
+        AuthorizationStatus.blocked,
+        AuthorizationStatus.expired,
+        AuthorizationStatus.invalid,
+    )
+)
 MAX_ID_TAG_LENGTH = 20  # OCPP 1.6 IdToken: CiString20Type
 
 
@@ -52,7 +60,7 @@ class IdTagService:
         self,
         id_tag: str,
         *,
-        status: str = "Accepted",
+        status: str = AuthorizationStatus.accepted.value,
         expiry_date: datetime | None = None,
         parent_id_tag: str | None = None,
         allow_concurrent_tx: bool = False,
@@ -74,12 +82,7 @@ class IdTagService:
             updated_at=timestamp,
         )
         async with self.db.sessions.begin() as session:
-            session.add(tag)
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise Conflict(f"Id tag {id_tag!r} already exists") from None
-        return tag
+            return await add_new(session, tag, f"Id tag {id_tag!r}")
 
     async def get(self, id_tag: str) -> IdTag:
         async with self.db.sessions() as session:

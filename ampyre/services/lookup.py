@@ -1,12 +1,14 @@
-"""One row by its primary key, or NotFound naming what was asked for."""
+"""One row by its primary key: the one there, or NotFound; a new one, or Conflict. The
+errors name what was asked for."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ampyre.services.errors import NotFound
+from ampyre.services.errors import Conflict, NotFound
 
 T = TypeVar("T")
 
@@ -30,4 +32,14 @@ async def get_or_not_found(
     ):
         owner = f" of {charge_point_id!r}" if charge_point_id is not None else ""
         raise NotFound(f"{what}{owner} not found")
+    return row
+
+
+async def add_new(session: AsyncSession, row: T, what: str) -> T:
+    """Add `row`, or raise Conflict("{what} already exists") when its key is taken."""
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"{what} already exists") from None
     return row

@@ -18,7 +18,11 @@ from ampyre.storage.database import Database, Executor
 from ampyre.storage.models import RemoteStart
 from ampyre.storage.paging import fetch_page
 
+#: What became of a remote start: awaited, a transaction, refused, or never answered.
 PENDING = "Pending"
+STARTED = "Started"
+REJECTED = "Rejected"
+FAILED = "Failed"
 
 #: The pending remote starts a new transaction of a tag may be, oldest first.
 _PENDING_CANDIDATES = (
@@ -35,7 +39,7 @@ _MARK_STARTED = (
     update(RemoteStart)
     .where(RemoteStart.id == bindparam("remote_start_id"))
     .values(
-        state="Started",
+        state=STARTED,
         transaction_id=bindparam("started_transaction_id"),
         updated_at=bindparam("now"),
     )

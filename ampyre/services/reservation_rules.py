@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from ocpp.v16.enums import ReservationStatus
+
 from ampyre.services.id_tags import id_tag_key
 
 RESERVED = "Reserved"
@@ -19,20 +21,20 @@ REJECTED = "Rejected"
 NOT_ON_CHARGE_POINT = "NotActiveOnChargePoint"
 
 
-def after_reserve_now(answer: str | None) -> tuple[str, str | None]:
+def after_reserve_now(answer: ReservationStatus) -> tuple[str, str | None]:
     """The status and reason a ReserveNow answer gives the reservation it names (5.13).
 
     Accepted: Reserved. Any other answer (Faulted, Occupied, Rejected, Unavailable):
     Rejected, with the answer as the reason.
     """
-    if answer == "Accepted":
+    if answer is ReservationStatus.accepted:
         return RESERVED, None
-    return REJECTED, answer
+    return REJECTED, answer.value
 
 
-def refusal_keeps_reservation(answer: str | None, current_status: str) -> bool:
+def refusal_keeps_reservation(answer: ReservationStatus, current_status: str) -> bool:
     """5.13: a refused replacement leaves the Reserved reservation its id names standing."""
-    return answer != "Accepted" and current_status == RESERVED
+    return answer is not ReservationStatus.accepted and current_status == RESERVED
 
 
 def after_cancel_answer(

@@ -29,10 +29,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from ocpp.v16.enums import ChargePointStatus
+from ocpp.v16.enums import CancelReservationStatus, ChargePointStatus, ReservationStatus
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from ampyre.ocpp.v16.csms_messages.reservation import (
+    CancelReservationConf,
+    CancelReservationReq,
+    ReserveNowConf,
+    ReserveNowReq,
+)
 from ampyre.services.charge_points import ChargePointService, ConnectorStatus
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
@@ -44,14 +49,13 @@ from ampyre.services.reservation_ids import next_reservation_id
 from ampyre.services.reservation_rules import (
     CANCELLED,
     EXPIRED,
-    REJECTED,
     RESERVED,
     USED,
     after_cancel_answer,
     after_reserve_now,
     refusal_keeps_reservation,
-    reservation_for_start,
 )
+from ampyre.services.reservation_use import use_reservation
 from ampyre.storage import repositories
 from ampyre.storage.database import Database
 from ampyre.storage.models import IdTag, Reservation, Transaction
@@ -144,13 +148,13 @@ class ReservationService:
             raise Conflict(
                 f"Reservation {reservation_id} is {reservation.status}: there is nothing to cancel"
             )
-        result = await self.commands.send(
+        answer = await self.commands.ask(
             reservation.charge_point_id,
-            "CancelReservation",
-            {"reservationId": reservation_id},
+            CancelReservationReq(reservation_id),
+            CancelReservationConf,
             timeout=timeout,
         )
-        return await self.get(reservation_id), result.payload["status"] == "Accepted"
+        return await self.get(reservation_id), answer.status is CancelReservationStatus.accepted
 
     async def _send_reserve_now(
         self,
@@ -171,16 +175,15 @@ class ReservationService:
             await self._check_connector_zero(charge_point_id)
         if reservation_id is None:
             reservation_id = await next_reservation_id(self.db)
-        payload: dict[str, Any] = {
-            "connectorId": connector_id,
-            "expiryDate": format_timestamp(expiry_date),
-            "idTag": id_tag,
-            "reservationId": reservation_id,
-        }
-        if parent_id_tag is not None:
-            payload["parentIdTag"] = parent_id_tag
-        result = await self.commands.send(charge_point_id, "ReserveNow", payload, timeout=timeout)
-        return reservation_id, str(result.payload["status"])
+        request = ReserveNowReq(
+            connector_id=connector_id,
+            expiry_date=format_timestamp(expiry_date),
+            id_tag=id_tag,
+            reservation_id=reservation_id,
+            parent_id_tag=parent_id_tag,
+        )
+        answer = await self.commands.ask(charge_point_id, request, ReserveNowConf, timeout=timeout)
+        return reservation_id, answer.status.value
 
     async def _check_connector_zero(self, charge_point_id: str) -> None:
         """Refuse what the charge point is known to refuse; send when the CSMS doesn't know."""
@@ -199,17 +202,17 @@ class ReservationService:
     # -- what the charge point's answers and messages mean -------------------------------
 
     async def on_reserve_now_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: ReserveNowReq, response: ReserveNowConf
     ) -> None:
-        status = response.get("status")
-        accepted = status == "Accepted"
+        status = response.status
+        accepted = status is ReservationStatus.accepted
         timestamp = now()
         async with self.db.sessions.begin() as session:
-            reservation = await session.get(Reservation, request["reservationId"])
+            reservation = await session.get(Reservation, request.reservation_id)
             is_new = reservation is None
             if reservation is None:
                 reservation = Reservation(
-                    reservation_id=request["reservationId"], created_at=timestamp
+                    reservation_id=request.reservation_id, created_at=timestamp
                 )
                 session.add(reservation)
             elif refusal_keeps_reservation(status, reservation.status):
@@ -218,7 +221,7 @@ class ReservationService:
                     "[%s] ReserveNow %d answered %s: reservation %d stays as it was",
                     charge_point_id,
                     reservation.reservation_id,
-                    status,
+                    status.value,
                     reservation.reservation_id,
                 )
                 return
@@ -231,10 +234,10 @@ class ReservationService:
                     reservation.charge_point_id,
                 )
             reservation.charge_point_id = charge_point_id
-            reservation.connector_id = int(request["connectorId"])
-            reservation.id_tag = request["idTag"]
-            reservation.parent_id_tag = request.get("parentIdTag")
-            reservation.expiry_date = parse_timestamp(request["expiryDate"])
+            reservation.connector_id = request.connector_id
+            reservation.id_tag = request.id_tag
+            reservation.parent_id_tag = request.parent_id_tag
+            reservation.expiry_date = parse_timestamp(request.expiry_date)
             reservation.status, reservation.reason = after_reserve_now(status)
             reservation.transaction_id = None
             reservation.updated_at = timestamp
@@ -252,12 +255,12 @@ class ReservationService:
                     reservation.transaction_id = started
 
     async def on_cancel_reservation_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: CancelReservationReq, response: CancelReservationConf
     ) -> None:
-        accepted = response.get("status") == "Accepted"
+        accepted = response.status is CancelReservationStatus.accepted
         timestamp = now()
         async with self.db.sessions.begin() as session:
-            reservation = await session.get(Reservation, request["reservationId"])
+            reservation = await session.get(Reservation, request.reservation_id)
             if (
                 reservation is None
                 or reservation.charge_point_id != charge_point_id
@@ -311,61 +314,8 @@ class ReservationService:
             new_status,
         )
 
-    # -- hooks for transactions and authorization ----------------------------------------
-
-    async def use(
-        self,
-        session: AsyncSession,
-        charge_point_id: str,
-        transaction: Transaction,
-        parent_id_tag: str | None,
-    ) -> None:
-        """Mark the reservation a new transaction ends as Used, inside its session."""
-        reservation = await self._reservation_used_by(
-            session, charge_point_id, transaction, parent_id_tag
-        )
-        if reservation is None:
-            return
-        reservation.status = USED
-        reservation.transaction_id = transaction.id
-        reservation.updated_at = now()
-        log.info(
-            "[%s] reservation %d used by transaction %d",
-            charge_point_id,
-            reservation.reservation_id,
-            transaction.id,
-        )
-
-    async def _reservation_used_by(
-        self,
-        session: AsyncSession,
-        charge_point_id: str,
-        transaction: Transaction,
-        parent_id_tag: str | None,
-    ) -> Reservation | None:
-        if transaction.reservation_id is not None:
-            # The charge point says this transaction ends it (4.8): its word wins over the
-            # CSMS's clock (an Expired record), not over a refusal or another transaction.
-            named = await session.get(Reservation, transaction.reservation_id)
-            if (
-                named is not None
-                and named.charge_point_id == charge_point_id
-                and named.status != REJECTED
-                and named.transaction_id in (None, transaction.id)
-            ):
-                return named
-            return None
-        candidates = await session.scalars(
-            select(Reservation)
-            .where(
-                Reservation.charge_point_id == charge_point_id,
-                Reservation.status == RESERVED,
-                Reservation.connector_id.in_((0, transaction.connector_id)),
-                Reservation.expiry_date > transaction.start_timestamp,
-            )
-            .order_by(Reservation.expiry_date)
-        )
-        return reservation_for_start(candidates, transaction.id_tag, parent_id_tag)
+    #: Marks the reservation a new transaction ends as Used (see `reservation_use`).
+    use = staticmethod(use_reservation)
 
     # -- housekeeping and reading --------------------------------------------------------
 

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
-from ocpp.v16.enums import RegistrationStatus
+from ocpp.v16.enums import MessageTrigger, RegistrationStatus, TriggerMessageStatus
 from sqlalchemy import select, update
 
+from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.errors import NotImplementedError_, NotSupportedError
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
@@ -52,7 +54,7 @@ TRIGGERABLE: tuple[str, ...] = get_args(RequestedMessage)
 #: The requested messages a connectorId applies to; it is ignored for the others (5.17).
 PER_CONNECTOR = frozenset({"MeterValues", "StatusNotification"})
 #: CALLERRORs by which a charge point without the Remote Trigger profile refuses.
-UNSUPPORTED = frozenset({"NotImplemented", "NotSupported"})
+UNSUPPORTED = frozenset({NotImplementedError_.code, NotSupportedError.code})
 
 
 #: How far apart the holding node's window and the other node's record of the same answer
@@ -75,8 +77,8 @@ class ArrivalWindow:
     """The time in which a triggered message is awaited, and what arrived in it."""
 
     charge_point_id: str
-    #: The TriggerMessage.req payload that was answered Accepted.
-    requested: dict[str, Any]
+    #: The TriggerMessage.req that was answered Accepted.
+    requested: TriggerMessageReq
     opened_at: datetime
     closes_at: datetime
     #: Taken by the record of the answer that opened it (set before that record exists).
@@ -89,12 +91,11 @@ class ArrivalWindow:
 
     @property
     def message(self) -> str:
-        return str(self.requested["requestedMessage"])
+        return self.requested.requested_message.value
 
     @property
     def connector_id(self) -> int | None:
-        connector_id = self.requested.get("connectorId")
-        return None if connector_id is None else int(connector_id)
+        return self.requested.connector_id
 
     @property
     def for_every_connector(self) -> bool:
@@ -115,7 +116,7 @@ class _Sending:
     runs inside that send, and hands the record back through this."""
 
     charge_point_id: str
-    request: dict[str, Any]
+    request: TriggerMessageReq
     requested_at: datetime
     record: TriggerRequest | None = None
 
@@ -156,19 +157,17 @@ class TriggerService:
         Trigger profile: recorded and returned as status NotImplemented. Other CALLERRORs
         and timeouts are recorded and raised.
         """
-        payload: dict[str, Any] = {"requestedMessage": requested_message}
-        if connector_id is not None:
-            payload["connectorId"] = connector_id
-        sending = _Sending(charge_point_id, payload, now())
+        request = TriggerMessageReq(MessageTrigger(requested_message), connector_id)
+        sending = _Sending(charge_point_id, request, now())
         token = _sending.set(sending)
         try:
-            await self.commands.send(charge_point_id, "TriggerMessage", payload, timeout=timeout)
+            await self.commands.ask(charge_point_id, request, TriggerMessageConf, timeout=timeout)
         except ChargePointCallError as exc:
             unsupported = exc.code in UNSUPPORTED
             record = await self._record(
                 charge_point_id,
-                payload,
-                "NotImplemented" if unsupported else "CallError",
+                request,
+                TriggerMessageStatus.not_implemented.value if unsupported else "CallError",
                 requested_at=sending.requested_at,
                 error_code=exc.code,
                 error_description=exc.description,
@@ -178,7 +177,7 @@ class TriggerService:
             raise
         except ChargePointTimeout:
             await self._record(
-                charge_point_id, payload, "TimedOut", requested_at=sending.requested_at
+                charge_point_id, request, "TimedOut", requested_at=sending.requested_at
             )
             raise
         finally:
@@ -191,7 +190,7 @@ class TriggerService:
         """Errata v4 3.40: once the CSMS answered a BootNotification Accepted, it shall not
         trigger another until the charge point boots again (a charge point may refuse it
         anyway, 3.35). Also for the generic commands endpoint: nothing is sent."""
-        if request.get("requestedMessage") != "BootNotification":
+        if request.get("requestedMessage") != MessageTrigger.boot_notification.value:
             return
         charge_point = await self.charge_points.get(charge_point_id)
         if charge_point.boot_status == RegistrationStatus.accepted:
@@ -202,29 +201,30 @@ class TriggerService:
             )
 
     def on_answer_received(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: TriggerMessageReq, response: TriggerMessageConf
     ) -> None:
         """Open the arrival window as the Accepted answer comes in: the charge point sends
         the message right after it (5.17), before the command's caller resumes."""
-        if response.get("status") != "Accepted":
+        if response.status is not TriggerMessageStatus.accepted:
             return
         opened = now()
         self._windows.setdefault(charge_point_id, []).append(
-            ArrivalWindow(charge_point_id, dict(request), opened, opened + self.arrival_window)
+            ArrivalWindow(charge_point_id, request, opened, opened + self.arrival_window)
         )
 
     async def on_trigger_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: TriggerMessageReq, response: TriggerMessageConf
     ) -> None:
         """Record the answer (the effect of TriggerMessage, whichever endpoint sent it)."""
-        status = response.get("status", "")
+        status = response.status.value
         sending = _sending.get()
         if sending is not None and (sending.charge_point_id, sending.request) != (
             charge_point_id,
             request,
         ):
             sending = None
-        window = self._claim_window(charge_point_id, request) if status == "Accepted" else None
+        accepted = response.status is TriggerMessageStatus.accepted
+        window = self._claim_window(charge_point_id, request) if accepted else None
         record = await self._record(
             charge_point_id,
             request,
@@ -302,7 +302,9 @@ class TriggerService:
             del self._windows[charge_point_id]
         return still_open
 
-    def _claim_window(self, charge_point_id: str, request: dict[str, Any]) -> ArrivalWindow | None:
+    def _claim_window(
+        self, charge_point_id: str, request: TriggerMessageReq
+    ) -> ArrivalWindow | None:
         # Identical triggers sent at once may swap windows: they await the same message.
         for window in self._open_windows(charge_point_id):
             if not window.claimed and window.requested == request:
@@ -313,7 +315,7 @@ class TriggerService:
     async def _record(
         self,
         charge_point_id: str,
-        request: dict[str, Any],
+        request: TriggerMessageReq,
         status: str,
         *,
         requested_at: datetime | None,
@@ -323,7 +325,7 @@ class TriggerService:
     ) -> TriggerRequest:
         answered_at = None if status == "TimedOut" else now()
         expected_by = None
-        if status == "Accepted":
+        if status == TriggerMessageStatus.accepted.value:
             # Without a window here, the charge point is connected to another node of the
             # cluster, which keeps the window and links its arrivals to this record.
             assert answered_at is not None
@@ -332,8 +334,8 @@ class TriggerService:
             )
         record = TriggerRequest(
             charge_point_id=charge_point_id,
-            requested_message=request["requestedMessage"],
-            connector_id=request.get("connectorId"),
+            requested_message=request.requested_message.value,
+            connector_id=request.connector_id,
             status=status,
             error_code=error_code,
             error_description=error_description,
@@ -365,7 +367,7 @@ class TriggerService:
                     TriggerRequest.connector_id.is_(None)
                     if window.connector_id is None
                     else TriggerRequest.connector_id == window.connector_id,
-                    TriggerRequest.status == "Accepted",
+                    TriggerRequest.status == TriggerMessageStatus.accepted.value,
                     TriggerRequest.answered_at >= window.opened_at - LINK_TOLERANCE,
                 )
                 .order_by(TriggerRequest.id.desc())

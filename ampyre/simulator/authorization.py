@@ -7,11 +7,11 @@ GetLocalListVersion and ClearCache behave as on a real charge point.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
+
+from ocpp.v16.enums import UpdateStatus, UpdateType
 
 from ampyre.ocpp.v16.messages import IdTagInfo
-
-UpdateStatus = Literal["Accepted", "Failed", "VersionMismatch"]
 
 
 class LocalAuthList:
@@ -27,14 +27,14 @@ class LocalAuthList:
     def update(
         self,
         list_version: int,
-        update_type: str,
+        update_type: UpdateType,
         entries: list[dict[str, Any]],
         *,
         max_length: int,
     ) -> UpdateStatus:
-        if update_type == "Differential":
+        if update_type == UpdateType.differential:
             if list_version <= self.reported_version:
-                return "VersionMismatch"
+                return UpdateStatus.version_mismatch
             updated = dict(self.entries)
             for entry in entries:
                 if "idTagInfo" in entry:
@@ -43,13 +43,13 @@ class LocalAuthList:
                     updated.pop(entry["idTag"], None)
         else:
             if any("idTagInfo" not in entry for entry in entries):
-                return "Failed"
+                return UpdateStatus.failed
             updated = {entry["idTag"]: entry["idTagInfo"] for entry in entries}
         if len(updated) > max_length:
-            return "Failed"
+            return UpdateStatus.failed
         self.entries = updated
         self.version = list_version
-        return "Accepted"
+        return UpdateStatus.accepted
 
 
 class AuthorizationCache:

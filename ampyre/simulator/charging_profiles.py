@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ocpp.v16.enums import ChargingProfilePurposeType
+
 from ampyre.ocpp.v16.timestamps import format_timestamp, parse_timestamp
 from ampyre.simulator.meter import MAX_CURRENT, NOMINAL_VOLTAGE, PHASES
 
 RECURRENCE_SECONDS = {"Daily": 86_400, "Weekly": 604_800}
+
+TX_PROFILE = ChargingProfilePurposeType.tx_profile.value
 
 
 @dataclass(slots=True)
@@ -114,7 +118,7 @@ class ChargingProfileStore:
 
     def end_transaction(self, connector_id: int) -> None:
         """A TxProfile lives only as long as its transaction (OCPP 1.6, 3.13.1)."""
-        self.clear(connector_id=connector_id, purpose="TxProfile")
+        self.clear(connector_id=connector_id, purpose=TX_PROFILE)
 
     def limit_at(
         self,
@@ -134,7 +138,7 @@ class ChargingProfileStore:
             top_tx = None
             if transaction.transaction_id is not None:
                 top_tx = self._top(
-                    connector_id, "TxProfile", moment, relative_origin, transaction.transaction_id
+                    connector_id, TX_PROFILE, moment, relative_origin, transaction.transaction_id
                 )
             if top_tx is None:
                 top_tx = self._top(

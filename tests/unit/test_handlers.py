@@ -44,8 +44,9 @@ from ampyre.ocpp.v16.messages import (
     unparse,
 )
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.charge_points import UNCHANGED, ChargePointUpdate, ConnectRefusal
+from ampyre.services.charge_points import UNCHANGED, ChargePointUpdate
 from ampyre.services.clock import format_timestamp, now
+from ampyre.services.connection_admission import ConnectRefusal
 from ampyre.services.data_transfer import DataTransferReply
 from ampyre.services.gateway import OfflineGateway
 from ampyre.storage.database import Database

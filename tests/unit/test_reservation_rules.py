@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ocpp.v16.enums import ReservationStatus
 
 from ampyre.services.reservation_ids import next_reservation_id
 from ampyre.services.reservation_rules import (
@@ -37,13 +38,15 @@ _AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
     ],
 )
 def test_reserve_now_answers(answer: str, outcome: tuple[str, str | None]) -> None:
-    assert after_reserve_now(answer) == outcome
+    assert after_reserve_now(ReservationStatus(answer)) == outcome
 
 
 def test_a_refused_replacement_leaves_a_standing_reservation() -> None:
-    assert refusal_keeps_reservation("Occupied", RESERVED)
-    assert not refusal_keeps_reservation("Accepted", RESERVED)
-    assert not refusal_keeps_reservation("Occupied", CANCELLED)  # nothing stands: recorded
+    assert refusal_keeps_reservation(ReservationStatus.occupied, RESERVED)
+    assert not refusal_keeps_reservation(ReservationStatus.accepted, RESERVED)
+    assert not refusal_keeps_reservation(
+        ReservationStatus.occupied, CANCELLED
+    )  # nothing stands: recorded
 
 
 def test_cancel_answers() -> None:

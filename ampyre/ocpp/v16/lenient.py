@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -169,6 +170,14 @@ def _parse_number(text: str) -> int | float | None:
     except ValueError:
         pass
     return None
+
+
+#: The JSON schema number types a string may stand for, most specific first: (schema
+#: type, parser, what the repair note calls the result).
+_NUMBER_KINDS: tuple[tuple[str, Callable[[str], int | float | None], str], ...] = (
+    ("integer", _parse_integer, "an integer"),
+    ("number", _parse_number, "a number"),
+)
 
 
 def _format_utc(moment: datetime) -> str:
@@ -345,20 +354,14 @@ class _Repairer:
         return value
 
     def repair_scalar(self, types: list[str], value: str, path: str, name: str) -> Any:
-        if "integer" in types:
-            integer = _parse_integer(value)
-            if integer is not None:
-                self.record(
-                    path, "number_as_string", f"{name!r} was a string, converted to an integer"
-                )
-                return integer
-        if "number" in types:
-            number = _parse_number(value)
-            if number is not None:
-                self.record(
-                    path, "number_as_string", f"{name!r} was a string, converted to a number"
-                )
-                return number
+        for kind, parse, noun in _NUMBER_KINDS:
+            if kind in types:
+                number = parse(value)
+                if number is not None:
+                    self.record(
+                        path, "number_as_string", f"{name!r} was a string, converted to {noun}"
+                    )
+                    return number
         if "boolean" in types:
             word = value.strip().lower()
             if word in ("true", "false"):

@@ -41,6 +41,7 @@ from ampyre.ocpp.v16.errors import PropertyConstraintViolation
 
 __all__ = [
     "CONFIRMATIONS",
+    "MESSAGES",
     "REQUESTS",
     "AuthorizeConf",
     "AuthorizeReq",
@@ -74,6 +75,7 @@ __all__ = [
     "StatusNotificationReq",
     "StopTransactionConf",
     "StopTransactionReq",
+    "parse",
     "parse_confirmation",
     "parse_request",
     "unparse",
@@ -288,67 +290,56 @@ class SignedFirmwareStatusNotificationConf(Confirmation, frozen=True):
     pass
 
 
-R = TypeVar("R", bound=Request)
-C = TypeVar("C", bound=Confirmation)
+M = TypeVar("M", bound=Message)
 
-#: Action -> request type of every charge-point-initiated message.
-REQUESTS: dict[str, type[Request]] = {
-    "Authorize": AuthorizeReq,
-    "BootNotification": BootNotificationReq,
-    "DataTransfer": DataTransferReq,
-    "DiagnosticsStatusNotification": DiagnosticsStatusNotificationReq,
-    "FirmwareStatusNotification": FirmwareStatusNotificationReq,
-    "Heartbeat": HeartbeatReq,
-    "MeterValues": MeterValuesReq,
-    "StartTransaction": StartTransactionReq,
-    "StatusNotification": StatusNotificationReq,
-    "StopTransaction": StopTransactionReq,
-    "LogStatusNotification": LogStatusNotificationReq,
-    "SecurityEventNotification": SecurityEventNotificationReq,
-    "SignCertificate": SignCertificateReq,
-    "SignedFirmwareStatusNotification": SignedFirmwareStatusNotificationReq,
+#: Action -> (request type, confirmation type) of every charge-point-initiated message.
+MESSAGES: dict[str, tuple[type[Request], type[Confirmation]]] = {
+    "Authorize": (AuthorizeReq, AuthorizeConf),
+    "BootNotification": (BootNotificationReq, BootNotificationConf),
+    "DataTransfer": (DataTransferReq, DataTransferConf),
+    "DiagnosticsStatusNotification": (
+        DiagnosticsStatusNotificationReq,
+        DiagnosticsStatusNotificationConf,
+    ),
+    "FirmwareStatusNotification": (FirmwareStatusNotificationReq, FirmwareStatusNotificationConf),
+    "Heartbeat": (HeartbeatReq, HeartbeatConf),
+    "MeterValues": (MeterValuesReq, MeterValuesConf),
+    "StartTransaction": (StartTransactionReq, StartTransactionConf),
+    "StatusNotification": (StatusNotificationReq, StatusNotificationConf),
+    "StopTransaction": (StopTransactionReq, StopTransactionConf),
+    "LogStatusNotification": (LogStatusNotificationReq, LogStatusNotificationConf),
+    "SecurityEventNotification": (SecurityEventNotificationReq, SecurityEventNotificationConf),
+    "SignCertificate": (SignCertificateReq, SignCertificateConf),
+    "SignedFirmwareStatusNotification": (
+        SignedFirmwareStatusNotificationReq,
+        SignedFirmwareStatusNotificationConf,
+    ),
 }
-
+#: Action -> request type.
+REQUESTS: dict[str, type[Request]] = {action: types[0] for action, types in MESSAGES.items()}
 #: Action -> confirmation type.
 CONFIRMATIONS: dict[str, type[Confirmation]] = {
-    "Authorize": AuthorizeConf,
-    "BootNotification": BootNotificationConf,
-    "DataTransfer": DataTransferConf,
-    "DiagnosticsStatusNotification": DiagnosticsStatusNotificationConf,
-    "FirmwareStatusNotification": FirmwareStatusNotificationConf,
-    "Heartbeat": HeartbeatConf,
-    "MeterValues": MeterValuesConf,
-    "StartTransaction": StartTransactionConf,
-    "StatusNotification": StatusNotificationConf,
-    "StopTransaction": StopTransactionConf,
-    "LogStatusNotification": LogStatusNotificationConf,
-    "SecurityEventNotification": SecurityEventNotificationConf,
-    "SignCertificate": SignCertificateConf,
-    "SignedFirmwareStatusNotification": SignedFirmwareStatusNotificationConf,
+    action: types[1] for action, types in MESSAGES.items()
 }
 
 
-def parse_request(payload: dict[str, Any], request_type: type[R]) -> R:
-    """The typed request of a payload that passed the request schema.
+def parse(payload: dict[str, Any], message_type: type[M]) -> M:
+    """The typed message of a payload that passed its schema.
 
     The schema check answers a charge point's mistakes of shape and type; what is left
-    here are the bounds above: PropertyConstraintViolation.
+    here are the bounds above: PropertyConstraintViolation. Without the schema check
+    (a test's payload), anything that does not fit the type is.
     """
     try:
-        return msgspec.convert(payload, request_type)
+        return msgspec.convert(payload, message_type)
     except msgspec.ValidationError as exc:
         raise PropertyConstraintViolation(str(exc)) from None
 
 
-def parse_confirmation(payload: dict[str, Any], confirmation_type: type[C]) -> C:
-    """The typed confirmation of a CALLRESULT payload, for the side that sent the CALL (the
-    simulator): `parse_request` the other way round. What breaks the type (after the
-    response schema check, only a bound; without it, anything) is a
-    PropertyConstraintViolation."""
-    try:
-        return msgspec.convert(payload, confirmation_type)
-    except msgspec.ValidationError as exc:
-        raise PropertyConstraintViolation(str(exc)) from None
+#: A CALL's payload as its request type (the charge point's, or the CSMS's in the simulator).
+parse_request = parse
+#: A CALLRESULT's payload as its confirmation type, for the side that sent the CALL.
+parse_confirmation = parse
 
 
 def unparse(message: Message) -> dict[str, Any]:

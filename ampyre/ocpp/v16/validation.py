@@ -206,6 +206,16 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+#: Keywords whose failure reads "<value> <what> <the keyword's limit>".
+_VALUE_RULES = {
+    "format": "is not a valid",
+    "multipleOf": "is not a multiple of",
+    "minimum": "is less than",
+    "maximum": "is greater than",
+    "pattern": "does not match",
+}
+
+
 def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
     """(path of the offending field, what is wrong with it) for one failed keyword."""
     rule = exc.rule or ""
@@ -242,25 +252,28 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
             f"{_short(value)} is not a valid date-time with a time zone"
             " (RFC 3339, e.g. 2024-05-01T12:00:00Z)"
         )
-    if rule == "format":
-        return path, f"{_short(value)} is not a valid {limit}"
-    if rule == "multipleOf":
-        return path, f"{_short(value)} is not a multiple of {limit}"
-    if rule == "minimum":
-        return path, f"{_short(value)} is less than {limit}"
-    if rule == "maximum":
-        return path, f"{_short(value)} is greater than {limit}"
+    if rule in _VALUE_RULES:
+        return path, f"{_short(value)} {_VALUE_RULES[rule]} {limit}"
     if rule == "minItems":
         return path, f"must contain at least {limit} item{'s' if limit != 1 else ''}"
     if rule == "maxItems":
         return path, f"must contain at most {limit} items"
-    if rule == "pattern":
-        return path, f"{_short(value)} does not match {limit}"
     message = exc.message
     prefix = exc.name or ""
     if prefix and message.startswith(prefix):
         message = message[len(prefix) :].strip()
     return path, message
+
+
+def _validate(checks: dict[str, Validate], action: str, payload: Any, kind: str) -> None:
+    """Check `payload` against `action`'s request or response schema (`kind`: req, conf)."""
+    check = checks.get(action)
+    if check is None:
+        raise NotImplementedError_(f"Unknown action {_short(action)}")
+    try:
+        check(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise _to_ocpp_error(f"{action}.{kind}", exc) from None
 
 
 def _to_ocpp_error(label: str, exc: fastjsonschema.JsonSchemaValueException) -> OcppError:
@@ -325,22 +338,10 @@ class MessageValidator:
         return action in self._request_checks
 
     def validate_request(self, action: str, payload: Any) -> None:
-        check = self._request_checks.get(action)
-        if check is None:
-            raise NotImplementedError_(f"Unknown action {_short(action)}")
-        try:
-            check(payload)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise _to_ocpp_error(f"{action}.req", exc) from None
+        _validate(self._request_checks, action, payload, "req")
 
     def validate_response(self, action: str, payload: Any) -> None:
-        check = self._response_checks.get(action)
-        if check is None:
-            raise NotImplementedError_(f"Unknown action {_short(action)}")
-        try:
-            check(payload)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise _to_ocpp_error(f"{action}.conf", exc) from None
+        _validate(self._response_checks, action, payload, "conf")
 
     def request_schema(self, action: str) -> dict[str, Any]:
         """The schema as loaded; shared, so treat it as read-only."""

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from ocpp.v16.enums import AuthorizationStatus
+
 from ampyre.services.clock import format_timestamp, parse_timestamp
 from ampyre.services.errors import InvalidRequest
 from ampyre.services.id_tags import _check_tag, id_tag_key
@@ -25,7 +27,7 @@ LIST_SOURCES = ("all", "group", "tags")
 UPDATE_TYPES = ("Auto", "Full", "Differential")
 
 #: Statuses a member takes from its group (parent), as online authorization does.
-_GROUP_WIDE = ("Blocked", "Expired")
+_GROUP_WIDE = (AuthorizationStatus.blocked.value, AuthorizationStatus.expired.value)
 
 #: An id tag's compared form -> its AuthorizationData ({"idTag", "idTagInfo"}).
 Content = dict[str, dict[str, Any]]
@@ -84,7 +86,7 @@ def authorization_data(tag: IdTag, parent: IdTag | None) -> dict[str, Any]:
     status = tag.status
     expiry = tag.expiry_date
     if parent is not None:
-        if status == "Accepted" and parent.status in _GROUP_WIDE:
+        if status == AuthorizationStatus.accepted.value and parent.status in _GROUP_WIDE:
             status = parent.status
         if parent.expiry_date is not None and (expiry is None or parent.expiry_date < expiry):
             expiry = parent.expiry_date

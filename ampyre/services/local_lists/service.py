@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import UpdateStatus, UpdateType
+
+from ampyre.ocpp.v16.csms_messages.local_list import (
+    GetLocalListVersionConf,
+    GetLocalListVersionReq,
+    SendLocalListConf,
+    SendLocalListReq,
+)
 from ampyre.services.charge_points import ChargePointService
 from ampyre.services.clock import now
 from ampyre.services.commands import CommandService
@@ -83,18 +91,19 @@ class LocalListService:
     # --- what answers mean -------------------------------------------------------------
 
     async def on_send_local_list_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self, charge_point_id: str, request: SendLocalListReq, response: SendLocalListConf
     ) -> None:
-        status = response.get("status", "")
-        version = int(request["listVersion"])
-        update_type = request["updateType"]
-        entries = request.get("localAuthorizationList") or []
+        accepted = response.status is UpdateStatus.accepted
+        status = response.status.value
+        version = request.list_version
+        update_type = request.update_type.value
+        entries = request.local_authorization_list or []
         timestamp = now()
         async with self.db.sessions.begin() as session:
             row = await self.store.row(session, charge_point_id)
             row.attempted_version = max(row.attempted_version or version, version)
-            if status == "Accepted":
-                if update_type == "Full" or row.entries_known:
+            if accepted:
+                if request.update_type is UpdateType.full or row.entries_known:
                     held = await self.store.record_update(
                         session, charge_point_id, update_type, entries
                     )
@@ -103,13 +112,13 @@ class LocalListService:
                 row.sent_version = version
                 row.accepted_at = timestamp
                 row.supported = True
-            elif status == "NotSupported":
+            elif response.status is UpdateStatus.not_supported:
                 row.supported = False
             row.last_result = SyncReport(
                 requested=update_type,
                 via="command",
                 status=status,
-                list_version=version if status == "Accepted" else None,
+                list_version=version if accepted else None,
                 parts=[
                     {
                         "updateType": update_type,
@@ -121,13 +130,16 @@ class LocalListService:
                 at=timestamp,
             ).as_record()
             row.updated_at = timestamp
-        if status == "Accepted":
+        if accepted:
             await self.charge_points.set_local_list_version(charge_point_id, version)
 
     async def on_get_local_list_version_answered(
-        self, charge_point_id: str, request: dict[str, Any], response: dict[str, Any]
+        self,
+        charge_point_id: str,
+        request: GetLocalListVersionReq,
+        response: GetLocalListVersionConf,
     ) -> None:
-        version = int(response["listVersion"])
+        version = response.list_version
         timestamp = now()
         async with self.db.sessions.begin() as session:
             row = await self.store.row(session, charge_point_id)

@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ocpp.v16.enums import UpdateStatus, UpdateType
+
+from ampyre.ocpp.v16.csms_messages.core import GetConfigurationConf, GetConfigurationReq
+from ampyre.ocpp.v16.csms_messages.local_list import (
+    GetLocalListVersionConf,
+    GetLocalListVersionReq,
+    SendLocalListConf,
+    SendLocalListReq,
+)
 from ampyre.services.clock import format_timestamp, now
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
@@ -36,7 +45,7 @@ SEND_LOCAL_LIST_MAX_LENGTH = "SendLocalListMaxLength"
 LOCAL_AUTH_LIST_ENABLED = "LocalAuthListEnabled"
 
 #: Answers after which a sync sends the whole list once more (OCPP 1.6, 5.15).
-_RESYNC_ON = ("Failed", "VersionMismatch")
+_RESYNC_ON = (UpdateStatus.failed, UpdateStatus.version_mismatch)
 
 
 @dataclass(slots=True)
@@ -80,10 +89,10 @@ class LocalListSync:
 
     async def ask_version(self, charge_point_id: str, *, timeout: float) -> int:
         """GetLocalListVersion; the answer is recorded by its effect."""
-        answer = await self.commands.send(
-            charge_point_id, "GetLocalListVersion", {}, timeout=timeout
+        answer = await self.commands.ask(
+            charge_point_id, GetLocalListVersionReq(), GetLocalListVersionConf, timeout=timeout
         )
-        return int(answer.payload["listVersion"])
+        return answer.list_version
 
     async def run(
         self, charge_point_id: str, report: SyncReport, timeout: float, refresh_limits: bool
@@ -112,7 +121,7 @@ class LocalListSync:
             else:
                 version = await self.ask_version(charge_point_id, timeout=timeout)
                 if version == -1:
-                    report.status = "NotSupported"
+                    report.status = UpdateStatus.not_supported.value
                     report.notes.append("GetLocalListVersion answered -1: no local list")
                     return
                 if not holds_recorded_list(version, row.sent_version, len(held)):
@@ -142,7 +151,7 @@ class LocalListSync:
             return
         # OCPP 1.6, 5.15: after Failed or VersionMismatch the CSMS SHOULD send the full
         # list. Once: a charge point that fails that too is reported, not hammered.
-        if status == "Failed":
+        if status is UpdateStatus.failed:
             # The charge point's limits may be other than the CSMS knew: ask again.
             limits = await self.limits(charge_point_id, policy, True, timeout)
             try:
@@ -151,7 +160,7 @@ class LocalListSync:
                 report.detail = exc.detail
                 return
         report.resynced = True
-        report.notes.append(f"{status}: sent the full list again")
+        report.notes.append(f"{status.value}: sent the full list again")
         entries = [wanted[key] for key in sorted(wanted)]
         await self._send(charge_point_id, "Full", entries, limits, report, timeout)
 
@@ -163,12 +172,12 @@ class LocalListSync:
         limits: Limits,
         report: SyncReport,
         timeout: float,
-    ) -> str:
+    ) -> UpdateStatus:
         """Send the update in parts; stop at the first part not Accepted."""
         row = await self.store.get(charge_point_id)
         seen = (row.sent_version, row.attempted_version, row.charge_point_version) if row else ()
         base = next_version(*seen)
-        status = "Accepted"
+        status = UpdateStatus.accepted
         parts = split_update(update_type, entries, limits.send_local_list_max_length)
         for offset, (part_type, chunk) in enumerate(parts):
             version = base + offset
@@ -179,14 +188,10 @@ class LocalListSync:
                 "status": None,
             }
             report.parts.append(part)
-            payload = {
-                "listVersion": version,
-                "updateType": part_type,
-                "localAuthorizationList": chunk,
-            }
+            request = SendLocalListReq(version, UpdateType(part_type), chunk)
             try:
-                answer = await self.commands.send(
-                    charge_point_id, "SendLocalList", payload, timeout=timeout
+                answer = await self.commands.ask(
+                    charge_point_id, request, SendLocalListConf, timeout=timeout
                 )
             except ChargePointCallError:
                 part["status"] = "CallError"
@@ -194,12 +199,12 @@ class LocalListSync:
             except DomainError:
                 part["status"] = "NoAnswer"
                 raise
-            status = str(answer.payload.get("status"))
-            part["status"] = status
-            if status != "Accepted":
+            status = answer.status
+            part["status"] = status.value
+            if status is not UpdateStatus.accepted:
                 break
             report.list_version = version
-        report.status = status
+        report.status = status.value
         return status
 
     async def limits(
@@ -214,15 +219,14 @@ class LocalListSync:
         values = await self._configured_limits(charge_point_id, policy, cached=not refresh)
         wanted = [key for key, value in values.items() if value is None]
         if wanted:
-            answer = await self.commands.send(
+            answer = await self.commands.ask(
                 charge_point_id,
-                "GetConfiguration",
-                {"key": [*wanted, LOCAL_AUTH_LIST_ENABLED]},
+                GetConfigurationReq(key=[*wanted, LOCAL_AUTH_LIST_ENABLED]),
+                GetConfigurationConf,
                 timeout=timeout,
             )
             reported = {
-                str(entry.get("key", "")).casefold(): entry.get("value")
-                for entry in answer.payload.get("configurationKey") or []
+                entry.key.casefold(): entry.value for entry in answer.configuration_key or []
             }
             for key in wanted:
                 values[key] = parse_limit(reported.get(key.casefold()))

@@ -40,6 +40,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from ocpp.v16.enums import ChargingProfilePurposeType
+
 from ampyre.services.clock import format_timestamp, parse_timestamp
 
 #: The "set voltage for the area" of OCPP 1.6, 7.12, per phase.
@@ -52,7 +54,7 @@ FALLBACK_UNIT = "A"
 
 CHARGE_POINT_MAX = "ChargePointMaxProfile"
 TX_DEFAULT = "TxDefaultProfile"
-TX = "TxProfile"
+TX = ChargingProfilePurposeType.tx_profile.value
 
 
 @dataclass(frozen=True, slots=True)

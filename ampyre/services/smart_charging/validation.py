@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ocpp.v16.enums import ChargingProfilePurposeType
+
 from ampyre.services.clock import parse_timestamp
 from ampyre.services.errors import InvalidRequest
 
 CHARGE_POINT_MAX = "ChargePointMaxProfile"
-TX_PROFILE = "TxProfile"
+TX_PROFILE = ChargingProfilePurposeType.tx_profile.value
 
 
 def check_set_charging_profile(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ampyre.ocpp.v16.errors import OcppError
+from ampyre.ocpp.v16.messages import Confirmation, unparse
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -24,6 +25,11 @@ FollowUp = Callable[[], Awaitable[None]]
 class Answer:
     payload: dict[str, Any]
     follow_up: FollowUp | None = None
+
+
+def confirm(confirmation: Confirmation, follow_up: FollowUp | None = None) -> Answer:
+    """Answer with a typed confirmation (`ocpp.v16.csms_messages`)."""
+    return Answer(unparse(confirmation), follow_up)
 
 
 @dataclass(frozen=True, slots=True)

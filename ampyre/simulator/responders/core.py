@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, Reason
+from ocpp.v16.enums import (
+    AuthorizationStatus,
+    AvailabilityStatus,
+    ChargePointStatus,
+    ChargingProfilePurposeType,
+    ClearCacheStatus,
+    ConfigurationStatus,
+    DataTransferStatus,
+    Reason,
+    RemoteStartStopStatus,
+    ResetStatus,
+    UnlockStatus,
+)
 
+from ampyre.ocpp.v16.csms_messages.core import (
+    ChangeConfigurationConf,
+    ChangeConfigurationReq,
+    GetConfigurationConf,
+    GetConfigurationReq,
+    KeyValue,
+    RemoteStartTransactionConf,
+    RemoteStartTransactionReq,
+)
+from ampyre.ocpp.v16.messages import parse_request
 from ampyre.simulator.configuration import WRITE_ONLY_KEYS, is_acceptable, normalized
 from ampyre.simulator.connectors import Connector
 from ampyre.simulator.responders import security
-from ampyre.simulator.responders.base import Answer, Responder
+from ampyre.simulator.responders.base import Answer, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -18,7 +40,7 @@ if TYPE_CHECKING:
 def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     connector_id = payload["connectorId"]
     if connector_id not in cp.connectors:
-        return Answer({"status": "Rejected"})
+        return Answer({"status": AvailabilityStatus.rejected.value})
     operative = payload["type"] == "Operative"
     targets = list(cp.connectors.values()) if connector_id == 0 else [cp.connectors[connector_id]]
     scheduled = False
@@ -41,18 +63,23 @@ def change_availability(cp: SimulatedChargePoint, payload: dict[str, Any]) -> An
             await cp.status(connector.connector_id, connector.idle_status())
 
     return Answer(
-        {"status": "Scheduled" if scheduled else "Accepted"},
+        {
+            "status": (
+                AvailabilityStatus.scheduled if scheduled else AvailabilityStatus.accepted
+            ).value
+        },
         report_new_availability if changed else None,
     )
 
 
 def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    key, value = payload["key"], payload["value"]
+    request = parse_request(payload, ChangeConfigurationReq)
+    key, value = request.key, request.value
     entry = cp.configuration.get(key)
     if entry is None:
-        return Answer({"status": "NotSupported"})
+        return confirm(ChangeConfigurationConf(ConfigurationStatus.not_supported))
     if entry["readonly"] or not is_acceptable(key, value):
-        return Answer({"status": "Rejected"})
+        return confirm(ChangeConfigurationConf(ConfigurationStatus.rejected))
     if key == "SecurityProfile":
         return security.change_security_profile(cp, value)
     entry["value"] = normalized(key, value)
@@ -61,27 +88,27 @@ def change_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> A
     if key == "AuthorizationKey" and cp.config_int("SecurityProfile") in (1, 2):
         # Whitepaper A01: the new key is the password of the next connection.
         cp.password = value
-    return Answer({"status": "Accepted"})
+    return confirm(ChangeConfigurationConf(ConfigurationStatus.accepted))
 
 
 def get_configuration(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    requested: list[str] = payload.get("key") or list(cp.configuration)
+    requested = parse_request(payload, GetConfigurationReq).key or list(cp.configuration)
     known = [
-        {"key": key, "readonly": bool(entry["readonly"])}
-        | ({} if key in WRITE_ONLY_KEYS else {"value": str(entry["value"])})
+        KeyValue(
+            key=key,
+            readonly=bool(entry["readonly"]),
+            value=None if key in WRITE_ONLY_KEYS else str(entry["value"]),
+        )
         for key in requested
         if (entry := cp.configuration.get(key)) is not None
     ]
-    answer: dict[str, Any] = {"configurationKey": known}
     unknown = [key for key in requested if key not in cp.configuration]
-    if unknown:
-        answer["unknownKey"] = unknown
-    return Answer(answer)
+    return confirm(GetConfigurationConf(known, unknown or None))
 
 
 def clear_cache(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     cp.auth_cache.clear()
-    return Answer({"status": "Accepted"})
+    return Answer({"status": ClearCacheStatus.accepted.value})
 
 
 def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
@@ -90,21 +117,21 @@ def reset(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     async def restart() -> None:
         await cp.reboot(reason)
 
-    return Answer({"status": "Accepted"}, restart)
+    return Answer({"status": ResetStatus.accepted.value}, restart)
 
 
 def unlock_connector(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     connector_id = payload["connectorId"]
     if connector_id < 1 or connector_id not in cp.connectors:
-        return Answer({"status": "NotSupported"})
+        return Answer({"status": UnlockStatus.not_supported.value})
     if cp.connectors[connector_id].transaction is None:
-        return Answer({"status": "Unlocked"})
+        return Answer({"status": UnlockStatus.unlocked.value})
 
     async def end_session() -> None:
         # OCPP 1.6, 5.18: a running transaction is finished before unlocking.
         await cp.stop_transaction(connector_id, reason=Reason.unlock_command)
 
-    return Answer({"status": "Unlocked"}, end_session)
+    return Answer({"status": UnlockStatus.unlocked.value}, end_session)
 
 
 def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> bool:
@@ -121,11 +148,16 @@ def _can_start(cp: SimulatedChargePoint, connector: Connector, id_tag: str) -> b
 
 
 def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    id_tag: str = payload["idTag"]
-    profile: dict[str, Any] | None = payload.get("chargingProfile")
-    if profile is not None and profile["chargingProfilePurpose"] != "TxProfile":
-        return Answer({"status": "Rejected"})
-    requested = payload.get("connectorId")
+    request = parse_request(payload, RemoteStartTransactionReq)
+    id_tag = request.id_tag
+    profile = request.charging_profile
+    rejected = confirm(RemoteStartTransactionConf(RemoteStartStopStatus.rejected))
+    if (
+        profile is not None
+        and profile["chargingProfilePurpose"] != ChargingProfilePurposeType.tx_profile
+    ):
+        return rejected
+    requested = request.connector_id
     if requested is None:
         candidates = [c for i, c in cp.connectors.items() if i > 0 and _can_start(cp, c, id_tag)]
         connector = candidates[0] if candidates else None
@@ -134,7 +166,7 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
         if connector is not None and not _can_start(cp, connector, id_tag):
             connector = None
     if connector is None:
-        return Answer({"status": "Rejected"})
+        return rejected
     connector.claimed = True
     connector_id = connector.connector_id
 
@@ -149,7 +181,7 @@ def remote_start_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) 
         finally:
             connector.claimed = False
 
-    return Answer({"status": "Accepted"}, start)
+    return confirm(RemoteStartTransactionConf(RemoteStartStopStatus.accepted), start)
 
 
 def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
@@ -161,16 +193,16 @@ def remote_stop_transaction(cp: SimulatedChargePoint, payload: dict[str, Any]) -
         and connector.transaction.transaction_id == transaction_id
     ]
     if not running:
-        return Answer({"status": "Rejected"})
+        return Answer({"status": RemoteStartStopStatus.rejected.value})
 
     async def stop() -> None:
         await cp.stop_transaction(running[0], reason=Reason.remote)
 
-    return Answer({"status": "Accepted"}, stop)
+    return Answer({"status": RemoteStartStopStatus.accepted.value}, stop)
 
 
 def data_transfer(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    return Answer({"status": "UnknownVendorId"})
+    return Answer({"status": DataTransferStatus.unknown_vendor_id.value})
 
 
 RESPONDERS: dict[str, Responder] = {

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ampyre.simulator.responders.base import Answer, Responder
+from ocpp.v16.enums import UpdateStatus
+
+from ampyre.ocpp.v16.csms_messages.local_list import (
+    GetLocalListVersionConf,
+    SendLocalListConf,
+    SendLocalListReq,
+)
+from ampyre.ocpp.v16.messages import parse_request
+from ampyre.simulator.responders.base import Answer, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -18,23 +26,24 @@ PROFILE = "LocalAuthListManagement"
 
 def get_local_list_version(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     if not cp.supports(PROFILE):
-        return Answer({"listVersion": -1})
-    return Answer({"listVersion": cp.local_list.reported_version})
+        return confirm(GetLocalListVersionConf(-1))
+    return confirm(GetLocalListVersionConf(cp.local_list.reported_version))
 
 
 def send_local_list(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
     if not cp.supports(PROFILE):
-        return Answer({"status": "NotSupported"})
-    entries: list[dict[str, Any]] = payload.get("localAuthorizationList") or []
+        return confirm(SendLocalListConf(UpdateStatus.not_supported))
+    request = parse_request(payload, SendLocalListReq)
+    entries = request.local_authorization_list or []
     if len(entries) > cp.config_int("SendLocalListMaxLength"):
-        return Answer({"status": "Failed"})
+        return confirm(SendLocalListConf(UpdateStatus.failed))
     status = cp.local_list.update(
-        payload["listVersion"],
-        payload["updateType"],
+        request.list_version,
+        request.update_type,
         entries,
         max_length=cp.config_int("LocalAuthListMaxLength"),
     )
-    return Answer({"status": status})
+    return confirm(SendLocalListConf(status))
 
 
 RESPONDERS: dict[str, Responder] = {

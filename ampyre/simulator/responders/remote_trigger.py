@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ampyre.simulator.responders.base import Answer, FollowUp, Responder
+from ocpp.v16.enums import MessageTrigger, TriggerMessageStatus
+
+from ampyre.ocpp.v16.csms_messages.remote_trigger import TriggerMessageConf, TriggerMessageReq
+from ampyre.ocpp.v16.messages import parse_request
+from ampyre.simulator.responders.base import Answer, FollowUp, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
 
 
 def trigger_message(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    requested = payload["requestedMessage"]
-    connector_id = payload.get("connectorId")
+    request = parse_request(payload, TriggerMessageReq)
+    connector_id = request.connector_id
     if connector_id is not None and connector_id not in cp.connectors:
-        return Answer({"status": "Rejected"})
-    follow_up = _sender(cp, requested, connector_id)
+        return confirm(TriggerMessageConf(TriggerMessageStatus.rejected))
+    follow_up = _sender(cp, request.requested_message, connector_id)
     if follow_up is None:
-        return Answer({"status": "NotImplemented"})
-    return Answer({"status": "Accepted"}, follow_up)
+        return confirm(TriggerMessageConf(TriggerMessageStatus.not_implemented))
+    return confirm(TriggerMessageConf(TriggerMessageStatus.accepted), follow_up)
 
 
-def _sender(cp: SimulatedChargePoint, requested: str, connector_id: int | None) -> FollowUp | None:
+def _sender(
+    cp: SimulatedChargePoint, requested: MessageTrigger, connector_id: int | None
+) -> FollowUp | None:
     async def boot() -> None:
         await cp.boot()
 
@@ -49,13 +55,13 @@ def _sender(cp: SimulatedChargePoint, requested: str, connector_id: int | None) 
             connector = cp.connectors[target]
             await cp.status(target, connector.status, connector.error_code)
 
-    senders: dict[str, FollowUp] = {
-        "BootNotification": boot,
-        "DiagnosticsStatusNotification": diagnostics_status,
-        "FirmwareStatusNotification": firmware_status,
-        "Heartbeat": heartbeat,
-        "MeterValues": meter_values,
-        "StatusNotification": status_notification,
+    senders: dict[MessageTrigger, FollowUp] = {
+        MessageTrigger.boot_notification: boot,
+        MessageTrigger.diagnostics_status_notification: diagnostics_status,
+        MessageTrigger.firmware_status_notification: firmware_status,
+        MessageTrigger.heartbeat: heartbeat,
+        MessageTrigger.meter_values: meter_values,
+        MessageTrigger.status_notification: status_notification,
     }
     return senders.get(requested)
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16.enums import ChargePointStatus
+from ocpp.v16.enums import CancelReservationStatus, ChargePointStatus, ReservationStatus
 
+from ampyre.ocpp.v16.csms_messages.reservation import (
+    CancelReservationConf,
+    CancelReservationReq,
+    ReserveNowConf,
+    ReserveNowReq,
+)
+from ampyre.ocpp.v16.messages import parse_request
 from ampyre.ocpp.v16.timestamps import now, parse_timestamp
 from ampyre.simulator.connectors import Connector, Reservation
-from ampyre.simulator.responders.base import Answer, Responder
+from ampyre.simulator.responders.base import Answer, Responder, confirm
 
 if TYPE_CHECKING:
     from ampyre.simulator.charge_point import SimulatedChargePoint
@@ -22,47 +29,48 @@ def _find(cp: SimulatedChargePoint, reservation_id: int) -> Connector | None:
     return None
 
 
-def _refusal(cp: SimulatedChargePoint, target: Connector) -> str | None:
+def _refusal(cp: SimulatedChargePoint, target: Connector) -> ReservationStatus | None:
     """Why the target cannot be reserved, as a ReserveNow status; None if it can."""
     whole = cp.connectors[0]
     if ChargePointStatus.faulted in (target.status, whole.status):
-        return "Faulted"
+        return ReservationStatus.faulted
     if not target.operative or not whole.operative:
-        return "Unavailable"
+        return ReservationStatus.unavailable
     if target.connector_id == 0:
         free = [
             c
             for i, c in cp.connectors.items()
             if i > 0 and not c.busy and c.reservation is None and c.operative
         ]
-        return "Occupied" if whole.reservation is not None or not free else None
+        return ReservationStatus.occupied if whole.reservation is not None or not free else None
     if target.busy or target.reservation is not None:
-        return "Occupied"
+        return ReservationStatus.occupied
     return None
 
 
 def reserve_now(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    connector_id = payload["connectorId"]
-    reservation_id = payload["reservationId"]
+    request = parse_request(payload, ReserveNowReq)
+    connector_id = request.connector_id
+    reservation_id = request.reservation_id
     if connector_id not in cp.connectors:
-        return Answer({"status": "Rejected"})
+        return confirm(ReserveNowConf(ReservationStatus.rejected))
     if connector_id == 0 and not cp.config_bool("ReserveConnectorZeroSupported"):
-        return Answer({"status": "Rejected"})
+        return confirm(ReserveNowConf(ReservationStatus.rejected))
     target = cp.connectors[connector_id]
     previous = _find(cp, reservation_id)
     # OCPP 1.6, 5.13: a known reservation id replaces that reservation.
     if previous is not target:
         refusal = _refusal(cp, target)
         if refusal is not None:
-            return Answer({"status": refusal})
+            return confirm(ReserveNowConf(refusal))
     if previous is not None:
         cp.drop_reservation(previous)
     reservation = Reservation(
         reservation_id=reservation_id,
         connector_id=connector_id,
-        id_tag=payload["idTag"],
-        parent_id_tag=payload.get("parentIdTag"),
-        expiry=parse_timestamp(payload["expiryDate"]),
+        id_tag=request.id_tag,
+        parent_id_tag=request.parent_id_tag,
+        expiry=parse_timestamp(request.expiry_date),
     )
     target.reservation = reservation
     reservation.expiry_task = asyncio.create_task(_expire(cp, target, reservation))
@@ -73,7 +81,7 @@ def reserve_now(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
         if connector_id > 0 and not target.busy:
             await cp.status(connector_id, ChargePointStatus.reserved)
 
-    return Answer({"status": "Accepted"}, report)
+    return confirm(ReserveNowConf(ReservationStatus.accepted), report)
 
 
 async def _expire(cp: SimulatedChargePoint, connector: Connector, reservation: Reservation) -> None:
@@ -87,17 +95,17 @@ async def _expire(cp: SimulatedChargePoint, connector: Connector, reservation: R
 
 
 def cancel_reservation(cp: SimulatedChargePoint, payload: dict[str, Any]) -> Answer:
-    connector = _find(cp, payload["reservationId"])
+    connector = _find(cp, parse_request(payload, CancelReservationReq).reservation_id)
     if connector is None:
-        return Answer({"status": "Rejected"})
+        return confirm(CancelReservationConf(CancelReservationStatus.rejected))
     cp.drop_reservation(connector)
     if connector.connector_id == 0 or connector.busy:
-        return Answer({"status": "Accepted"})
+        return confirm(CancelReservationConf(CancelReservationStatus.accepted))
 
     async def report() -> None:
         await cp.status(connector.connector_id, connector.idle_status())
 
-    return Answer({"status": "Accepted"}, report)
+    return confirm(CancelReservationConf(CancelReservationStatus.accepted), report)
 
 
 RESPONDERS: dict[str, Responder] = {

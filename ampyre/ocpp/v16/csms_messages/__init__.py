@@ -15,7 +15,6 @@ it. The simulated charge point reads them the other way round.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import ClassVar
 
 from ampyre.ocpp.v16.messages import Confirmation, Request
@@ -37,12 +36,17 @@ COMMANDS: dict[str, tuple[type[CsmsRequest], type[Confirmation]]] = {}
 def _collect() -> None:
     """Every profile module's commands, in `COMMANDS` (imported here, after the base type
     they build on is defined)."""
-    from ampyre.ocpp.v16.csms_messages import firmware, security
-
-    modules: tuple[ModuleType, ...] = (
+    from ampyre.ocpp.v16.csms_messages import (
+        core,
         firmware,
+        local_list,
+        remote_trigger,
+        reservation,
         security,
-    )  # each joins as its service reads it typed
+        smart_charging,
+    )
+
+    modules = (core, firmware, local_list, remote_trigger, reservation, security, smart_charging)
     for module in modules:
         COMMANDS.update(module.COMMANDS)
 
