@@ -17,6 +17,7 @@ import secrets
 
 from ocpp.v16.enums import ConfigurationStatus
 
+from ampyre.ocpp.v16.csms_messages.core import ChangeConfigurationConf, ChangeConfigurationReq
 from ampyre.services.certificates import CertificateService
 from ampyre.services.charge_points import ChargePointService, ChargePointUpdate
 from ampyre.services.commands import CommandService
@@ -113,14 +114,14 @@ class SecurityProfileService:
         return upgraded
 
     async def _change(self, charge_point_id: str, key: str, value: str, timeout: float) -> None:
-        # ChangeConfiguration is the Core profile's message: sent as JSON until that profile
-        # is typed (csms_messages/core.py), then with `commands.ask`.
-        result = await self.commands.send(
-            charge_point_id, "ChangeConfiguration", {"key": key, "value": value}, timeout=timeout
+        answer = await self.commands.ask(
+            charge_point_id,
+            ChangeConfigurationReq(key=key, value=value),
+            ChangeConfigurationConf,
+            timeout=timeout,
         )
-        status = result.payload.get("status")
-        if status not in APPLIED:
+        if answer.status not in APPLIED:
             raise Conflict(
-                f"The charge point answered {status} to ChangeConfiguration {key}: "
-                "its security profile is unchanged"
+                f"The charge point answered {answer.status.value} to ChangeConfiguration "
+                f"{key}: its security profile is unchanged"
             )
