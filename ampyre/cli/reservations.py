@@ -7,9 +7,14 @@ from typing import Any
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_page, rest_options
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+from ampyre.cli.rest import (
+    RestClient,
+    echo_json,
+    echo_page,
+    json_option,
+    rest_options,
+    without_none,
+)
 
 COLUMNS = [
     "reservationId",
@@ -63,15 +68,15 @@ def reservation_create(
     """Reserve a connector of CHARGE_POINT_ID (the server assigns the reservation id)."""
     if (expiry is None) == (duration is None):
         raise click.UsageError("give --expiry or --duration (one of them)")
-    body: dict[str, Any] = {"chargePointId": charge_point_id, "connectorId": connector}
-    body["idTag"] = id_tag
-    if expiry is not None:
-        body["expiryDate"] = expiry
-    if duration is not None:
-        body["durationSeconds"] = duration
-    if parent is not None:
-        body["parentIdTag"] = parent
-    created = api.call("POST", "/reservations", json=body)
+    body = {
+        "chargePointId": charge_point_id,
+        "connectorId": connector,
+        "idTag": id_tag,
+        "expiryDate": expiry,
+        "durationSeconds": duration,
+        "parentIdTag": parent,
+    }
+    created = api.call("POST", "/reservations", json=without_none(body))
     if as_json:
         echo_json(created)
     else:

@@ -54,7 +54,7 @@ class RestClient:
                 response = client.request(
                     method,
                     path,
-                    params=_without_none(params),
+                    params=without_none(params),
                     json=json,
                     content=content,
                     headers=headers,
@@ -92,7 +92,7 @@ class RestClient:
         with self._client(timeout=httpx.Timeout(None, connect=TIMEOUT.connect)) as client:
             try:
                 with client.stream(
-                    "GET", path, params=_without_none(params), headers=headers
+                    "GET", path, params=without_none(params), headers=headers
                 ) as response:
                     if response.is_error:
                         response.read()
@@ -145,6 +145,23 @@ def rest_options(command: F) -> F:
         return command(*args, api=RestClient(url, token), **kwargs)
 
     return with_client  # type: ignore[return-value]
+
+
+#: The help of an option that takes a time.
+timestamp_help = "ISO 8601, e.g. 2027-01-31T02:00:00Z."
+
+#: `--json`: the API's answer as it is, instead of the text for humans.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def page_options(limit: int) -> Callable[[F], F]:
+    """`--limit` (by default `limit`) and `--offset` of a list command, for the API's pages."""
+
+    def add(command: F) -> F:
+        command = click.option("--offset", default=0, show_default=True)(command)
+        return click.option("--limit", default=limit, show_default=True)(command)
+
+    return add
 
 
 def charge_point_path(charge_point_id: str) -> str:
@@ -224,8 +241,10 @@ def _raise_for_error(response: httpx.Response) -> None:
     raise click.ClickException(message)
 
 
-def _without_none(params: dict[str, Any] | None) -> dict[str, Any]:
-    return {key: value for key, value in (params or {}).items() if value is not None}
+def without_none(values: dict[str, Any] | None) -> dict[str, Any]:
+    """A request's parameters or body without the options not given (the API's defaults
+    stand for them)."""
+    return {key: value for key, value in (values or {}).items() if value is not None}
 
 
 def _file_name(response: httpx.Response) -> str | None:

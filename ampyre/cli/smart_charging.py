@@ -13,10 +13,9 @@ from urllib.parse import quote
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_table, rest_options
+from ampyre.cli.rest import RestClient, echo_json, echo_table, json_option, rest_options
 
 PURPOSES = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def _profiles_path(charge_point_id: str) -> str:
