@@ -14,6 +14,7 @@ import click
 from ampyre.cli.rest import (
     RestClient,
     charge_point_path,
+    echo_answer,
     echo_fields,
     echo_json,
     echo_page,
@@ -98,10 +99,11 @@ def charge_point_add(
         "lenient": lenient,
     }
     created = api.call("POST", "/charge-points", json=without_none(body))
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(f"Registered {created['id']} (security profile {created['securityProfile']})")
+    echo_answer(
+        created,
+        as_json,
+        f"Registered {created['id']} (security profile {created['securityProfile']})",
+    )
 
 
 @charge_point.command("list")

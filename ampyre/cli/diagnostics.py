@@ -15,6 +15,7 @@ from ampyre.cli.rest import (
     F,
     RestClient,
     charge_point_path,
+    echo_answer,
     echo_json,
     echo_table,
     json_option,
@@ -81,12 +82,11 @@ def diagnostics_request(
     request = api.call(
         "POST", f"{charge_point_path(charge_point_id)}/diagnostics-requests", json=body
     )
-    if as_json:
-        echo_json(request)
-        return
-    click.echo(
+    echo_answer(
+        request,
+        as_json,
         f"Diagnostics request {request['requestId']} {request['status']}: "
-        f"file {request['fileName'] or '(none available)'}"
+        f"file {request['fileName'] or '(none available)'}",
     )
 
 
@@ -130,13 +130,12 @@ def diagnostics_log(
         }
     )
     request = api.call("POST", f"{charge_point_path(charge_point_id)}/log-requests", json=body)
-    if as_json:
-        echo_json(request)
-        return
-    click.echo(
+    echo_answer(
+        request,
+        as_json,
         f"{log_type} request {request['requestId']} {request['status']}: "
         f"file {request['fileName'] or '(none named)'}; once uploaded, see "
-        f"`ampyre diagnostics list --logs {charge_point_id}` and `ampyre diagnostics download`"
+        f"`ampyre diagnostics list --logs {charge_point_id}` and `ampyre diagnostics download`",
     )
 
 

@@ -22,6 +22,7 @@ from ampyre.cli.rest import (
     RestClient,
     charge_point_path,
     chunks_of,
+    echo_answer,
     echo_json,
     echo_table,
     json_option,
@@ -190,10 +191,9 @@ def firmware_update(
 ) -> None:
     """Send UpdateFirmware (or SignedUpdateFirmware) to CHARGE_POINT_ID now."""
     attempt = api.call("POST", f"{charge_point_path(charge_point_id)}/firmware-updates", json=body)
-    if as_json:
-        echo_json(attempt)
-        return
-    click.echo(f"Update {attempt['updateId']} {attempt['status']}: {attempt['location']}")
+    echo_answer(
+        attempt, as_json, f"Update {attempt['updateId']} {attempt['status']}: {attempt['location']}"
+    )
 
 
 @firmware.command("rollout")
@@ -222,12 +222,11 @@ def firmware_rollout(
     if wait:
         _wait_for_rollout(api, rollout["rolloutId"], interval, as_json)
         return
-    if as_json:
-        echo_json(rollout)
-        return
-    click.echo(
+    echo_answer(
+        rollout,
+        as_json,
         f"Rollout {rollout['rolloutId']} started for {len(rollout['chargePoints'])} charge "
-        f"points; follow it with `ampyre firmware status --rollout {rollout['rolloutId']}`"
+        f"points; follow it with `ampyre firmware status --rollout {rollout['rolloutId']}`",
     )
 
 

@@ -14,6 +14,7 @@ import click
 
 from ampyre.cli.rest import (
     RestClient,
+    echo_answer,
     echo_fields,
     echo_json,
     echo_page,
@@ -72,10 +73,7 @@ def id_tag_add(
         "parentIdTag": parent,
     }
     created = api.call("POST", "/id-tags", json=without_none(body))
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(f"Added {created['idTag']} ({created['status']})")
+    echo_answer(created, as_json, f"Added {created['idTag']} ({created['status']})")
 
 
 @id_tag.command("list")

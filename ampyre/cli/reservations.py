@@ -9,7 +9,7 @@ import click
 
 from ampyre.cli.rest import (
     RestClient,
-    echo_json,
+    echo_answer,
     echo_page,
     json_option,
     rest_options,
@@ -77,10 +77,7 @@ def reservation_create(
         "parentIdTag": parent,
     }
     created = api.call("POST", "/reservations", json=without_none(body))
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(_describe(created))
+    echo_answer(created, as_json, _describe(created))
 
 
 @reservation.command("list")
@@ -107,10 +104,7 @@ def reservation_list(
 def reservation_cancel(api: RestClient, reservation_id: int, as_json: bool) -> None:
     """Cancel RESERVATION_ID: the server sends CancelReservation to its charge point."""
     cancelled = api.call("DELETE", f"/reservations/{reservation_id}")
-    if as_json:
-        echo_json(cancelled)
-    else:
-        click.echo(_describe(cancelled))
+    echo_answer(cancelled, as_json, _describe(cancelled))
 
 
 COMMANDS = [reservation]

@@ -191,6 +191,14 @@ def echo_table(items: list[dict[str, Any]], columns: list[str], total: int | Non
         click.echo(f"({len(items)} of {total})")
 
 
+def echo_answer(answer: Any, as_json: bool, text: str) -> None:
+    """An answer as JSON, or as `text`: what a human reads of it."""
+    if as_json:
+        echo_json(answer)
+    else:
+        click.echo(text)
+
+
 def echo_page(page: dict[str, Any], columns: list[str], as_json: bool) -> None:
     """A list answer (`{"items", "total"}`) as JSON or as a table of `columns`."""
     if as_json:
