@@ -8,16 +8,17 @@ these talk to its REST API like every operator command.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ampyre.cli.rest import (
-    F,
     RestClient,
     charge_point_path,
     echo_answer,
     echo_json,
     echo_table,
+    gathered_options,
     json_option,
     rest_options,
     timestamp_help,
@@ -25,24 +26,35 @@ from ampyre.cli.rest import (
 )
 
 
-def _upload_options(command: F) -> F:
-    """Where a charge point uploads (GetDiagnostics, GetLog) and how often it tries."""
-    for option in reversed(
-        [
-            click.option(
-                "--transport",
-                type=click.Choice(["http", "ftp", "external"]),
-                default="http",
-                show_default=True,
-                help="Upload to this server over HTTP or FTP, or to --location.",
-            ),
-            click.option("--location", help="The upload location, with --transport external."),
-            click.option("--retries", type=click.IntRange(min=0)),
-            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
-        ]
-    ):
-        command = option(command)
-    return command
+def _upload_fields(
+    transport: str, location: str | None, retries: int | None, retry_interval: int | None
+) -> dict[str, Any]:
+    return {
+        "transport": transport,
+        "location": location,
+        "retries": retries,
+        "retryInterval": retry_interval,
+    }
+
+
+#: Where a charge point uploads (GetDiagnostics, GetLog) and how often it tries, passed to
+#: the command as the request's `upload` fields.
+_upload_options = gathered_options(
+    "upload",
+    [
+        click.option(
+            "--transport",
+            type=click.Choice(["http", "ftp", "external"]),
+            default="http",
+            show_default=True,
+            help="Upload to this server over HTTP or FTP, or to --location.",
+        ),
+        click.option("--location", help="The upload location, with --transport external."),
+        click.option("--retries", type=click.IntRange(min=0)),
+        click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+    ],
+    _upload_fields,
+)
 
 
 @click.group("diagnostics")
@@ -60,25 +72,13 @@ def diagnostics() -> None:
 def diagnostics_request(
     api: RestClient,
     charge_point_id: str,
-    transport: str,
-    location: str | None,
     start_time: str | None,
     stop_time: str | None,
-    retries: int | None,
-    retry_interval: int | None,
+    upload: dict[str, Any],
     as_json: bool,
 ) -> None:
     """Send GetDiagnostics to CHARGE_POINT_ID with an upload location on this server."""
-    body = without_none(
-        {
-            "transport": transport,
-            "location": location,
-            "startTime": start_time,
-            "stopTime": stop_time,
-            "retries": retries,
-            "retryInterval": retry_interval,
-        }
-    )
+    body = without_none({**upload, "startTime": start_time, "stopTime": stop_time})
     request = api.call(
         "POST", f"{charge_point_path(charge_point_id)}/diagnostics-requests", json=body
     )
@@ -108,26 +108,15 @@ def diagnostics_log(
     api: RestClient,
     charge_point_id: str,
     log_type: str,
-    transport: str,
-    location: str | None,
     oldest: str | None,
     latest: str | None,
-    retries: int | None,
-    retry_interval: int | None,
+    upload: dict[str, Any],
     as_json: bool,
 ) -> None:
     """Send GetLog to CHARGE_POINT_ID (security extension); the file it uploads is
     listed and downloaded like a diagnostics file."""
     body = without_none(
-        {
-            "logType": log_type,
-            "transport": transport,
-            "location": location,
-            "oldestTimestamp": oldest,
-            "latestTimestamp": latest,
-            "retries": retries,
-            "retryInterval": retry_interval,
-        }
+        {"logType": log_type, **upload, "oldestTimestamp": oldest, "latestTimestamp": latest}
     )
     request = api.call("POST", f"{charge_point_path(charge_point_id)}/log-requests", json=body)
     echo_answer(

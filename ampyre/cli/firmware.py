@@ -8,7 +8,6 @@ files live in its data directory, so these talk to its REST API.
 
 from __future__ import annotations
 
-import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from ampyre.cli.rest import (
-    F,
     RestClient,
     charge_point_path,
     chunks_of,
     echo_answer,
     echo_json,
     echo_table,
+    gathered_options,
     json_option,
     rest_options,
     timestamp_help,
@@ -106,53 +105,6 @@ def firmware_delete(api: RestClient, firmware_id: int, force: bool) -> None:
     click.echo(f"Deleted firmware {firmware_id}")
 
 
-#: The options of an update, gathered by `_update_options` into the command's `body`.
-_UPDATE_PARAMETERS = (
-    "firmware_id",
-    "location",
-    "retrieve_date",
-    "retries",
-    "retry_interval",
-    "signed",
-    "signature",
-    "signing_certificate",
-)
-
-
-def _update_options(command: F) -> F:
-    """What to install and how (`update` and `rollout`), passed to the command as the
-    request's `body`."""
-
-    @functools.wraps(command)
-    def with_body(*args: Any, **kwargs: Any) -> Any:
-        given = {name: kwargs.pop(name) for name in _UPDATE_PARAMETERS}
-        return command(*args, body=_update_body(**given), **kwargs)
-
-    for option in reversed(
-        [
-            click.option("--firmware-id", type=int, help="A hosted image (see `firmware list`)."),
-            click.option("--location", help="Or any URL the charge point can download from."),
-            click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
-            click.option("--retries", type=click.IntRange(min=0)),
-            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
-            click.option(
-                "--signed",
-                is_flag=True,
-                help="SignedUpdateFirmware: signed by the server's --firmware-signing-key, "
-                "or with --signature and --signing-certificate.",
-            ),
-            click.option("--signature", help="Base64 signature over the image (with --signed)."),
-            click.option(
-                "--signing-certificate",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                help="PEM certificate of the key that made --signature.",
-            ),
-        ]
-    ):
-        with_body = option(with_body)
-    return with_body  # type: ignore[return-value]
-
-
 def _update_body(
     firmware_id: int | None,
     location: str | None,
@@ -179,6 +131,33 @@ def _update_body(
             "signingCertificate": signing_certificate.read_text() if signing_certificate else None,
         }
     )
+
+
+#: What to install and how (`update` and `rollout`), passed to the command as the
+#: request's `body`.
+_update_options = gathered_options(
+    "body",
+    [
+        click.option("--firmware-id", type=int, help="A hosted image (see `firmware list`)."),
+        click.option("--location", help="Or any URL the charge point can download from."),
+        click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
+        click.option("--retries", type=click.IntRange(min=0)),
+        click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+        click.option(
+            "--signed",
+            is_flag=True,
+            help="SignedUpdateFirmware: signed by the server's --firmware-signing-key, "
+            "or with --signature and --signing-certificate.",
+        ),
+        click.option("--signature", help="Base64 signature over the image (with --signed)."),
+        click.option(
+            "--signing-certificate",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="PEM certificate of the key that made --signature.",
+        ),
+    ],
+    _update_body,
+)
 
 
 @firmware.command("update")

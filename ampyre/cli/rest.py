@@ -10,6 +10,7 @@ one-line messages, not tracebacks.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -160,6 +161,26 @@ def page_options(limit: int) -> Callable[[F], F]:
     def add(command: F) -> F:
         command = click.option("--offset", default=0, show_default=True)(command)
         return click.option("--limit", default=limit, show_default=True)(command)
+
+    return add
+
+
+def gathered_options(
+    param: str, options: list[Callable[[F], F]], gather: Callable[..., Any]
+) -> Callable[[F], F]:
+    """`options` for a command that takes them as one value, its `param`: `gather` is
+    called with the options' values (under its own parameters' names) and makes it."""
+    names = tuple(inspect.signature(gather).parameters)
+
+    def add(command: F) -> F:
+        @functools.wraps(command)
+        def with_value(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name in names}
+            return command(*args, **{param: gather(**given)}, **kwargs)
+
+        for option in reversed(options):
+            with_value = option(with_value)
+        return with_value  # type: ignore[return-value]
 
     return add
 
