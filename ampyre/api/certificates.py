@@ -58,11 +58,10 @@ async def list_certificates(
     rows, total = await csms.certificates.issued(
         charge_point_id, limit=page.limit, offset=page.offset
     )
-    installed = await csms.certificates.installed(charge_point_id)
     return {
         "items": [serialize.issued_certificate(row) for row in rows],
         "total": total,
-        "installed": [serialize.installed_certificate(row) for row in installed],
+        "installed": await _installed(csms, charge_point_id),
     }
 
 
@@ -111,11 +110,7 @@ async def refresh(
     certificate_type = body.certificateType if body is not None else None
     types: list[str] = [certificate_type] if certificate_type else list(CERTIFICATE_TYPES)
     answers = await csms.certificates.refresh(charge_point_id, types, timeout=timeout)
-    installed = await csms.certificates.installed(charge_point_id)
-    return {
-        "answers": answers,
-        "installed": [serialize.installed_certificate(row) for row in installed],
-    }
+    return {"answers": answers, "installed": await _installed(csms, charge_point_id)}
 
 
 @router.delete(
@@ -134,3 +129,11 @@ async def delete_installed(
     csms: CentralSystem = Depends(get_csms),
 ) -> dict[str, Any]:
     return await csms.certificates.delete_installed(charge_point_id, key, timeout=timeout)
+
+
+async def _installed(csms: CentralSystem, charge_point_id: str) -> list[dict[str, Any]]:
+    """The CA certificates the charge point holds, as it last reported them."""
+    return [
+        serialize.installed_certificate(row)
+        for row in await csms.certificates.installed(charge_point_id)
+    ]

@@ -18,8 +18,8 @@ from ampyre.api.serializers import (
     Deviation,
     Items,
 )
+from ampyre.api.types import given_fields
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.changes import UNCHANGED
 from ampyre.services.charge_points import ChargePointFilter
 from ampyre.services.charge_points import ChargePointUpdate as ChargePointChanges
 from ampyre.services.listing import SortKey
@@ -148,15 +148,7 @@ async def get_charge_point(
 async def update_charge_point(
     charge_point_id: str, body: ChargePointUpdate, csms: CentralSystem = Depends(get_csms)
 ) -> ChargePoint:
-    # REST field names -> the domain's; a field left out of the body stays as it is.
-    given = body.model_dump(exclude_unset=True)
-    changes = ChargePointChanges(
-        registration_status=given.get("registrationStatus", UNCHANGED),
-        password=given.get("password", UNCHANGED),
-        security_profile=given.get("securityProfile", UNCHANGED),
-        lenient=given.get("lenient", UNCHANGED),
-    )
-    await csms.charge_points.update(charge_point_id, changes)
+    await csms.charge_points.update(charge_point_id, ChargePointChanges(**given_fields(body)))
     return await _describe(csms, charge_point_id)
 
 

@@ -9,6 +9,9 @@ Nothing here lists or reads back an upload.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 
@@ -21,6 +24,7 @@ from ampyre.services.clock import now
 from ampyre.services.diagnostics_uploads import UploadSlotClosed
 
 router = APIRouter(prefix="/files", tags=["file transfer (charge points)"])
+E = TypeVar("E", bound=Callable[..., Awaitable[Any]])
 
 
 @router.get(
@@ -45,18 +49,35 @@ async def download_firmware(
     return FileResponse(path, media_type="application/octet-stream", filename=image.filename)
 
 
-@router.post(
+#: What an upload to a closed or unknown location is answered.
+_UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    410: {"description": "The upload location is closed or unknown"}
+}
+
+
+def _upload_route(path: str, *, put_name: str, summary: str) -> Callable[[E], E]:
+    """Route an upload by POST and by PUT (charge points use either): the PUT route named
+    `put_name`, its summary `summary` with PUT."""
+
+    def register(endpoint: E) -> E:
+        router.put(
+            path,
+            name=put_name,
+            status_code=201,
+            summary=f"{summary}, with PUT",
+            responses=_UPLOAD_RESPONSES,
+        )(endpoint)
+        return router.post(path, status_code=201, summary=summary, responses=_UPLOAD_RESPONSES)(
+            endpoint
+        )
+
+    return register
+
+
+@_upload_route(
     "/diagnostics/{token}/{filename}",
-    status_code=201,
+    put_name="put_diagnostics",
     summary="Upload a diagnostics file to the location GetDiagnostics named",
-    responses={410: {"description": "The upload location is closed or unknown"}},
-)
-@router.put(
-    "/diagnostics/{token}/{filename}",
-    name="put_diagnostics",
-    status_code=201,
-    summary="Upload a diagnostics file to the location GetDiagnostics named, with PUT",
-    responses={410: {"description": "The upload location is closed or unknown"}},
 )
 async def upload_diagnostics(
     request: Request, token: str, filename: str, csms: CentralSystem = Depends(get_csms)
@@ -64,18 +85,10 @@ async def upload_diagnostics(
     return await _receive(request, token, filename, csms)
 
 
-@router.post(
+@_upload_route(
     "/diagnostics/{token}/",
-    status_code=201,
+    put_name="put_diagnostics_form",
     summary="Upload a diagnostics file as a form, to the location itself",
-    responses={410: {"description": "The upload location is closed or unknown"}},
-)
-@router.put(
-    "/diagnostics/{token}/",
-    name="put_diagnostics_form",
-    status_code=201,
-    summary="Upload a diagnostics file as a form, to the location itself, with PUT",
-    responses={410: {"description": "The upload location is closed or unknown"}},
 )
 async def upload_diagnostics_form(
     request: Request, token: str, csms: CentralSystem = Depends(get_csms)

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ampyre.api import serializers
 from ampyre.api.dependencies import Page, get_csms
 from ampyre.api.serializers import IdTag, Items
-from ampyre.api.types import UTCTimestamp
+from ampyre.api.types import UTCTimestamp, given_fields
 from ampyre.services.central_system import CentralSystem
-from ampyre.services.changes import UNCHANGED
 from ampyre.services.id_tags import IdTagUpdate as IdTagChanges
 
 router = APIRouter(prefix="/id-tags", tags=["id tags"])
@@ -70,13 +69,7 @@ async def get_id_tag(id_tag: str, csms: CentralSystem = Depends(get_csms)) -> Id
 async def update_id_tag(
     id_tag: str, body: IdTagUpdate, csms: CentralSystem = Depends(get_csms)
 ) -> IdTag:
-    given = body.model_dump(exclude_unset=True)
-    changes = IdTagChanges(
-        status=given.get("status", UNCHANGED),
-        expiry_date=given.get("expiryDate", UNCHANGED),
-        parent_id_tag=given.get("parentIdTag", UNCHANGED),
-        allow_concurrent_tx=given.get("allowConcurrentTx", UNCHANGED),
-    )
+    changes = IdTagChanges(**given_fields(body))
     return serializers.id_tag(await csms.id_tags.update(id_tag, changes))
 
 

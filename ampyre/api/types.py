@@ -1,11 +1,12 @@
-"""Field types shared by the request bodies."""
+"""Field types shared by the request bodies, and how a partial update's body is read."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
+from pydantic.alias_generators import to_snake
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -15,3 +16,9 @@ def _as_utc(value: datetime) -> datetime:
 
 #: An ISO 8601 timestamp, normalised to an aware UTC datetime.
 UTCTimestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def given_fields(body: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH body gives, under the domain's (snake_case) names: the fields
+    of the domain's update that the client left out stay `UNCHANGED`."""
+    return {to_snake(name): value for name, value in body.model_dump(exclude_unset=True).items()}

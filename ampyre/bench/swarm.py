@@ -19,6 +19,11 @@ connections are closed. Closed loop sends the next CALL when the answer arrives;
 loop gives every charge point a fixed schedule (the total rate spread over the swarm,
 random phase each) and measures latency from the scheduled time, so a slow server cannot
 hide its queueing by slowing the generator down (coordinated omission).
+
+One module for one job, running the swarm: the phases and the counters every callback
+updates belong together on `Swarm` (the charge point's side is `bench/client.py`, the
+message mixes `bench/mixes.py`, the report `bench/report.py`); split further, the hot
+path would be read across files that only make sense together.
 """
 
 from __future__ import annotations

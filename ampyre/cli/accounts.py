@@ -15,8 +15,9 @@ import click
 
 from ampyre.api.serializers import accounts as shown
 from ampyre.api.serializers import page
-from ampyre.cli.admin import _print, _run, _timestamp, json_option
+from ampyre.cli.admin import _print, _run, _timestamp
 from ampyre.cli.options import database_option
+from ampyre.cli.rest import json_option
 from ampyre.services.access import ROLES
 from ampyre.services.accounts import MIN_PASSWORD_LENGTH
 from ampyre.services.audit import AuditRecord

@@ -60,9 +60,6 @@ def _print(value: Any, as_json: bool, columns: list[str] | None = None) -> None:
         echo_table(value["items"], columns, value["total"])
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
 def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None

@@ -17,7 +17,7 @@ import click
 
 from ampyre.bench.mixes import MIX_NAMES
 from ampyre.bench.process_stats import server_exists
-from ampyre.cli.options import default_api_url, default_url
+from ampyre.cli.options import default_api_url, ocpp_url_option
 
 ID_TAG_MAX_LENGTH = 20  # CiString20Type
 
@@ -29,14 +29,7 @@ class BenchUsageError(click.ClickException):
 
 
 @click.command("bench")
-@click.option(
-    "--url",
-    default=default_url,
-    show_default="ws://127.0.0.1:8180/ocpp, host and port from AMPYRE_HOST and AMPYRE_PORT",
-    envvar="AMPYRE_BENCH_URL",
-    show_envvar=True,
-    help="OCPP endpoint; each charge point connects to URL/ID.",
-)
+@ocpp_url_option("AMPYRE_BENCH_URL", "OCPP endpoint; each charge point connects to URL/ID.")
 @click.option(
     "--cps",
     default=100,

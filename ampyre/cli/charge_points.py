@@ -14,15 +14,18 @@ import click
 from ampyre.cli.rest import (
     RestClient,
     charge_point_path,
+    echo_answer,
     echo_fields,
     echo_json,
     echo_page,
     echo_table,
+    json_option,
     moved_database_option,
+    page_options,
     rest_options,
+    without_none,
 )
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 REGISTRATION_STATUSES = ["Accepted", "Pending", "Rejected"]
 LIST_COLUMNS = [
     "id",
@@ -95,18 +98,16 @@ def charge_point_add(
         "registrationStatus": registration_status,
         "lenient": lenient,
     }
-    created = api.call(
-        "POST", "/charge-points", json={k: v for k, v in body.items() if v is not None}
+    created = api.call("POST", "/charge-points", json=without_none(body))
+    echo_answer(
+        created,
+        as_json,
+        f"Registered {created['id']} (security profile {created['securityProfile']})",
     )
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(f"Registered {created['id']} (security profile {created['securityProfile']})")
 
 
 @charge_point.command("list")
-@click.option("--limit", default=100, show_default=True)
-@click.option("--offset", default=0, show_default=True)
+@page_options(limit=100)
 @json_option
 @moved_database_option
 @rest_options

@@ -1,8 +1,9 @@
-"""`ampyre firmware` and `ampyre diagnostics`: Firmware Management through a running server
-(and the security extension's SignedUpdateFirmware and GetLog).
+"""`ampyre firmware`: Firmware Management through a running server (and the security
+extension's SignedUpdateFirmware): hosted images, updates of one charge point, rollouts
+to many. (`ampyre diagnostics` is `cli/diagnostics.py`.)
 
-Sending UpdateFirmware or GetDiagnostics needs the server's connection to the charge
-point, and hosted files live in its data directory, so these talk to its REST API.
+Sending UpdateFirmware needs the server's connection to the charge point, and hosted
+files live in its data directory, so these talk to its REST API.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from ampyre.cli.rest import (
-    F,
     RestClient,
     charge_point_path,
     chunks_of,
+    echo_answer,
     echo_json,
     echo_table,
+    gathered_options,
+    json_option,
     rest_options,
+    timestamp_help,
+    without_none,
 )
 from ampyre.services.firmware import FIRMWARE_UPDATE
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-timestamp_help = "ISO 8601, e.g. 2027-01-31T02:00:00Z."
 wait_option = click.option(
     "--wait",
     is_flag=True,
@@ -43,10 +46,6 @@ interval_option = click.option(
 #: Where a charge point ends without the new firmware (the others: Installed, or
 #: Cancelled / Superseded by the operator).
 FAILED = FIRMWARE_UPDATE.terminal - {"Installed", "Cancelled", "Superseded"}
-
-
-def _without_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
 
 
 @click.group("firmware")
@@ -67,7 +66,7 @@ def firmware_upload(
     image = api.call(
         "POST",
         "/firmware",
-        params=_without_none({"filename": name or file.name, "description": description}),
+        params=without_none({"filename": name or file.name, "description": description}),
         content=chunks_of(file),
         headers={"Content-Type": "application/octet-stream"},
     )
@@ -106,32 +105,6 @@ def firmware_delete(api: RestClient, firmware_id: int, force: bool) -> None:
     click.echo(f"Deleted firmware {firmware_id}")
 
 
-def _update_options(command: Any) -> Any:
-    for option in reversed(
-        [
-            click.option("--firmware-id", type=int, help="A hosted image (see `firmware list`)."),
-            click.option("--location", help="Or any URL the charge point can download from."),
-            click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
-            click.option("--retries", type=click.IntRange(min=0)),
-            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
-            click.option(
-                "--signed",
-                is_flag=True,
-                help="SignedUpdateFirmware: signed by the server's --firmware-signing-key, "
-                "or with --signature and --signing-certificate.",
-            ),
-            click.option("--signature", help="Base64 signature over the image (with --signed)."),
-            click.option(
-                "--signing-certificate",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                help="PEM certificate of the key that made --signature.",
-            ),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
 def _update_body(
     firmware_id: int | None,
     location: str | None,
@@ -146,7 +119,7 @@ def _update_body(
         raise click.UsageError("give either --firmware-id or --location")
     if not signed and (signature or signing_certificate):
         raise click.UsageError("--signature and --signing-certificate go with --signed")
-    return _without_none(
+    return without_none(
         {
             "firmwareId": firmware_id,
             "location": location,
@@ -160,40 +133,46 @@ def _update_body(
     )
 
 
+#: What to install and how (`update` and `rollout`), passed to the command as the
+#: request's `body`.
+_update_options = gathered_options(
+    "body",
+    [
+        click.option("--firmware-id", type=int, help="A hosted image (see `firmware list`)."),
+        click.option("--location", help="Or any URL the charge point can download from."),
+        click.option("--retrieve-date", help=f"Not before this time. {timestamp_help}"),
+        click.option("--retries", type=click.IntRange(min=0)),
+        click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
+        click.option(
+            "--signed",
+            is_flag=True,
+            help="SignedUpdateFirmware: signed by the server's --firmware-signing-key, "
+            "or with --signature and --signing-certificate.",
+        ),
+        click.option("--signature", help="Base64 signature over the image (with --signed)."),
+        click.option(
+            "--signing-certificate",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="PEM certificate of the key that made --signature.",
+        ),
+    ],
+    _update_body,
+)
+
+
 @firmware.command("update")
 @click.argument("charge_point_id")
 @_update_options
 @json_option
 @rest_options
 def firmware_update(
-    api: RestClient,
-    charge_point_id: str,
-    firmware_id: int | None,
-    location: str | None,
-    retrieve_date: str | None,
-    retries: int | None,
-    retry_interval: int | None,
-    signed: bool,
-    signature: str | None,
-    signing_certificate: Path | None,
-    as_json: bool,
+    api: RestClient, charge_point_id: str, body: dict[str, Any], as_json: bool
 ) -> None:
     """Send UpdateFirmware (or SignedUpdateFirmware) to CHARGE_POINT_ID now."""
-    body = _update_body(
-        firmware_id,
-        location,
-        retrieve_date,
-        retries,
-        retry_interval,
-        signed,
-        signature,
-        signing_certificate,
-    )
     attempt = api.call("POST", f"{charge_point_path(charge_point_id)}/firmware-updates", json=body)
-    if as_json:
-        echo_json(attempt)
-        return
-    click.echo(f"Update {attempt['updateId']} {attempt['status']}: {attempt['location']}")
+    echo_answer(
+        attempt, as_json, f"Update {attempt['updateId']} {attempt['status']}: {attempt['location']}"
+    )
 
 
 @firmware.command("rollout")
@@ -207,14 +186,7 @@ def firmware_update(
 def firmware_rollout(
     api: RestClient,
     charge_point_ids: tuple[str, ...],
-    firmware_id: int | None,
-    location: str | None,
-    retrieve_date: str | None,
-    retries: int | None,
-    retry_interval: int | None,
-    signed: bool,
-    signature: str | None,
-    signing_certificate: Path | None,
+    body: dict[str, Any],
     concurrency: int,
     wait: bool,
     interval: float,
@@ -224,27 +196,16 @@ def firmware_rollout(
 
     With --wait, follow it with a progress bar per status until every charge point has
     finished (exit code 1 if any failed)."""
-    body = _update_body(
-        firmware_id,
-        location,
-        retrieve_date,
-        retries,
-        retry_interval,
-        signed,
-        signature,
-        signing_certificate,
-    )
     body.update(chargePointIds=list(charge_point_ids), concurrency=concurrency)
     rollout = api.call("POST", "/firmware-rollouts", json=body)
     if wait:
         _wait_for_rollout(api, rollout["rolloutId"], interval, as_json)
         return
-    if as_json:
-        echo_json(rollout)
-        return
-    click.echo(
+    echo_answer(
+        rollout,
+        as_json,
         f"Rollout {rollout['rolloutId']} started for {len(rollout['chargePoints'])} charge "
-        f"points; follow it with `ampyre firmware status --rollout {rollout['rolloutId']}`"
+        f"points; follow it with `ampyre firmware status --rollout {rollout['rolloutId']}`",
     )
 
 
@@ -349,175 +310,4 @@ def _wait_for_rollout(api: RestClient, rollout_id: int, interval: float, as_json
         raise click.ClickException(f"{failed} of {total} charge points did not install it")
 
 
-def _upload_options(command: F) -> F:
-    """Where a charge point uploads (GetDiagnostics, GetLog) and how often it tries."""
-    for option in reversed(
-        [
-            click.option(
-                "--transport",
-                type=click.Choice(["http", "ftp", "external"]),
-                default="http",
-                show_default=True,
-                help="Upload to this server over HTTP or FTP, or to --location.",
-            ),
-            click.option("--location", help="The upload location, with --transport external."),
-            click.option("--retries", type=click.IntRange(min=0)),
-            click.option("--retry-interval", type=click.IntRange(min=0), help="Seconds."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-@click.group("diagnostics")
-def diagnostics() -> None:
-    """Ask charge points for diagnostics and fetch the files they upload."""
-
-
-@diagnostics.command("request")
-@click.argument("charge_point_id")
-@click.option("--start-time", help=f"Oldest information wanted. {timestamp_help}")
-@click.option("--stop-time", help=f"Newest information wanted. {timestamp_help}")
-@_upload_options
-@json_option
-@rest_options
-def diagnostics_request(
-    api: RestClient,
-    charge_point_id: str,
-    transport: str,
-    location: str | None,
-    start_time: str | None,
-    stop_time: str | None,
-    retries: int | None,
-    retry_interval: int | None,
-    as_json: bool,
-) -> None:
-    """Send GetDiagnostics to CHARGE_POINT_ID with an upload location on this server."""
-    body = _without_none(
-        {
-            "transport": transport,
-            "location": location,
-            "startTime": start_time,
-            "stopTime": stop_time,
-            "retries": retries,
-            "retryInterval": retry_interval,
-        }
-    )
-    request = api.call(
-        "POST", f"{charge_point_path(charge_point_id)}/diagnostics-requests", json=body
-    )
-    if as_json:
-        echo_json(request)
-        return
-    click.echo(
-        f"Diagnostics request {request['requestId']} {request['status']}: "
-        f"file {request['fileName'] or '(none available)'}"
-    )
-
-
-@diagnostics.command("log")
-@click.argument("charge_point_id")
-@click.option(
-    "--type",
-    "log_type",
-    type=click.Choice(["DiagnosticsLog", "SecurityLog"]),
-    default="DiagnosticsLog",
-    show_default=True,
-)
-@click.option("--oldest", help=f"Oldest entries wanted. {timestamp_help}")
-@click.option("--latest", help=f"Newest entries wanted. {timestamp_help}")
-@_upload_options
-@json_option
-@rest_options
-def diagnostics_log(
-    api: RestClient,
-    charge_point_id: str,
-    log_type: str,
-    transport: str,
-    location: str | None,
-    oldest: str | None,
-    latest: str | None,
-    retries: int | None,
-    retry_interval: int | None,
-    as_json: bool,
-) -> None:
-    """Send GetLog to CHARGE_POINT_ID (security extension); the file it uploads is
-    listed and downloaded like a diagnostics file."""
-    body = _without_none(
-        {
-            "logType": log_type,
-            "transport": transport,
-            "location": location,
-            "oldestTimestamp": oldest,
-            "latestTimestamp": latest,
-            "retries": retries,
-            "retryInterval": retry_interval,
-        }
-    )
-    request = api.call("POST", f"{charge_point_path(charge_point_id)}/log-requests", json=body)
-    if as_json:
-        echo_json(request)
-        return
-    click.echo(
-        f"{log_type} request {request['requestId']} {request['status']}: "
-        f"file {request['fileName'] or '(none named)'}; once uploaded, see "
-        f"`ampyre diagnostics list --logs {charge_point_id}` and `ampyre diagnostics download`"
-    )
-
-
-@diagnostics.command("list")
-@click.argument("charge_point_id")
-@click.option("--limit", default=20, show_default=True)
-@click.option("--logs", is_flag=True, help="The GetLog requests (`diagnostics log`) instead.")
-@json_option
-@rest_options
-def diagnostics_list(
-    api: RestClient, charge_point_id: str, limit: int, logs: bool, as_json: bool
-) -> None:
-    """CHARGE_POINT_ID's diagnostics (or log) requests and the files received for each."""
-    kind = "log-requests" if logs else "diagnostics-requests"
-    result = api.call(
-        "GET", f"{charge_point_path(charge_point_id)}/{kind}", params={"limit": limit}
-    )
-    if as_json:
-        echo_json(result)
-        return
-    rows = [
-        {
-            **request,
-            "files": ", ".join(f"{f['fileId']}:{f['filename']}" for f in request["files"]),
-        }
-        for request in result["items"]
-    ]
-    columns = ["requestId", "transport", "status", "fileName", "requestedAt", "files"]
-    if logs:
-        columns.insert(1, "logType")
-    echo_table(
-        rows,
-        columns,
-        result["total"],
-    )
-
-
-@diagnostics.command("download")
-@click.argument("charge_point_id")
-@click.argument("file_id", type=int)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Where to save it. Default: its own name, in the current directory.",
-)
-@rest_options
-def diagnostics_download(
-    api: RestClient, charge_point_id: str, file_id: int, output: Path | None
-) -> None:
-    """Save diagnostics file FILE_ID of CHARGE_POINT_ID."""
-    saved = api.download(
-        f"{charge_point_path(charge_point_id)}/diagnostics/{file_id}",
-        lambda name: output or Path(name or f"diagnostics-{file_id}"),
-    )
-    click.echo(f"Saved {saved} ({saved.stat().st_size} bytes)")
-
-
-COMMANDS = [firmware, diagnostics]
+COMMANDS = [firmware]

@@ -14,14 +14,17 @@ import click
 
 from ampyre.cli.rest import (
     RestClient,
+    echo_answer,
     echo_fields,
     echo_json,
     echo_page,
+    json_option,
     moved_database_option,
+    page_options,
     rest_options,
+    without_none,
 )
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 STATUSES = ["Accepted", "Blocked", "Expired", "Invalid"]
 COLUMNS = ["idTag", "status", "expiryDate", "parentIdTag", "allowConcurrentTx"]
 expiry_help = "Expiry date, ISO 8601, e.g. 2027-01-31T23:59:59Z."
@@ -62,22 +65,19 @@ def id_tag_add(
     as_json: bool,
 ) -> None:
     """Add TAG to the id tag store."""
-    body: dict[str, Any] = {"idTag": tag, "status": status}
-    body["allowConcurrentTx"] = allow_concurrent_tx
-    if expiry is not None:
-        body["expiryDate"] = expiry
-    if parent is not None:
-        body["parentIdTag"] = parent
-    created = api.call("POST", "/id-tags", json=body)
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(f"Added {created['idTag']} ({created['status']})")
+    body = {
+        "idTag": tag,
+        "status": status,
+        "allowConcurrentTx": allow_concurrent_tx,
+        "expiryDate": expiry,
+        "parentIdTag": parent,
+    }
+    created = api.call("POST", "/id-tags", json=without_none(body))
+    echo_answer(created, as_json, f"Added {created['idTag']} ({created['status']})")
 
 
 @id_tag.command("list")
-@click.option("--limit", default=100, show_default=True)
-@click.option("--offset", default=0, show_default=True)
+@page_options(limit=100)
 @json_option
 @moved_database_option
 @rest_options

@@ -12,14 +12,13 @@ from typing import Any, TypeVar
 
 import click
 
-from ampyre.cli.rest import RestClient, server_options
+from ampyre.cli.rest import RestClient, json_option, server_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _server_options(command: F) -> F:
-    command = server_options(command)
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+    return json_option(server_options(command))
 
 
 #: Without it, the server waits as long as its --call-timeout says.

@@ -137,5 +137,18 @@ def default_url() -> str:
     return f"ws://{_server_address()}/ocpp"
 
 
+def ocpp_url_option(envvar: str, help: str) -> Callable[[F], F]:
+    """`--url` of the commands that connect as charge points: the OCPP endpoint of a
+    local `ampyre serve` unless given (by the flag or `envvar`)."""
+    return click.option(
+        "--url",
+        default=default_url,
+        show_default="ws://127.0.0.1:8180/ocpp, host and port from AMPYRE_HOST and AMPYRE_PORT",
+        envvar=envvar,
+        show_envvar=True,
+        help=help,
+    )
+
+
 def default_api_url() -> str:
     return f"http://{_server_address()}/api/v1"

@@ -7,9 +7,14 @@ from typing import Any
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_page, rest_options
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+from ampyre.cli.rest import (
+    RestClient,
+    echo_answer,
+    echo_page,
+    json_option,
+    rest_options,
+    without_none,
+)
 
 COLUMNS = [
     "reservationId",
@@ -63,19 +68,16 @@ def reservation_create(
     """Reserve a connector of CHARGE_POINT_ID (the server assigns the reservation id)."""
     if (expiry is None) == (duration is None):
         raise click.UsageError("give --expiry or --duration (one of them)")
-    body: dict[str, Any] = {"chargePointId": charge_point_id, "connectorId": connector}
-    body["idTag"] = id_tag
-    if expiry is not None:
-        body["expiryDate"] = expiry
-    if duration is not None:
-        body["durationSeconds"] = duration
-    if parent is not None:
-        body["parentIdTag"] = parent
-    created = api.call("POST", "/reservations", json=body)
-    if as_json:
-        echo_json(created)
-    else:
-        click.echo(_describe(created))
+    body = {
+        "chargePointId": charge_point_id,
+        "connectorId": connector,
+        "idTag": id_tag,
+        "expiryDate": expiry,
+        "durationSeconds": duration,
+        "parentIdTag": parent,
+    }
+    created = api.call("POST", "/reservations", json=without_none(body))
+    echo_answer(created, as_json, _describe(created))
 
 
 @reservation.command("list")
@@ -102,10 +104,7 @@ def reservation_list(
 def reservation_cancel(api: RestClient, reservation_id: int, as_json: bool) -> None:
     """Cancel RESERVATION_ID: the server sends CancelReservation to its charge point."""
     cancelled = api.call("DELETE", f"/reservations/{reservation_id}")
-    if as_json:
-        echo_json(cancelled)
-    else:
-        click.echo(_describe(cancelled))
+    echo_answer(cancelled, as_json, _describe(cancelled))
 
 
 COMMANDS = [reservation]

@@ -10,6 +10,7 @@ one-line messages, not tracebacks.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -54,7 +55,7 @@ class RestClient:
                 response = client.request(
                     method,
                     path,
-                    params=_without_none(params),
+                    params=without_none(params),
                     json=json,
                     content=content,
                     headers=headers,
@@ -92,7 +93,7 @@ class RestClient:
         with self._client(timeout=httpx.Timeout(None, connect=TIMEOUT.connect)) as client:
             try:
                 with client.stream(
-                    "GET", path, params=_without_none(params), headers=headers
+                    "GET", path, params=without_none(params), headers=headers
                 ) as response:
                     if response.is_error:
                         response.read()
@@ -147,6 +148,43 @@ def rest_options(command: F) -> F:
     return with_client  # type: ignore[return-value]
 
 
+#: The help of an option that takes a time.
+timestamp_help = "ISO 8601, e.g. 2027-01-31T02:00:00Z."
+
+#: `--json`: the API's answer as it is, instead of the text for humans.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def page_options(limit: int) -> Callable[[F], F]:
+    """`--limit` (by default `limit`) and `--offset` of a list command, for the API's pages."""
+
+    def add(command: F) -> F:
+        command = click.option("--offset", default=0, show_default=True)(command)
+        return click.option("--limit", default=limit, show_default=True)(command)
+
+    return add
+
+
+def gathered_options(
+    param: str, options: list[Callable[[F], F]], gather: Callable[..., Any]
+) -> Callable[[F], F]:
+    """`options` for a command that takes them as one value, its `param`: `gather` is
+    called with the options' values (under its own parameters' names) and makes it."""
+    names = tuple(inspect.signature(gather).parameters)
+
+    def add(command: F) -> F:
+        @functools.wraps(command)
+        def with_value(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name in names}
+            return command(*args, **{param: gather(**given)}, **kwargs)
+
+        for option in reversed(options):
+            with_value = option(with_value)
+        return with_value  # type: ignore[return-value]
+
+    return add
+
+
 def charge_point_path(charge_point_id: str) -> str:
     """The API path of a charge point: its id is one path segment, whatever it holds."""
     return f"/charge-points/{quote(charge_point_id, safe='')}"
@@ -172,6 +210,14 @@ def echo_table(items: list[dict[str, Any]], columns: list[str], total: int | Non
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     if total is not None:
         click.echo(f"({len(items)} of {total})")
+
+
+def echo_answer(answer: Any, as_json: bool, text: str) -> None:
+    """An answer as JSON, or as `text`: what a human reads of it."""
+    if as_json:
+        echo_json(answer)
+    else:
+        click.echo(text)
 
 
 def echo_page(page: dict[str, Any], columns: list[str], as_json: bool) -> None:
@@ -224,8 +270,10 @@ def _raise_for_error(response: httpx.Response) -> None:
     raise click.ClickException(message)
 
 
-def _without_none(params: dict[str, Any] | None) -> dict[str, Any]:
-    return {key: value for key, value in (params or {}).items() if value is not None}
+def without_none(values: dict[str, Any] | None) -> dict[str, Any]:
+    """A request's parameters or body without the options not given (the API's defaults
+    stand for them)."""
+    return {key: value for key, value in (values or {}).items() if value is not None}
 
 
 def _file_name(response: httpx.Response) -> str | None:

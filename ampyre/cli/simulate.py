@@ -12,43 +12,34 @@ import asyncio
 import json
 import ssl
 import sys
-import time
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
 from ampyre.bench.register import register as register_all
 from ampyre.bench.results import BenchError
-from ampyre.cli.options import default_url
+from ampyre.cli.options import ocpp_url_option
+from ampyre.cli.simulate_output import finish, printer, report_progress
 from ampyre.simulator import (
     DEFAULT_SCRIPT,
-    Event,
     Fleet,
     FleetOutcome,
     LoadProfile,
     ScriptError,
-    describe,
     fleet_ids,
     load_script,
     parse_script,
 )
-from ampyre.simulator.events import MESSAGE_KINDS
 from ampyre.simulator.script import Step
 
 PROGRESS_INTERVAL = 5.0
 
 
 @click.command("simulate")
-@click.option(
-    "--url",
-    default=default_url,
-    show_default="ws://127.0.0.1:8180/ocpp, host and port from AMPYRE_HOST and AMPYRE_PORT",
-    envvar="AMPYRE_SIMULATE_URL",
-    show_envvar=True,
-    help="Base ws:// or wss:// URL of the CSMS; the charge point id is appended "
+@ocpp_url_option(
+    "AMPYRE_SIMULATE_URL",
+    "Base ws:// or wss:// URL of the CSMS; the charge point id is appended "
     "(or replaces {id} if present).",
 )
 @click.option(
@@ -281,7 +272,7 @@ def simulate(
             id_prefix if id_prefix is not None else f"{charge_point_id}-", count, first_index
         )
     show_stats = load_mode or count > 1
-    sink = _printer(quiet=quiet, messages=verbose or not load_mode)
+    sink = printer(quiet=quiet, messages=verbose or not load_mode)
     fleet = Fleet(
         url,
         ids,
@@ -315,7 +306,7 @@ def simulate(
     async def main() -> FleetOutcome:
         progress = None
         if load_mode and not quiet:
-            progress = asyncio.create_task(_report_progress(fleet))
+            progress = asyncio.create_task(report_progress(fleet))
         try:
             if load_mode:
                 return await fleet.run_load(profile)
@@ -340,7 +331,7 @@ def simulate(
             click.echo("interrupted", err=True)
             sys.exit(130)
         return
-    _finish(outcome, ids, load_mode, fleet, registered=register)
+    finish(outcome, ids, load_mode, fleet, registered=register)
 
 
 def _register(
@@ -396,56 +387,3 @@ def _ssl_context(url: str, ca_file: str | None, insecure: bool) -> ssl.SSLContex
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
-
-
-def _printer(*, quiet: bool, messages: bool) -> Any:
-    """Event lines go to stdout; errors go to stderr even when quiet."""
-
-    def sink(event: Event) -> None:
-        is_problem = event.kind in ("warning", "error")
-        if quiet and not is_problem:
-            return
-        if not messages and (event.kind in MESSAGE_KINDS or event.kind == "info"):
-            return
-        line = f"{datetime.now():%H:%M:%S.%f}"[:-3] + " " + describe(event)
-        click.echo(line, err=quiet and is_problem)
-
-    return sink
-
-
-async def _report_progress(fleet: Fleet) -> None:
-    started = time.monotonic()
-    while True:
-        await asyncio.sleep(PROGRESS_INTERVAL)
-        stats = fleet.stats
-        elapsed = time.monotonic() - started
-        click.echo(
-            f"progress: {elapsed:.0f} s, {stats.charge_points_connected} connected, "
-            f"{stats.sessions_completed} sessions, {stats.calls_sent} CALLs "
-            f"({stats.calls_sent / max(elapsed, 1e-9):.0f}/s), {stats.errors} errors"
-        )
-
-
-def _unregistered(message: str) -> bool:
-    """Whether a failure is what an unregistered charge point or id tag looks like."""
-    return "HTTP 404" in message or "idTag status is Invalid" in message
-
-
-def _finish(
-    outcome: FleetOutcome, ids: list[str], load_mode: bool, fleet: Fleet, *, registered: bool
-) -> None:
-    if outcome.failures:
-        if len(ids) == 1:
-            message = next(iter(outcome.failures.values()))
-            if not registered and _unregistered(message):
-                message += (
-                    f" (register {ids[0]} and id tag {fleet.id_tag_for(0)} with `ampyre "
-                    "charge-point add` and `ampyre id-tag add`, or give --token / "
-                    "AMPYRE_API_TOKEN and simulate registers them)"
-                )
-            raise click.ClickException(message)
-        for charge_point_id, message in list(outcome.failures.items())[:20]:
-            click.echo(f"error: {charge_point_id}: {message}", err=True)
-        raise click.ClickException(f"{len(outcome.failures)} of {len(ids)} charge points failed")
-    if load_mode and fleet.stats.errors:
-        raise click.ClickException(f"{fleet.stats.errors} errors during the load run")

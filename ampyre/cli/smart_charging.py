@@ -13,10 +13,16 @@ from urllib.parse import quote
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_table, rest_options
+from ampyre.cli.rest import (
+    RestClient,
+    echo_json,
+    echo_table,
+    json_option,
+    rest_options,
+    without_none,
+)
 
 PURPOSES = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def _profiles_path(charge_point_id: str) -> str:
@@ -235,7 +241,7 @@ def charging_profile_clear(
         "chargingProfilePurpose": purpose,
         "stackLevel": stack_level,
     }
-    given = {k: v for k, v in filters.items() if v is not None}
+    given = without_none(filters)
     if profile_id is not None and (given or clear_all):
         raise click.UsageError("--id names one profile: combine it with no filter")
     if profile_id is None and not given and not clear_all:

@@ -14,11 +14,12 @@ from ampyre.cli.rest import (
     echo_json,
     echo_page,
     echo_table,
+    json_option,
     moved_database_option,
+    page_options,
     rest_options,
 )
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 LIST_COLUMNS = [
     "transactionId",
     "chargePointId",
@@ -56,8 +57,7 @@ def transaction() -> None:
 @transaction.command("list")
 @click.option("--charge-point", help="Only this charge point's.")
 @click.option("--active/--finished", default=None, help="Only running or only finished ones.")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0, show_default=True)
+@page_options(limit=50)
 @json_option
 @moved_database_option
 @rest_options

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, rest_options
+from ampyre.cli.rest import RestClient, echo_json, json_option, rest_options
 from ampyre.services.triggers import TRIGGERABLE
 
 
@@ -20,7 +20,7 @@ from ampyre.services.triggers import TRIGGERABLE
     help="The connector it is about. Without it, StatusNotification and MeterValues come "
     "for every connector.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @rest_options
 def trigger(
     api: RestClient, charge_point_id: str, message: str, connector: int | None, as_json: bool

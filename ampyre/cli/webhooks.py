@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
-from ampyre.cli.rest import RestClient, echo_json, echo_table, rest_options
+from ampyre.cli.rest import (
+    RestClient,
+    echo_json,
+    echo_table,
+    json_option,
+    rest_options,
+    without_none,
+)
 from ampyre.services.events import EVENT_TYPES
-
-json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.group("webhook")
@@ -36,7 +40,7 @@ def webhook() -> None:
 )
 @click.option("--disabled", is_flag=True, help="Create it disabled.")
 @click.option("--description", help="A note on what it is for.")
-@json_flag
+@json_option
 @rest_options
 def webhook_add(
     api: RestClient,
@@ -49,14 +53,15 @@ def webhook_add(
     as_json: bool,
 ) -> None:
     """Subscribe URL to live events; prints the signing secret (shown this once)."""
-    body: dict[str, Any] = {"url": target, "eventTypes": list(events), "enabled": not disabled}
-    if charge_point is not None:
-        body["chargePointId"] = charge_point
-    if description is not None:
-        body["description"] = description
-    if secret_stdin:
-        body["secret"] = sys.stdin.readline().rstrip("\r\n")
-    created = api.call("POST", "/webhooks", json=body)
+    body = {
+        "url": target,
+        "eventTypes": list(events),
+        "enabled": not disabled,
+        "chargePointId": charge_point,
+        "description": description,
+        "secret": sys.stdin.readline().rstrip("\r\n") if secret_stdin else None,
+    }
+    created = api.call("POST", "/webhooks", json=without_none(body))
     if as_json:
         echo_json(created)
         return
@@ -65,7 +70,7 @@ def webhook_add(
 
 
 @webhook.command("list")
-@json_flag
+@json_option
 @rest_options
 def webhook_list(api: RestClient, as_json: bool) -> None:
     """The webhook subscriptions (no secrets)."""
@@ -96,7 +101,7 @@ def webhook_remove(api: RestClient, webhook_id: int) -> None:
     help="Only deliveries in this state.",
 )
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@json_flag
+@json_option
 @rest_options
 def webhook_deliveries(
     api: RestClient, webhook_id: int, state: str | None, limit: int, as_json: bool

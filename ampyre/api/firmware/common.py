@@ -1,8 +1,9 @@
-"""What the firmware routers share: the update source, error answers and the base URL."""
+"""What the firmware routers share: the update source, the upload target, error answers
+and the base URL."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,6 +53,20 @@ class UpdateFields(BaseModel):
         if not self.signed and (self.signature or self.signingCertificate):
             raise ValueError("signature and signingCertificate are for signed: true")
         return self
+
+
+class UploadFields(BaseModel):
+    """Where a charge point uploads a file it is asked for (GetDiagnostics, GetLog) and
+    how often it tries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transport: Literal["http", "ftp", "external"] = Field(
+        "http", description="Upload to this server over HTTP or FTP, or to `location`"
+    )
+    location: str | None = Field(None, min_length=1, max_length=2048)
+    retries: int | None = Field(None, ge=0)
+    retryInterval: int | None = Field(None, ge=0)
 
 
 def base_url(request: Request) -> str:

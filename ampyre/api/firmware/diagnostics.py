@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import attempt_responses, base_url
+from ampyre.api.firmware.common import UploadFields, attempt_responses, base_url
 from ampyre.api.openapi import FILE_CONTENT
 from ampyre.api.serializers import Items, page
 from ampyre.api.serializers.firmware import (
@@ -25,17 +22,9 @@ from ampyre.storage import models as db
 router = APIRouter(tags=["firmware management"])
 
 
-class DiagnosticsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    transport: Literal["http", "ftp", "external"] = Field(
-        "http", description="Upload to this server over HTTP or FTP, or to `location`"
-    )
-    location: str | None = Field(None, min_length=1, max_length=2048)
+class DiagnosticsBody(UploadFields):
     startTime: UTCTimestamp | None = None
     stopTime: UTCTimestamp | None = None
-    retries: int | None = Field(None, ge=0)
-    retryInterval: int | None = Field(None, ge=0)
 
 
 @router.post(

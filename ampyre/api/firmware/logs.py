@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import attempt_responses, base_url
+from ampyre.api.firmware.common import UploadFields, attempt_responses, base_url
 from ampyre.api.firmware.diagnostics import with_files_and_events
 from ampyre.api.serializers import Items, page
 from ampyre.api.serializers.firmware import DiagnosticsRequest
@@ -20,18 +20,12 @@ from ampyre.services.central_system import CentralSystem
 router = APIRouter(tags=["firmware management"])
 
 
-class LogRequestBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LogRequestBody(UploadFields):
     logType: Literal["DiagnosticsLog", "SecurityLog"] = "DiagnosticsLog"
-    transport: Literal["http", "ftp", "external"] = Field(
-        "http", description="Upload to this server over HTTP or FTP, or to `location`"
-    )
+    #: GetLog's remoteLocation is a string[512].
     location: str | None = Field(None, min_length=1, max_length=512)
     oldestTimestamp: UTCTimestamp | None = None
     latestTimestamp: UTCTimestamp | None = None
-    retries: int | None = Field(None, ge=0)
-    retryInterval: int | None = Field(None, ge=0)
 
 
 @router.post(

@@ -26,15 +26,7 @@ class Connector(ApiModel):
 
 
 def connector(row: db.Connector) -> Connector:
-    return Connector(
-        connector_id=row.connector_id,
-        status=row.status,
-        error_code=row.error_code,
-        info=row.info,
-        vendor_id=row.vendor_id,
-        vendor_error_code=row.vendor_error_code,
-        timestamp=format_timestamp(row.timestamp),
-    )
+    return Connector.from_record(row)
 
 
 class ChargePoint(ApiModel):
@@ -72,29 +64,11 @@ def charge_point(
 ) -> ChargePoint:
     if row.last_seen is not None and (last_seen is None or row.last_seen > last_seen):
         last_seen = row.last_seen
-    return ChargePoint(
-        id=row.id,
+    return ChargePoint.from_record(
+        row,
         connected=connected,
-        registration_status=row.registration_status,
-        boot_status=row.boot_status,
-        charge_point_vendor=row.charge_point_vendor,
-        charge_point_model=row.charge_point_model,
-        charge_point_serial_number=row.charge_point_serial_number,
-        charge_box_serial_number=row.charge_box_serial_number,
-        firmware_version=row.firmware_version,
-        iccid=row.iccid,
-        imsi=row.imsi,
-        meter_type=row.meter_type,
-        meter_serial_number=row.meter_serial_number,
         last_seen=format_timestamp(last_seen),
-        last_boot=format_timestamp(row.last_boot),
-        firmware_status=row.firmware_status,
-        diagnostics_status=row.diagnostics_status,
-        local_list_version=row.local_list_version,
-        security_profile=row.security_profile,
         has_password=row.password_hash is not None,
-        lenient=row.lenient,
-        created_at=format_timestamp(row.created_at),
         connectors=[connector(c) for c in connectors or []],
     )
 
@@ -110,15 +84,7 @@ class IdTag(ApiModel):
 
 
 def id_tag(row: db.IdTag) -> IdTag:
-    return IdTag(
-        id_tag=row.id_tag,
-        status=row.status,
-        expiry_date=format_timestamp(row.expiry_date),
-        parent_id_tag=row.parent_id_tag,
-        allow_concurrent_tx=row.allow_concurrent_tx,
-        created_at=format_timestamp(row.created_at),
-        updated_at=format_timestamp(row.updated_at),
-    )
+    return IdTag.from_record(row)
 
 
 class Transaction(ApiModel):
@@ -151,43 +117,25 @@ class TransactionWithMeterValues(Transaction):
 
 
 def _transaction_fields(row: db.Transaction) -> dict[str, Any]:
+    """The fields a transaction's record names otherwise or that are worked out."""
     return {
         "transaction_id": row.id,
-        "charge_point_id": row.charge_point_id,
-        "connector_id": row.connector_id,
-        "id_tag": row.id_tag,
-        "authorization_status": row.authorization_status,
-        "reservation_id": row.reservation_id,
-        "meter_start": row.meter_start,
-        "start_timestamp": format_timestamp(row.start_timestamp),
-        "meter_stop": row.meter_stop,
-        "stop_timestamp": format_timestamp(row.stop_timestamp),
-        "stop_reason": row.stop_reason,
-        "stop_id_tag": row.stop_id_tag,
         "energy_wh": row.meter_stop - row.meter_start if row.meter_stop is not None else None,
-        "remote_start_id": row.remote_start_id,
         "active": row.stop_timestamp is None,
     }
 
 
 def transaction(row: db.Transaction) -> Transaction:
-    return Transaction(**_transaction_fields(row))
+    return Transaction.from_record(row, **_transaction_fields(row))
 
 
 def transaction_with_meter_values(
     row: db.Transaction, meter_values: list[db.MeterValue]
 ) -> TransactionWithMeterValues:
-    return TransactionWithMeterValues(
+    return TransactionWithMeterValues.from_record(
+        row,
         **_transaction_fields(row),
-        meter_values=[
-            MeterValue(
-                timestamp=format_timestamp(value.timestamp),
-                sampled_value=value.sampled_value,
-                connector_id=value.connector_id,
-                source=value.source,
-            )
-            for value in meter_values
-        ],
+        meter_values=[MeterValue.from_record(value) for value in meter_values],
     )
 
 
@@ -204,17 +152,7 @@ class UnmatchedStop(ApiModel):
 
 
 def unmatched_stop(row: db.UnmatchedStop) -> UnmatchedStop:
-    return UnmatchedStop(
-        id=row.id,
-        charge_point_id=row.charge_point_id,
-        transaction_id=row.transaction_id,
-        id_tag=row.id_tag,
-        meter_stop=row.meter_stop,
-        timestamp=format_timestamp(row.timestamp),
-        reason=row.reason,
-        transaction_data=row.transaction_data,
-        received_at=format_timestamp(row.received_at),
-    )
+    return UnmatchedStop.from_record(row)
 
 
 class RemoteStart(ApiModel):
@@ -229,16 +167,7 @@ class RemoteStart(ApiModel):
 
 
 def remote_start(row: db.RemoteStart) -> RemoteStart:
-    return RemoteStart(
-        remote_start_id=row.id,
-        charge_point_id=row.charge_point_id,
-        connector_id=row.connector_id,
-        id_tag=row.id_tag,
-        state=row.state,
-        transaction_id=row.transaction_id,
-        requested_at=format_timestamp(row.requested_at),
-        expires_at=format_timestamp(row.expires_at),
-    )
+    return RemoteStart.from_record(row, remote_start_id=row.id)
 
 
 class Reservation(ApiModel):
@@ -263,19 +192,7 @@ class ReservationRefused(Reservation):
 
 
 def reservation(row: db.Reservation) -> Reservation:
-    return Reservation(
-        reservation_id=row.reservation_id,
-        charge_point_id=row.charge_point_id,
-        connector_id=row.connector_id,
-        id_tag=row.id_tag,
-        parent_id_tag=row.parent_id_tag,
-        expiry_date=format_timestamp(row.expiry_date),
-        status=row.status,
-        reason=row.reason,
-        transaction_id=row.transaction_id,
-        created_at=format_timestamp(row.created_at),
-        updated_at=format_timestamp(row.updated_at),
-    )
+    return Reservation.from_record(row)
 
 
 class ChargingProfile(ApiModel):
@@ -315,16 +232,11 @@ class CompositeSchedule(ApiModel):
 
 
 def charging_profile(row: db.InstalledChargingProfile) -> ChargingProfile:
-    return ChargingProfile(connector_id=row.connector_id, cs_charging_profiles=row.profile)
+    return ChargingProfile.from_record(row, cs_charging_profiles=row.profile)
 
 
 def recorded_profile(row: db.InstalledChargingProfile) -> RecordedProfile:
-    return RecordedProfile(
-        connector_id=row.connector_id,
-        cs_charging_profiles=row.profile,
-        transaction_id=row.transaction_id,
-        installed_at=format_timestamp(row.installed_at),
-    )
+    return RecordedProfile.from_record(row, cs_charging_profiles=row.profile)
 
 
 class TriggerRequest(ApiModel):
@@ -349,21 +261,7 @@ def trigger_request(row: db.TriggerRequest) -> TriggerRequest:
         arrived = True
     elif row.expected_by is not None and row.expected_by <= now():
         arrived = False
-    return TriggerRequest(
-        trigger_id=row.id,
-        charge_point_id=row.charge_point_id,
-        requested_message=row.requested_message,
-        connector_id=row.connector_id,
-        status=row.status,
-        error_code=row.error_code,
-        error_description=row.error_description,
-        requested_at=format_timestamp(row.requested_at),
-        answered_at=format_timestamp(row.answered_at),
-        expected_by=format_timestamp(row.expected_by),
-        message_arrived=arrived,
-        arrived_at=format_timestamp(row.arrived_at),
-        arrivals=row.arrivals,
-    )
+    return TriggerRequest.from_record(row, trigger_id=row.id, message_arrived=arrived)
 
 
 class ConfigurationKey(ApiModel):
@@ -375,13 +273,7 @@ class ConfigurationKey(ApiModel):
 
 
 def configuration_key(row: db.ConfigurationKey) -> ConfigurationKey:
-    return ConfigurationKey(
-        key=row.key,
-        value=row.value,
-        readonly=row.readonly,
-        known=row.known,
-        updated_at=format_timestamp(row.updated_at),
-    )
+    return ConfigurationKey.from_record(row)
 
 
 class ChargePointEvent(ApiModel):
@@ -393,13 +285,7 @@ class ChargePointEvent(ApiModel):
 
 
 def charge_point_event(row: db.ChargePointEvent) -> ChargePointEvent:
-    return ChargePointEvent(
-        id=row.id,
-        action=row.action,
-        timestamp=format_timestamp(row.timestamp),
-        payload=row.payload,
-        received_at=format_timestamp(row.received_at),
-    )
+    return ChargePointEvent.from_record(row)
 
 
 class Deviation(ApiModel):
@@ -413,12 +299,4 @@ class Deviation(ApiModel):
 
 
 def deviation(row: db.SchemaDeviation) -> Deviation:
-    return Deviation(
-        action=row.action,
-        path=row.path,
-        kind=row.kind,
-        detail=row.detail,
-        count=row.count,
-        first_seen=format_timestamp(row.first_seen),
-        last_seen=format_timestamp(row.last_seen),
-    )
+    return Deviation.from_record(row)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ampyre.api.serializers.base import ApiModel, Timestamp
 from ampyre.services.accounts import Principal, token_state
-from ampyre.services.clock import format_timestamp, now
+from ampyre.services.clock import now
 from ampyre.storage.models import Account as AccountRow
 from ampyre.storage.models import ApiToken as ApiTokenRow
 from ampyre.storage.models import AuditEntry as AuditEntryRow
@@ -22,14 +20,7 @@ class Account(ApiModel):
 
 
 def account(row: AccountRow) -> Account:
-    return Account(
-        name=row.name,
-        role=row.role,
-        disabled=row.disabled,
-        has_password=row.password_hash is not None,
-        created_at=format_timestamp(row.created_at),
-        updated_at=format_timestamp(row.updated_at),
-    )
+    return Account.from_record(row, has_password=row.password_hash is not None)
 
 
 class ApiToken(ApiModel):
@@ -49,26 +40,15 @@ class CreatedApiToken(ApiToken):
     token: str
 
 
-def _token_fields(row: ApiTokenRow) -> dict[str, Any]:
-    return {
-        "token_id": row.id,
-        "prefix": row.prefix,
-        "description": row.description,
-        "state": token_state(row, now()),
-        "created_at": format_timestamp(row.created_at),
-        "expires_at": format_timestamp(row.expires_at),
-        "revoked_at": format_timestamp(row.revoked_at),
-        "last_used_at": format_timestamp(row.last_used_at),
-    }
-
-
 def api_token(row: ApiTokenRow) -> ApiToken:
     """A token as listed: no secret."""
-    return ApiToken(**_token_fields(row))
+    return ApiToken.from_record(row, token_id=row.id, state=token_state(row, now()))
 
 
 def created_api_token(row: ApiTokenRow, secret: str) -> CreatedApiToken:
-    return CreatedApiToken(**_token_fields(row), token=secret)
+    return CreatedApiToken.from_record(
+        row, token_id=row.id, state=token_state(row, now()), token=secret
+    )
 
 
 class Me(ApiModel):
@@ -97,16 +77,4 @@ class AuditEntry(ApiModel):
 
 
 def audit_entry(row: AuditEntryRow) -> AuditEntry:
-    return AuditEntry(
-        id=row.id,
-        timestamp=format_timestamp(row.timestamp),
-        account=row.account,
-        token_id=row.token_id,
-        method=row.method,
-        path=row.path,
-        target=row.target,
-        summary=row.summary,
-        details=row.details,
-        status=row.status,
-        client=row.client,
-    )
+    return AuditEntry.from_record(row)

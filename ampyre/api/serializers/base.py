@@ -10,10 +10,13 @@ intermediate dicts), so declaring the shape costs the hot lists nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
+
+from ampyre.services.clock import format_timestamp
 
 T = TypeVar("T")
 
@@ -32,9 +35,25 @@ class ApiModel(BaseModel):
         serialize_by_alias=True,
     )
 
+    @classmethod
+    def from_record(cls, record: object, **given: Any) -> Self:
+        """The answer for a record that names its attributes as the answer names its fields.
+
+        Each field not `given` is the record's attribute of the same name, a datetime
+        written as a `Timestamp`; `given` holds the fields the record names otherwise or
+        that are worked out (an id under another name, a flag, a nested list)."""
+        shown = {
+            name: _shown(getattr(record, name)) for name in cls.model_fields if name not in given
+        }
+        return cls(**shown, **given)
+
     def as_json(self) -> dict[str, Any]:
         """The JSON body, for the answers an endpoint builds itself (a 409 with its detail)."""
         return self.model_dump(mode="json")
+
+
+def _shown(value: Any) -> Any:
+    return format_timestamp(value) if isinstance(value, datetime) else value
 
 
 class Items(ApiModel, Generic[T]):

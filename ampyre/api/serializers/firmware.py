@@ -3,7 +3,6 @@ diagnostics requests and files."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from ampyre.api.serializers.base import ApiModel, Timestamp
@@ -25,14 +24,8 @@ class FirmwareImage(ApiModel):
 
 
 def firmware_image(image: db.FirmwareImage, base_url: str) -> FirmwareImage:
-    return FirmwareImage(
-        firmware_id=image.id,
-        filename=image.filename,
-        size=image.size,
-        sha256=image.sha256,
-        description=image.description,
-        uploaded_at=format_timestamp(image.uploaded_at),
-        url=FirmwareService.image_url(image, base_url),
+    return FirmwareImage.from_record(
+        image, firmware_id=image.id, url=FirmwareService.image_url(image, base_url)
     )
 
 
@@ -51,7 +44,8 @@ def _notifications(
 
 
 class TransferAttempt(ApiModel):
-    """What firmware updates and diagnostics requests have in common."""
+    """What firmware updates and diagnostics requests have in common (the columns of
+    `db.TransferAttemptColumns`, read by `from_record`)."""
 
     charge_point_id: str
     location: str
@@ -65,21 +59,6 @@ class TransferAttempt(ApiModel):
     finished_at: Timestamp | None
 
 
-def _attempt(row: db.TransferAttemptColumns) -> dict[str, Any]:
-    return {
-        "charge_point_id": row.charge_point_id,
-        "location": row.location,
-        "retries": row.retries,
-        "retry_interval": row.retry_interval,
-        "status": row.status,
-        "error": row.error,
-        "requested_at": format_timestamp(row.requested_at),
-        "sent_at": format_timestamp(row.sent_at),
-        "updated_at": format_timestamp(row.updated_at),
-        "finished_at": format_timestamp(row.finished_at),
-    }
-
-
 class FirmwareUpdate(TransferAttempt):
     update_id: int
     firmware_id: int | None
@@ -91,13 +70,10 @@ class FirmwareUpdate(TransferAttempt):
 
 
 def firmware_update(row: db.FirmwareUpdate, events: list[db.FirmwareStatusEvent]) -> FirmwareUpdate:
-    return FirmwareUpdate(
+    return FirmwareUpdate.from_record(
+        row,
         update_id=row.id,
-        **_attempt(row),
         firmware_id=row.firmware_image_id,
-        rollout_id=row.rollout_id,
-        retrieve_date=format_timestamp(row.retrieve_date),
-        signed=row.signed,
         status_notifications=_notifications(events),
     )
 
@@ -115,15 +91,10 @@ class DiagnosticsFile(ApiModel):
 
 
 def diagnostics_file(row: db.DiagnosticsFile) -> DiagnosticsFile:
-    return DiagnosticsFile(
+    return DiagnosticsFile.from_record(
+        row,
         file_id=row.id,
         request_id=row.diagnostics_request_id,
-        charge_point_id=row.charge_point_id,
-        filename=row.filename,
-        size=row.size,
-        sha256=row.sha256,
-        transport=row.transport,
-        received_at=format_timestamp(row.received_at),
         download=f"/api/v1/charge-points/{quote(row.charge_point_id, safe='')}"
         f"/diagnostics/{row.id}",
     )
@@ -139,7 +110,7 @@ class ReceivedFile(ApiModel):
 
 
 def received_file(row: db.DiagnosticsFile) -> ReceivedFile:
-    return ReceivedFile(file_id=row.id, filename=row.filename, size=row.size, sha256=row.sha256)
+    return ReceivedFile.from_record(row, file_id=row.id)
 
 
 class DiagnosticsRequest(TransferAttempt):
@@ -160,15 +131,9 @@ def diagnostics_request(
     events: list[db.DiagnosticsStatusEvent],
     files: list[db.DiagnosticsFile],
 ) -> DiagnosticsRequest:
-    return DiagnosticsRequest(
+    return DiagnosticsRequest.from_record(
+        row,
         request_id=row.id,
-        **_attempt(row),
-        transport=row.transport,
-        log_type=row.log_type,
-        start_time=format_timestamp(row.start_time),
-        stop_time=format_timestamp(row.stop_time),
-        file_name=row.file_name,
-        upload_expires_at=format_timestamp(row.upload_expires_at),
         status_notifications=_notifications(events),
         files=[diagnostics_file(file) for file in files],
     )
@@ -202,29 +167,16 @@ class RolloutProgress(ApiModel):
 
 def rollout_progress(progress: Progress) -> RolloutProgress:
     rollout = progress.rollout
-    return RolloutProgress(
+    return RolloutProgress.from_record(
+        rollout,
         rollout_id=rollout.id,
         firmware_id=rollout.firmware_image_id,
         location=mask_password(rollout.location),
-        retrieve_date=format_timestamp(rollout.retrieve_date),
-        retries=rollout.retries,
-        retry_interval=rollout.retry_interval,
-        concurrency=rollout.concurrency,
         signed=rollout.signature is not None,
-        signing_certificate=rollout.signing_certificate,
-        created_at=format_timestamp(rollout.created_at),
-        cancelled_at=format_timestamp(rollout.cancelled_at),
         state=progress.state,
         counts=progress.counts,
         charge_points=[
-            RolloutChargePoint(
-                charge_point_id=update.charge_point_id,
-                update_id=update.id,
-                status=update.status,
-                error=update.error,
-                updated_at=format_timestamp(update.updated_at),
-                finished_at=format_timestamp(update.finished_at),
-            )
+            RolloutChargePoint.from_record(update, update_id=update.id)
             for update in progress.updates
         ],
     )

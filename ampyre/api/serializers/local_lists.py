@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ampyre.api.serializers.base import ApiModel, Timestamp
-from ampyre.services.clock import format_timestamp
 from ampyre.services.local_lists import Changes, LocalListPolicy, LocalListSummary, LocalListView
 from ampyre.services.local_lists.sync import SyncReport
 
@@ -19,12 +18,8 @@ class Policy(ApiModel):
 
 
 def local_list_policy(policy: LocalListPolicy) -> Policy:
-    return Policy(
-        source=policy.source,
-        parent_id_tag=policy.parent_id_tag,
-        id_tags=list(policy.id_tags) if policy.id_tags is not None else None,
-        local_auth_list_max_length=policy.local_auth_list_max_length,
-        send_local_list_max_length=policy.send_local_list_max_length,
+    return Policy.from_record(
+        policy, id_tags=list(policy.id_tags) if policy.id_tags is not None else None
     )
 
 
@@ -69,24 +64,11 @@ class LocalList(ApiModel):
 
 
 def local_list_view(view: LocalListView) -> LocalList:
-    return LocalList(
-        charge_point_id=view.charge_point_id,
+    return LocalList.from_record(
+        view,
         policy=local_list_policy(view.policy),
-        limits=Limits(
-            local_auth_list_max_length=view.limits.local_auth_list_max_length,
-            send_local_list_max_length=view.limits.send_local_list_max_length,
-        ),
-        enabled=view.enabled,
-        sent_version=view.sent_version,
-        accepted_at=format_timestamp(view.accepted_at),
-        charge_point_version=view.charge_point_version,
-        charge_point_version_at=format_timestamp(view.charge_point_version_at),
-        supported=view.supported,
-        entries_known=view.entries_known,
-        out_of_date=view.out_of_date,
+        limits=Limits.from_record(view.limits),
         pending_changes=local_list_changes(view.pending),
-        entries=view.entries,
-        last_result=view.last_result,
     )
 
 
@@ -103,17 +85,7 @@ class LocalListState(ApiModel):
 
 
 def local_list_summary(summary: LocalListSummary, *, connected: bool) -> LocalListState:
-    return LocalListState(
-        charge_point_id=summary.charge_point_id,
-        connected=connected,
-        source=summary.source,
-        sent_version=summary.sent_version,
-        charge_point_version=summary.charge_point_version,
-        supported=summary.supported,
-        entries=summary.entry_count,
-        out_of_date=summary.out_of_date,
-        last_result=summary.last_result,
-    )
+    return LocalListState.from_record(summary, connected=connected, entries=summary.entry_count)
 
 
 class SyncResult(ApiModel):

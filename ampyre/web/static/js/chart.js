@@ -79,6 +79,22 @@ export function energyChart(transaction) {
   const delivered = points[points.length - 1].wh / 1000;
   const label = `Energy delivered: ${delivered.toFixed(2)} kWh between ${localTime(new Date(t0).toISOString())} and ${localTime(new Date(t1).toISOString())}, ${points.length} readings.`;
 
+  return chartFigure(
+    { label, grid, ticks, axisY: y(bottom), unit: "kWh" },
+    svg("path", { class: "chart-area", d: area }),
+    svg("path", { class: "chart-line", d: line }),
+    points.map((p) =>
+      svg("circle", { class: "chart-point", cx: x(p.time), cy: y(p.wh / 1000), r: 3 }, svg("title", {}, `${localTime(new Date(p.time).toISOString())}: ${(p.wh / 1000).toFixed(3)} kWh`)),
+    ),
+  );
+}
+
+/**
+ * What both charts are drawn in: the SVG titled with `label`, its grid, the time axis at
+ * `axisY`, the `marks` (areas, lines, points), the value ticks and `unit` along the
+ * value axis; `label` again as the caption, for those who do not see the chart.
+ */
+function chartFigure({ label, grid, ticks, axisY, unit }, ...marks) {
   return h(
     "figure",
     { class: "chart" },
@@ -87,14 +103,10 @@ export function energyChart(transaction) {
       { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": label, preserveAspectRatio: "xMidYMid meet" },
       svg("title", {}, label),
       grid,
-      svg("line", { class: "chart-axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: y(bottom), y2: y(bottom) }),
-      svg("path", { class: "chart-area", d: area }),
-      svg("path", { class: "chart-line", d: line }),
-      points.map((p) =>
-        svg("circle", { class: "chart-point", cx: x(p.time), cy: y(p.wh / 1000), r: 3 }, svg("title", {}, `${localTime(new Date(p.time).toISOString())}: ${(p.wh / 1000).toFixed(3)} kWh`)),
-      ),
+      svg("line", { class: "chart-axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: axisY, y2: axisY }),
+      ...marks,
       ticks,
-      svg("text", { class: "chart-label", x: 12, y: PAD.top + 4, transform: `rotate(-90 12 ${PAD.top + 4})`, "text-anchor": "end" }, "kWh"),
+      svg("text", { class: "chart-label", x: 12, y: PAD.top + 4, transform: `rotate(-90 12 ${PAD.top + 4})`, "text-anchor": "end" }, unit),
     ),
     h("figcaption", { class: "muted" }, label),
   );
@@ -157,20 +169,5 @@ export function scheduleChart(answer) {
     ),
   );
 
-  return h(
-    "figure",
-    { class: "chart" },
-    svg(
-      "svg",
-      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": label, preserveAspectRatio: "xMidYMid meet" },
-      svg("title", {}, label),
-      grid,
-      svg("line", { class: "chart-axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: y(0), y2: y(0) }),
-      areas,
-      svg("path", { class: "chart-line", d: line.trim() }),
-      ticks,
-      svg("text", { class: "chart-label", x: 12, y: PAD.top + 4, transform: `rotate(-90 12 ${PAD.top + 4})`, "text-anchor": "end" }, unit),
-    ),
-    h("figcaption", { class: "muted" }, label),
-  );
+  return chartFigure({ label, grid, ticks, axisY: y(0), unit }, areas, svg("path", { class: "chart-line", d: line.trim() }));
 }
