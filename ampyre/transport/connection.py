@@ -4,6 +4,12 @@ Incoming CALLs are handled one after another in arrival order by a worker task, 
 receive loop keeps reading, so answers to the CSMS's own CALLs are never stuck behind a
 slow handler. Outgoing CALLs go one at a time (OCPP-J 1.6, 4.1.1): the next waits until
 the previous is answered or timed out.
+
+One module, a little past 400 lines: the incoming and the outgoing half share the one
+socket, the outstanding CALL (an answer to it arrives in the receive loop) and the frames
+the message log is told of; apart, each would reach into the other's state. What stands
+alone is elsewhere: the repeated-CALL cache (`answer_cache.py`), the payload check
+(`ocpp/v16/checking.py`).
 """
 
 from __future__ import annotations
