@@ -116,6 +116,11 @@ def create_app(settings: Settings, *, worker: int = 0) -> FastAPI:
             yield
         finally:
             sweeper.cancel()
+            # Awaited: a sweep cancelled in the middle of a query must give its connection
+            # back before the engine is disposed, or that connection (aiosqlite: a thread
+            # that is not a daemon) outlives the server and the process never exits.
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await lag.stop()
             await csms.webhooks.outbox.stop()
             if ftp is not None:

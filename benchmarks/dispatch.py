@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from ampyre.app import _tune_garbage_collector
+from ampyre.config import Settings
 from ampyre.handlers.context import ChargePointSession, MessageContext
 from ampyre.handlers.dispatcher import Dispatcher
 from ampyre.ocpp.v16.framing import CallResult
@@ -103,13 +104,14 @@ async def main(charge_points: int, sessions: int) -> dict[str, Any]:
         db = Database(f"sqlite:///{directory}/dispatch.db")
         await db.migrate()
         try:
-            csms = CentralSystem.build(
-                db,
-                OfflineGateway(),
+            settings = Settings(
+                database_url=f"sqlite:///{directory}/dispatch.db",
                 heartbeat_interval=300,
                 auto_register=True,
                 remote_start_timeout=180,
+                data_dir=f"{directory}/data",
             )
+            csms = CentralSystem.build(db, OfflineGateway(), settings)
             for index in range(charge_points):
                 await csms.charge_points.authorize_connection(
                     f"bench-{index}", None, tls=False, client_cert=False
