@@ -89,6 +89,29 @@ async def test_operator_may_send_what_the_charge_point_will_refuse(
         assert response.json() == {"status": "NotSupported"}
 
 
+async def test_a_request_beyond_what_the_csms_records_is_still_sent(
+    server: Server, cp_id: str, api: httpx.AsyncClient
+) -> None:
+    """Schema-valid is enough to be sent (a negative connector, an id past 32 bits): the
+    charge point's answer is relayed, and nothing is recorded from it."""
+    async with OcppClient.connect(server.ws_url, cp_id) as client:
+        await client.boot()
+        client.answers["ReserveNow"] = {"status": "Rejected"}
+        client.answers["TriggerMessage"] = {"status": "Rejected"}
+        reserve = {
+            "connectorId": -1,
+            "expiryDate": "2030-01-01T00:00:00Z",
+            "idTag": "T",
+            "reservationId": 2**40,
+        }
+        response = await api.post(f"/charge-points/{cp_id}/commands/ReserveNow", json=reserve)
+        assert response.status_code == 200 and response.json() == {"status": "Rejected"}
+        trigger = {"requestedMessage": "StatusNotification", "connectorId": -1}
+        response = await api.post(f"/charge-points/{cp_id}/commands/TriggerMessage", json=trigger)
+        assert response.status_code == 200 and response.json() == {"status": "Rejected"}
+        assert client.received[-2:] == [("ReserveNow", reserve), ("TriggerMessage", trigger)]
+
+
 async def test_callerror_is_502_and_silence_is_504(
     server: Server, cp_id: str, api: httpx.AsyncClient
 ) -> None:

@@ -25,7 +25,6 @@ from ampyre.services.errors import (
     ChargePointCallError,
     ChargePointTimeout,
     Conflict,
-    InvalidRequest,
 )
 from ampyre.services.events import EventBus
 from ampyre.services.gateway import ChargePointGateway
@@ -109,7 +108,9 @@ class CommandService:
         charge_point = await self.charge_points.get(charge_point_id)
         self.gateway.check_request(action, payload)
         typed = COMMANDS.get(action)
-        # The schema passed; the request type's bounds are checked before anything is sent.
+        # None: a schema-valid request beyond what the CSMS records (a negative connector, an
+        # id past 32 bits). It is sent as it is (an operator may send what a charge point
+        # will refuse), and its answer is relayed but means nothing to the records.
         typed_request = _request(payload, typed[0]) if typed else payload
         check = self.checks.get(action)
         if check is not None:
@@ -154,9 +155,15 @@ class CommandService:
         if effect is not None:
             if typed is None:
                 await effect(charge_point_id, payload, answer)
+            elif typed_request is not None:
+                await effect(charge_point_id, typed_request, _answer(answer, typed[1]))
             else:
-                typed_answer = _answer(answer, typed[1])
-                await effect(charge_point_id, typed_request, typed_answer)
+                log.warning(
+                    "[%s] %s answered; its request is beyond what the CSMS records: "
+                    "nothing recorded",
+                    charge_point_id,
+                    action,
+                )
         log.info("[%s] %s answered %s", charge_point_id, action, answer.get("status", "-"))
         self.events.publish(
             "commandAnswered",
@@ -169,12 +176,11 @@ class CommandService:
 
 
 def _request(payload: Any, request_type: type[CsmsRequest]) -> Any:
-    """A schema-valid request as its type; what breaks the type's bounds (e.g. a negative
-    connector id) is refused before anything is sent."""
+    """A schema-valid request as its type, or None where it breaks the type's bounds."""
     try:
         return msgspec.convert(payload, request_type)
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(f"{request_type.action}: {exc}") from None
+    except msgspec.ValidationError:
+        return None
 
 
 def _answer(payload: Any, answer_type: type[C]) -> C:
