@@ -19,7 +19,7 @@ from ampyre.ocpp.v16.csms_messages.firmware import GetDiagnosticsConf, GetDiagno
 from ampyre.ocpp.v16.csms_messages.security import GetLogReq
 from ampyre.services.clock import format_timestamp, now, parse_timestamp
 from ampyre.services.commands import CommandService
-from ampyre.services.diagnostics_uploads import DiagnosticsUploads
+from ampyre.services.diagnostics_uploads import DiagnosticsUploads, UploadTarget
 from ampyre.services.errors import InvalidRequest
 from ampyre.services.file_store import FileStore
 from ampyre.services.transfer_attempts import AttemptKind, AttemptTracker, mask_password
@@ -58,14 +58,10 @@ class DiagnosticsService(DiagnosticsUploads):
     async def request(
         self,
         charge_point_id: str,
+        upload: UploadTarget,
         *,
-        transport: str,
-        base_url: str,
-        location: str | None = None,
         start_time: datetime | None = None,
         stop_time: datetime | None = None,
-        retries: int | None = None,
-        retry_interval: int | None = None,
         timeout: float,
     ) -> DiagnosticsRequest:
         """Open an upload slot (unless `external`), send GetDiagnostics, record the request."""
@@ -75,8 +71,8 @@ class DiagnosticsService(DiagnosticsUploads):
         def message(request_id: int, location: str) -> GetDiagnosticsReq:
             return GetDiagnosticsReq(
                 location=location,
-                retries=retries,
-                retry_interval=retry_interval,
+                retries=upload.retries,
+                retry_interval=upload.retry_interval,
                 start_time=format_timestamp(start_time),
                 stop_time=format_timestamp(stop_time),
             )
@@ -85,9 +81,7 @@ class DiagnosticsService(DiagnosticsUploads):
             self.attempts,
             charge_point_id,
             message,
-            transport=transport,
-            base_url=base_url,
-            location=location,
+            upload,
             timeout=timeout,
             start_time=start_time,
             stop_time=stop_time,
@@ -98,25 +92,22 @@ class DiagnosticsService(DiagnosticsUploads):
         tracker: AttemptTracker,
         charge_point_id: str,
         message: Callable[[int, str], UploadRequest],
+        upload: UploadTarget,
         *,
-        transport: str,
-        base_url: str,
-        location: str | None,
         timeout: float,
         **columns: Any,
     ) -> DiagnosticsRequest:
         """Open the slot a charge point uploads to, send `tracker`'s request (the `message`
-        of the request's id and the location; its retry policy is the request's too) and
-        record it; GetDiagnostics and GetLog alike."""
+        of the request's id and the location) and record it; GetDiagnostics and GetLog
+        alike."""
         await tracker.commands.charge_points.get(charge_point_id)
-        location, slot = self.new_slot(transport, base_url, location)
-        unsent = message(0, location)
-        retries, retry_interval = unsent.retries, unsent.retry_interval
+        location, slot = self.new_slot(upload.transport, upload.base_url, upload.location)
+        retries, retry_interval = upload.retries, upload.retry_interval
         window = UPLOAD_WINDOW + timedelta(seconds=(retries or 0) * (retry_interval or 0))
         request = await tracker.open(
             charge_point_id,
-            unsent,
-            transport=transport,
+            message(0, location),
+            transport=upload.transport,
             location=mask_password(location),
             retries=retries,
             retry_interval=retry_interval,

@@ -44,6 +44,19 @@ class UploadSlotClosed(Conflict):
 
 
 @dataclass(frozen=True, slots=True)
+class UploadTarget:
+    """Where a charge point uploads a file it is asked for (GetDiagnostics, GetLog) and how
+    often it tries: `transport` http or ftp opens a slot on this server (at `base_url`),
+    external sends `location` as given."""
+
+    transport: str
+    base_url: str
+    location: str | None = None
+    retries: int | None = None
+    retry_interval: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FtpAccount:
     """A one-time FTP user for one diagnostics request."""
 

@@ -18,6 +18,7 @@ from ampyre.ocpp.v16.csms_messages.security import GetLogConf, GetLogReq, LogPar
 from ampyre.services.clock import format_timestamp
 from ampyre.services.commands import CommandService
 from ampyre.services.diagnostics import DiagnosticsService, request_tracker
+from ampyre.services.diagnostics_uploads import UploadTarget
 from ampyre.services.errors import InvalidRequest, NotFound
 from ampyre.services.transfer_attempts import AttemptKind, mask_password
 from ampyre.storage.database import Database
@@ -59,15 +60,11 @@ class LogRequestService:
     async def request(
         self,
         charge_point_id: str,
+        upload: UploadTarget,
         *,
         log_type: str,
-        transport: str,
-        base_url: str,
-        location: str | None = None,
         oldest: datetime | None = None,
         latest: datetime | None = None,
-        retries: int | None = None,
-        retry_interval: int | None = None,
         timeout: float,
     ) -> DiagnosticsRequest:
         """Open an upload slot (unless `external`), send GetLog, record the request."""
@@ -85,17 +82,15 @@ class LogRequestService:
                     oldest_timestamp=format_timestamp(oldest),
                     latest_timestamp=format_timestamp(latest),
                 ),
-                retries=retries,
-                retry_interval=retry_interval,
+                retries=upload.retries,
+                retry_interval=upload.retry_interval,
             )
 
         return await self.diagnostics.upload_request(
             self.attempts,
             charge_point_id,
             message,
-            transport=transport,
-            base_url=base_url,
-            location=location,
+            upload,
             timeout=timeout,
             log_type=log_type,
             start_time=oldest,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ampyre.api.dependencies import sent_responses
 from ampyre.api.types import UTCTimestamp
 from ampyre.services.central_system import CentralSystem
+from ampyre.services.diagnostics_uploads import UploadTarget
 from ampyre.services.firmware_signing import FirmwareSignature
 
 
@@ -67,6 +68,12 @@ class UploadFields(BaseModel):
     location: str | None = Field(None, min_length=1, max_length=2048)
     retries: int | None = Field(None, ge=0)
     retryInterval: int | None = Field(None, ge=0)
+
+    def target(self, request: Request) -> UploadTarget:
+        """The upload target of this body, on this server's address."""
+        return UploadTarget(
+            self.transport, base_url(request), self.location, self.retries, self.retryInterval
+        )
 
 
 def base_url(request: Request) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import UploadFields, attempt_responses, base_url
+from ampyre.api.firmware.common import UploadFields, attempt_responses
 from ampyre.api.openapi import FILE_CONTENT
 from ampyre.api.serializers import Items, page
 from ampyre.api.serializers.firmware import (
@@ -42,13 +42,9 @@ async def request_diagnostics(
 ) -> DiagnosticsRequest:
     row = await csms.diagnostics.request(
         charge_point_id,
-        transport=body.transport,
-        base_url=base_url(request),
-        location=body.location,
+        body.target(request),
         start_time=body.startTime,
         stop_time=body.stopTime,
-        retries=body.retries,
-        retry_interval=body.retryInterval,
         timeout=timeout,
     )
     return (await with_files_and_events(csms, [row]))[0]

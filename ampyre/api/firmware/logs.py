@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from ampyre.api.dependencies import Page, call_timeout, get_csms
-from ampyre.api.firmware.common import UploadFields, attempt_responses, base_url
+from ampyre.api.firmware.common import UploadFields, attempt_responses
 from ampyre.api.firmware.diagnostics import with_files_and_events
 from ampyre.api.serializers import Items, page
 from ampyre.api.serializers.firmware import DiagnosticsRequest
@@ -43,14 +43,10 @@ async def request_log(
 ) -> DiagnosticsRequest:
     row = await csms.logs.request(
         charge_point_id,
+        body.target(request),
         log_type=body.logType,
-        transport=body.transport,
-        base_url=base_url(request),
-        location=body.location,
         oldest=body.oldestTimestamp,
         latest=body.latestTimestamp,
-        retries=body.retries,
-        retry_interval=body.retryInterval,
         timeout=timeout,
     )
     return (await with_files_and_events(csms, [row]))[0]
