@@ -99,19 +99,37 @@ class CommandService:
         self, charge_point_id: str, request: CsmsRequest, answer_type: type[C], *, timeout: float
     ) -> C:
         """Send a typed request the way `send` does and return its typed answer."""
-        result = await self.send(charge_point_id, request.action, unparse(request), timeout=timeout)
+        result, answer = await self._send(
+            charge_point_id, request.action, unparse(request), request, timeout
+        )
+        if isinstance(answer, answer_type):  # typed already for its effect
+            return answer
         return _answer(result.payload, answer_type)
 
     async def send(
         self, charge_point_id: str, action: str, payload: Any, *, timeout: float
     ) -> CommandResult:
-        charge_point = await self.charge_points.get(charge_point_id)
-        self.gateway.check_request(action, payload)
+        """Send an operator's request as it is (checked against its schema only)."""
         typed = COMMANDS.get(action)
         # None: a schema-valid request beyond what the CSMS records (a negative connector, an
         # id past 32 bits). It is sent as it is (an operator may send what a charge point
         # will refuse), and its answer is relayed but means nothing to the records.
-        typed_request = _request(payload, typed[0]) if typed else payload
+        request = _request(payload, typed[0]) if typed else None
+        result, _ = await self._send(charge_point_id, action, payload, request, timeout)
+        return result
+
+    async def _send(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: Any,
+        request: CsmsRequest | None,
+        timeout: float,
+    ) -> tuple[CommandResult, Confirmation | None]:
+        """The command path of both: the result, and the typed answer when an effect or
+        a remote start read it."""
+        charge_point = await self.charge_points.get(charge_point_id)
+        self.gateway.check_request(action, payload)
         check = self.checks.get(action)
         if check is not None:
             await check(charge_point_id, payload)
@@ -129,13 +147,13 @@ class CommandService:
                 "(OCPP 1.6, 4.2)"
             )
         remote_start_id = None
-        if isinstance(typed_request, RemoteStartTransactionReq):
+        if isinstance(request, RemoteStartTransactionReq):
             remote_start_id = await self.remote_starts.open(
-                charge_point_id, typed_request.connector_id, typed_request.id_tag
+                charge_point_id, request.connector_id, request.id_tag
             )
-            if typed_request.charging_profile is not None:
+            if request.charging_profile is not None:
                 await self.charging_profiles.hold_for_remote_start(
-                    charge_point_id, remote_start_id, typed_request.charging_profile
+                    charge_point_id, remote_start_id, request.charging_profile
                 )
         try:
             answer = await self.gateway.call(charge_point_id, action, payload, timeout)
@@ -147,16 +165,22 @@ class CommandService:
                 await self.remote_starts.settle(remote_start_id, FAILED)
             raise
         self.outcomes[action, "answered"] += 1
-        if remote_start_id is not None:
-            started = _answer(answer, RemoteStartTransactionConf)
-            if started.status is not RemoteStartStopStatus.accepted:
-                await self.remote_starts.settle(remote_start_id, REJECTED)
+        typed = COMMANDS.get(action)
         effect = self.effects.get(action)
+        # Typed once, where something reads it: an effect, a remote start (and `ask`).
+        needed = effect is not None or remote_start_id is not None
+        typed_answer = (
+            _answer(answer, typed[1]) if typed and request is not None and needed else None
+        )
+        if remote_start_id is not None:
+            assert isinstance(typed_answer, RemoteStartTransactionConf)
+            if typed_answer.status is not RemoteStartStopStatus.accepted:
+                await self.remote_starts.settle(remote_start_id, REJECTED)
         if effect is not None:
             if typed is None:
                 await effect(charge_point_id, payload, answer)
-            elif typed_request is not None:
-                await effect(charge_point_id, typed_request, _answer(answer, typed[1]))
+            elif typed_answer is not None:
+                await effect(charge_point_id, request, typed_answer)
             else:
                 log.warning(
                     "[%s] %s answered; its request is beyond what the CSMS records: "
@@ -172,7 +196,7 @@ class CommandService:
             answer=answer,
             remoteStartId=remote_start_id,
         )
-        return CommandResult(answer, remote_start_id)
+        return CommandResult(answer, remote_start_id), typed_answer
 
 
 def _request(payload: Any, request_type: type[CsmsRequest]) -> Any:
